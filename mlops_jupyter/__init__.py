@@ -1,0 +1,61 @@
+"""mlops-jupyter: notebook-native MLOps for JupyterLab on MLflow.
+
+Only the version, the IPython/Jupyter entry points and two tiny logging helpers live
+here; everything heavy (mlflow, pandas, evidently) is imported lazily elsewhere so
+``%load_ext mlops_jupyter`` stays fast.
+"""
+
+from __future__ import annotations
+
+try:
+    from ._version import __version__
+except ImportError:  # pragma: no cover - running from a source tree without a build
+    __version__ = "0.0.0.dev0"
+
+__all__ = ["__version__", "log_metric", "log_param", "load_ipython_extension"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext mlops_jupyter``: register the ``%mlops`` / ``%%mlops`` magics."""
+    from .magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython) -> None:
+    """``%unload_ext mlops_jupyter``: stop tracking and flush pending events."""
+    from .magics import unregister
+
+    unregister(ipython)
+
+
+def log_metric(key: str, value: float) -> None:
+    """Log a numeric metric on the run of the cell being executed.
+
+    Args:
+        key: metric name.
+        value: a number (int, float, numpy scalar).
+
+    Raises:
+        UsageError: nothing is being tracked, or the value is not a number.
+    """
+    from .tracking.session import current_session
+
+    current_session().log({key: value}, numeric_only=True)
+
+
+def log_param(key: str, value) -> None:
+    """Log a parameter (any scalar, stored as text) on the run of the current cell."""
+    from .tracking.session import current_session
+
+    current_session().log({key: value}, as_params=True)
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "mlops-jupyter"}]
+
+
+def _jupyter_server_extension_points():
+    from .server.app import MLOpsExtensionApp
+
+    return [{"module": "mlops_jupyter", "app": MLOpsExtensionApp}]

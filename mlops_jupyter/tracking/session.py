@@ -1,0 +1,298 @@
+"""A kernel's tracking state: the session run, the cell being run, what to log.
+
+This module knows nothing of IPython: the magics pass it cell sources, execution
+counts, the user namespace and the cell's exception. Everything it does on the
+cell's thread is cheap bookkeeping; the store is only touched by the writer.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import numbers
+import re
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..exceptions import UsageError
+from . import capture, operations
+from .store import validate_experiment_name
+from .writer import Writer, WriterStatus
+
+SOURCE_TAG_LIMIT = 5000
+_KEY_PATTERN = re.compile(r"^[\w\-. /]{1,250}$")
+
+
+@dataclass
+class CellRun:
+    """A tracked cell execution in progress."""
+
+    key: str
+    source: str
+    execution_count: int | None
+    code: str | None = None  # the source as Python, with magics translated
+    started: float = field(default_factory=time.perf_counter)
+    steps: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Status:
+    """What ``%mlops status`` shows."""
+
+    tracking_uri: str
+    experiment: str | None
+    session_run_id: str | None
+    session_pending: bool
+    tracked_cells: int
+    writer: WriterStatus | None
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def validate_log_key(key: str) -> str:
+    """Metric and parameter names MLflow accepts: letters, digits, ``_-. /``, ≤ 250."""
+    if not isinstance(key, str) or not _KEY_PATTERN.match(key):
+        raise UsageError(
+            f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ' or '/' "
+            "(at most 250 characters)")
+    return key
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class TrackingSession:
+    """Tracking for one kernel: ``%mlops track`` sessions and ``%%mlops track`` cells."""
+
+    def __init__(self):
+        self._writer: Writer | None = None
+        self._exit_hook = False
+        self._lock = threading.Lock()
+        self.experiment: str | None = None
+        self.notebook: Path | None = None
+        self.session_key: str | None = None
+        self.cell: CellRun | None = None
+        self.tracked_cells = 0
+
+    # ------------------------------------------------------------------ writer
+    @property
+    def writer(self) -> Writer:
+        with self._lock:
+            if self._writer is None:
+                config.spool_dir()  # fail now, with a clear line, if home is unusable
+                self._writer = Writer()
+                if not self._exit_hook:
+                    atexit.register(self.shutdown)
+                    self._exit_hook = True
+            return self._writer
+
+    @property
+    def active(self) -> bool:
+        """True between ``%mlops track`` and ``%mlops stop``."""
+        return self.session_key is not None
+
+    # ---------------------------------------------------------------- sessions
+    def start(self, experiment: str | None, notebook: Path | None) -> str:
+        """Start a session run; every following cell becomes one of its children.
+
+        Returns:
+            The experiment name used.
+
+        Raises:
+            UsageError: already tracking, or an experiment name MLflow would reject.
+            ConfigurationError: the home directory is unusable.
+        """
+        if self.active:
+            raise UsageError(f"already tracking into experiment {self.experiment!r}; "
+                             "run %mlops stop first")
+        name = validate_experiment_name(experiment or capture.default_experiment(notebook))
+        writer = self.writer
+        self.experiment, self.notebook = name, notebook
+        self.session_key = _new_key()
+        self.tracked_cells = 0
+        tags = {"mlops.kind": "session", **self._source_tags()}
+        writer.submit(operations.start_run(
+            self.session_key, name, name=f"session {time.strftime('%Y-%m-%d %H:%M')}",
+            parent=None, tags=tags, collect=("git", "environment")))
+        return name
+
+    def stop(self, reason: str = "stopped") -> int:
+        """End the session run (snapshotting the notebook); returns cells tracked."""
+        if not self.active:
+            raise UsageError("nothing is being tracked (start with %mlops track)")
+        if self.cell is not None:  # %mlops stop inside a tracked cell ends that cell too
+            self.end_cell(self.cell, {}, None)
+        self.snapshot()
+        self.writer.submit(operations.log(self.session_key, tags={
+            "mlops.session.cells": str(self.tracked_cells), "mlops.session.ended_by": reason}))
+        self.writer.submit(operations.end_run(self.session_key, "FINISHED"))
+        count = self.tracked_cells
+        self.session_key = None
+        self.experiment = None
+        return count
+
+    def snapshot(self) -> Path | None:
+        """Queue a copy of the notebook file as an artifact of the session run."""
+        if not self.active or self.notebook is None or not self.notebook.is_file():
+            return None
+        folder = config.spool_dir() / "files" / _new_key()
+        folder.mkdir(parents=True)
+        copy = folder / self.notebook.name
+        shutil.copyfile(self.notebook, copy)
+        self.writer.submit(operations.artifact_file(self.session_key, copy, "notebook"))
+        return self.notebook
+
+    # ------------------------------------------------------------------- cells
+    def begin_cell(self, source: str, execution_count: int | None, *, code: str | None = None,
+                   name: str | None = None, experiment: str | None = None,
+                   notebook: Path | None = None) -> CellRun:
+        """Open a run for a cell about to execute.
+
+        ``source`` is what the user wrote; ``code`` the same as plain Python (IPython
+        syntax translated), used to find the names the cell assigns. Inside a session the run is the session run's child, unless ``experiment``
+        names another experiment; outside a session it stands alone.
+        """
+        if experiment is not None:
+            experiment = validate_experiment_name(experiment)
+        if self.notebook is None:
+            self.notebook = notebook
+        parent = self.session_key if experiment in (None, self.experiment) else None
+        target = experiment or self.experiment or capture.default_experiment(notebook)
+        cell = CellRun(_new_key(), source, execution_count, code)
+        label = f"[{execution_count}]" if execution_count is not None else ""
+        tags = {"mlops.kind": "cell", "mlops.cell.source": source[:SOURCE_TAG_LIMIT],
+                **self._source_tags()}
+        if execution_count is not None:
+            tags["mlops.cell.execution_count"] = str(execution_count)
+        self.writer.submit(operations.start_run(
+            cell.key, target, name=name or f"cell {label}".strip(), parent=parent, tags=tags,
+            collect=("git", "environment")))
+        self.cell = cell
+        return cell
+
+    def end_cell(self, cell: CellRun, namespace: dict[str, Any],
+                 error: BaseException | None) -> None:
+        """Record what the cell assigned and how it ended, then close its run."""
+        duration = time.perf_counter() - cell.started
+        if self.cell is cell:
+            self.cell = None
+        params: dict[str, str] = {}
+        tags = {"mlops.cell.duration_s": f"{duration:.6f}"}
+        fingerprints = {}
+        for name in capture.assigned_names(cell.code or cell.source):
+            if name not in namespace:
+                continue
+            value = namespace[name]
+            if capture.is_param_value(value):
+                params[name] = capture.param_text(value)
+            elif capture.is_data(value):
+                fingerprints[name] = capture.fingerprint(value)
+        for name, print_ in fingerprints.items():
+            tags[f"mlops.data.{name}"] = _compact_json(print_)
+        status = "FINISHED"
+        if error is not None:
+            status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
+            tags["mlops.error.type"] = type(error).__name__
+            tags["mlops.error.message"] = str(error)[:1000]
+        submit = self.writer.submit
+        submit(operations.log(cell.key, params=params, tags=tags))
+        submit(operations.artifact_text(cell.key, "cell/source.py", cell.source))
+        if fingerprints:
+            submit(operations.artifact_text(cell.key, "cell/data_fingerprints.json",
+                                            _compact_json(fingerprints, indent=2)))
+        submit(operations.end_run(cell.key, status))
+        self.tracked_cells += 1
+
+    # ----------------------------------------------------------------- logging
+    def log(self, values: dict[str, Any], *, numeric_only: bool = False,
+            as_params: bool = False) -> dict[str, str]:
+        """Log values on the current cell's run: numbers as metrics, the rest as params.
+
+        Returns:
+            name → "metric" or "param", for the confirmation line.
+
+        Raises:
+            UsageError: no tracked cell is running, a bad name, a non-number where a
+                number is required.
+        """
+        cell = self.cell
+        if cell is None:
+            raise UsageError("no tracked run: start with %mlops track or use %%mlops track")
+        metrics: dict[str, list[tuple[float, int, int]]] = {}
+        params: dict[str, str] = {}
+        kinds = {}
+        stamp = operations.now_ms()
+        for key, value in values.items():
+            validate_log_key(key)
+            if as_params or not _is_number(value):
+                if numeric_only:
+                    raise UsageError(f"metric {key!r} must be a number, got "
+                                     f"{type(value).__name__}")
+                params[key] = capture.param_text(value)
+                kinds[key] = "param"
+                continue
+            number = float(value)
+            if math.isinf(number):
+                raise UsageError(f"metric {key!r} is infinite")
+            step = cell.steps.get(key, -1) + 1
+            cell.steps[key] = step
+            metrics[key] = [(number, stamp, step)]
+            kinds[key] = "metric"
+        self.writer.submit(operations.log(cell.key, params=params, metrics=metrics))
+        return kinds
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> Status:
+        writer = self._writer
+        run_id = writer.run_id(self.session_key) if writer and self.session_key else None
+        return Status(tracking_uri=writer.uri if writer else config.tracking_uri(),
+                      experiment=self.experiment, session_run_id=run_id,
+                      session_pending=self.active and run_id is None,
+                      tracked_cells=self.tracked_cells,
+                      writer=writer.status() if writer else None)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for every queued event to be written."""
+        return self._writer.flush(timeout) if self._writer else True
+
+    def shutdown(self) -> None:
+        """At kernel exit: end the session, then write or spool everything."""
+        if self.active:
+            self.stop(reason="kernel-shutdown")
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close(timeout=2.0)
+
+    def _source_tags(self) -> dict[str, str]:
+        if self.notebook is None:
+            return {"mlflow.source.type": "NOTEBOOK"}
+        return {"mlops.notebook": str(self.notebook), "mlflow.source.name": str(self.notebook),
+                "mlflow.source.type": "NOTEBOOK"}
+
+
+def _compact_json(value: Any, indent: int | None = None) -> str:
+    import json
+
+    return json.dumps(value, indent=indent, separators=None if indent else (",", ":"),
+                      default=str)
+
+
+_session: TrackingSession | None = None
+
+
+def current_session() -> TrackingSession:
+    """This process's tracking session (created on first use)."""
+    global _session
+    if _session is None:
+        _session = TrackingSession()
+    return _session
