@@ -1,0 +1,44 @@
+# mlops-jupyter: the README's commands.
+#   make demo   create the environment if needed, run the end-to-end demo
+#   make test   create the environment if needed, build, run every test
+#   make bench  print the benchmarks' peer-vs-us figures
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench env chromium lint clean
+
+env: $(INSTALLED)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: it installs the local CPU wheel instead of pulling CUDA builds.
+	$(PY) -m pip install --quiet torch==2.13.0
+
+$(INSTALLED): $(PY) pyproject.toml package.json yarn.lock
+	$(PY) -m pip install --quiet -e ".[torch,test,dev]"
+	touch $(INSTALLED)
+
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
+	    $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+demo: $(INSTALLED)
+	$(VENV)/bin/mlops demo --notebooks example_notebooks
+
+test: $(INSTALLED) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(INSTALLED)
+	$(PY) benchmarks/bench_tracking.py
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules labextension/lib mlops_jupyter/labextension \
+	    mlops_jupyter/_version.py tsconfig.tsbuildinfo test-artifacts
