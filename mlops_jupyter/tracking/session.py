@@ -118,6 +118,7 @@ class TrackingSession:
         writer = self.writer
         self.experiment, self.notebook = name, notebook
         self.session_key = _new_key()
+        self._session_steps: dict[str, int] = {}
         self.tracked_cells = 0
         tags = {"mlops.kind": "session", **self._source_tags()}
         writer.submit(operations.start_run(
@@ -215,40 +216,50 @@ class TrackingSession:
     # ----------------------------------------------------------------- logging
     def log(self, values: dict[str, Any], *, numeric_only: bool = False,
             as_params: bool = False) -> dict[str, str]:
-        """Log values on the current cell's run: numbers as metrics, the rest as params.
+        """Log values: numbers as metrics, anything else as params.
+
+        They go on the run of the cell being executed; between cells of a session
+        (a cell holding only ``%mlops`` lines) on the session run.
 
         Returns:
             name → "metric" or "param", for the confirmation line.
 
         Raises:
-            UsageError: no tracked cell is running, a bad name, a non-number where a
-                number is required.
+            UsageError: a bad name, a non-number where a number is required, or
+                nothing is being tracked.
         """
-        cell = self.cell
-        if cell is None:
-            raise UsageError("no tracked run: start with %mlops track or use %%mlops track")
+        for key in values:
+            validate_log_key(key)
+        if numeric_only:
+            for key, value in values.items():
+                if not _is_number(value):
+                    raise UsageError(f"metric {key!r} must be a number, got "
+                                     f"{type(value).__name__}")
+        key, steps = self._log_target()
         metrics: dict[str, list[tuple[float, int, int]]] = {}
         params: dict[str, str] = {}
         kinds = {}
         stamp = operations.now_ms()
-        for key, value in values.items():
-            validate_log_key(key)
+        for name, value in values.items():
             if as_params or not _is_number(value):
-                if numeric_only:
-                    raise UsageError(f"metric {key!r} must be a number, got "
-                                     f"{type(value).__name__}")
-                params[key] = capture.param_text(value)
-                kinds[key] = "param"
+                params[name] = capture.param_text(value)
+                kinds[name] = "param"
                 continue
             number = float(value)
             if math.isinf(number):
-                raise UsageError(f"metric {key!r} is infinite")
-            step = cell.steps.get(key, -1) + 1
-            cell.steps[key] = step
-            metrics[key] = [(number, stamp, step)]
-            kinds[key] = "metric"
-        self.writer.submit(operations.log(cell.key, params=params, metrics=metrics))
+                raise UsageError(f"metric {name!r} is infinite")
+            steps[name] = steps.get(name, -1) + 1
+            metrics[name] = [(number, stamp, steps[name])]
+            kinds[name] = "metric"
+        self.writer.submit(operations.log(key, params=params, metrics=metrics))
         return kinds
+
+    def _log_target(self) -> tuple[str, dict[str, int]]:
+        if self.cell is not None:
+            return self.cell.key, self.cell.steps
+        if self.active:
+            return self.session_key, self._session_steps
+        raise UsageError("no tracked run: start with %mlops track or use %%mlops track")
 
     # ------------------------------------------------------------------ status
     def status(self) -> Status:
