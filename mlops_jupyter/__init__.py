@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover - running from a source tree without a build
     __version__ = "0.0.0.dev0"
 
-__all__ = ["__version__", "log_metric", "log_param", "load_ipython_extension"]
+__all__ = ["__version__", "load_ipython_extension", "log_metric", "log_param"]
 
 
 def load_ipython_extension(ipython) -> None:

@@ -23,10 +23,10 @@ USAGE = """\
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises UsageError instead of exiting the kernel."""
 
-    def error(self, message: str):  # noqa: D102 - argparse hook
+    def error(self, message: str):
         raise UsageError(f"{message} (see %mlops --help)")
 
-    def exit(self, status: int = 0, message: str | None = None):  # noqa: D102
+    def exit(self, status: int = 0, message: str | None = None):
         raise UsageError((message or "").strip() or "see %mlops --help")
 
 

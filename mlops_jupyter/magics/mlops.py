@@ -131,7 +131,7 @@ class MLOpsMagics(Magics):
         exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - it is the user's cell
         if last is not None:
             expression = ast.Expression(last.value)
-            return eval(compile(expression, filename, "eval"), namespace)  # noqa: S307
+            return eval(compile(expression, filename, "eval"), namespace)
         return None
 
     # ------------------------------------------------------------------- hooks

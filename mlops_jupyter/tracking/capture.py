@@ -41,9 +41,9 @@ def assigned_names(source: str) -> list[str]:
     def visit(node: ast.AST) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            if not node.id.startswith("_"):
-                found.setdefault(node.id, None)
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                and not node.id.startswith("_")):
+            found.setdefault(node.id, None)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -226,8 +226,8 @@ def environment_tags() -> dict[str, str]:
     """Python and key package versions (cached per process; read from metadata only)."""
     global _environment_cache
     if _environment_cache is None:
-        from importlib import metadata
         import platform
+        from importlib import metadata
 
         tags = {"mlops.env.python": platform.python_version(),
                 "mlops.env.platform": platform.platform(terse=True),

@@ -33,6 +33,15 @@ MIN_BACKOFF_S = 0.25
 MAX_BACKOFF_S = 5.0
 HEALTH_TIMEOUT_S = 2.0
 EXIT_GRACE_S = 30.0
+GRACE_ENV = "MLOPS_JUPYTER_FLUSHER_GRACE_S"
+
+
+def exit_grace_s() -> float:
+    """Seconds a flusher keeps retrying after its kernel exited (env GRACE_ENV)."""
+    try:
+        return max(0.0, float(os.environ[GRACE_ENV]))
+    except (KeyError, ValueError):
+        return EXIT_GRACE_S
 
 
 def store_answers(uri: str) -> bool:
@@ -169,6 +178,7 @@ def serve(journal: Path, uri: str) -> None:
     own = Replay(journal)
     flusher = Flusher(uri, journal.parent, own)
     kernel_gone_at: float | None = None
+    grace = exit_grace_s()
     while True:
         if kernel_gone_at is None:
             timeout = None
@@ -183,7 +193,7 @@ def serve(journal: Path, uri: str) -> None:
             if done:
                 own.remove()
                 return
-            if time.monotonic() - kernel_gone_at > EXIT_GRACE_S:
+            if time.monotonic() - kernel_gone_at > grace:
                 return  # the next flusher adopts what is left
             time.sleep(max(0.05, flusher.retry_at - time.monotonic()))
 

@@ -114,7 +114,7 @@ class Applier:
                 raise StoreRejectedError(
                     f"run of event key {event.get('key')} was never created") from None
             raise
-        except Exception as exc:  # noqa: BLE001 - classified into our tree
+        except Exception as exc:
             raise store.classify_error(exc, f"writing {event['op']}") from exc
 
     def _client(self):

@@ -90,7 +90,7 @@ def client(uri: str | None = None) -> MlflowClient:
                 new_client = MlflowClient(tracking_uri=uri)
                 if uri.startswith("sqlite:"):
                     new_client._tracking_client.store  # noqa: B018 - opens + migrates
-            except Exception as exc:  # noqa: BLE001 - classified for the caller
+            except Exception as exc:
                 raise classify_error(exc, f"cannot open the tracking store {uri}") from exc
         _clients[uri] = new_client
         return new_client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -97,7 +98,7 @@ def test_cell_params_metrics_and_fingerprints(session_notebook):
     assert run.data.tags["mlops.cell.execution_count"] == "3"
     assert float(run.data.tags["mlops.cell.duration_s"]) > 0
     source = client.download_artifacts(run.info.run_id, "cell/source.py")
-    assert "%mlops log accuracy=0.93" in open(source).read()
+    assert "%mlops log accuracy=0.93" in Path(source).read_text()
 
 
 def test_metric_logged_in_a_loop_keeps_every_step(session_notebook):
@@ -147,12 +148,12 @@ def test_git_environment_and_snapshot(session_notebook):
     assert tags["mlops.env.python"].startswith("3.")
     assert "mlops.env.mlflow" in tags
     diff = client.download_artifacts(runs["cell [3]"].info.run_id, "git/diff.patch")
-    assert "+A = 2" in open(diff).read()
+    assert "+A = 2" in Path(diff).read_text()
     paths = {a.path for a in client.list_artifacts(session.info.run_id, "notebook")}
     assert paths == {"notebook/train churn.ipynb"}
     requirements = client.download_artifacts(session.info.run_id,
                                              "environment/requirements.txt")
-    assert "mlflow==" in open(requirements).read()
+    assert "mlflow==" in Path(requirements).read_text()
 
 
 def test_status_reports_store_experiment_and_events(session_notebook):
@@ -210,3 +211,22 @@ def test_fallback_experiment_without_a_notebook_and_bad_log_names(tmp_path):
     assert sum(run.data.tags["mlops.kind"] == "cell" for run in runs.values()) == 1
     session = next(run for run in runs.values() if run.data.tags["mlops.kind"] == "session")
     assert session.data.metrics == {"dataset_version": 3.0}
+
+
+def test_kernel_shutdown_ends_the_session_and_writes_everything(tmp_path):
+    from tests.magics.helpers import flusher_pids, wait_for
+
+    home = tmp_path / "home"
+    with KernelSession(kernel_env(home), cwd=tmp_path) as kernel:
+        kernel.run("%load_ext mlops_jupyter\n%mlops track --experiment shutdown")
+        kernel.run("a = 1")
+        no_notebook = kernel.run("%mlops snapshot")
+    assert "the notebook file is not known to this kernel" in cell_text(no_notebook)
+    # The flusher outlives the kernel just long enough to write what is left.
+    wait_for(lambda: not flusher_pids(home / "spool"), 60, "the flusher to finish")
+    assert list((home / "spool").glob("*.events")) == []
+    runs = _runs(_client(home), "shutdown")
+    session = next(run for run in runs.values() if run.data.tags["mlops.kind"] == "session")
+    assert session.info.status == "FINISHED"
+    assert session.data.tags["mlops.session.ended_by"] == "kernel-shutdown"
+    assert runs["cell [2]"].info.status == "FINISHED"

@@ -1,6 +1,5 @@
 """What a cell run records: assigned names, parameters, fingerprints, notebook."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
