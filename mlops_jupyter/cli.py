@@ -41,8 +41,9 @@ def cmd_info(args) -> int:
 
 def cmd_spool_flush(args) -> int:
     """Write events left in the spool by exited kernels."""
-    from .tracking.flusher import flush_orphans
+    from .tracking.flusher import flush_orphans, quiet_dedicated_process
 
+    quiet_dedicated_process()
     flusher = flush_orphans(config.tracking_uri(), config.spool_dir(), args.timeout)
     data = {"written": flusher.written, "rejected": flusher.rejected,
             "pending": flusher.pending(), "last_error": flusher.last_error}

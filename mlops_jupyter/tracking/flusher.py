@@ -198,7 +198,20 @@ def serve(journal: Path, uri: str) -> None:
             time.sleep(max(0.05, flusher.retry_at - time.monotonic()))
 
 
+def quiet_dedicated_process() -> None:
+    """MLflow settings for a process that only writes tracking events.
+
+    Our own backoff replaces MLflow's HTTP retries (which block one call for
+    minutes against a dead server), and run URLs are not printed to stdout.
+    Only for processes of ours: a user's kernel keeps its settings.
+    """
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+
+
 def main(argv: list[str] | None = None) -> None:
+    quiet_dedicated_process()
     parser = argparse.ArgumentParser(description="Apply a kernel's tracking journal to MLflow.")
     parser.add_argument("--journal", required=True, type=Path, help="journal base path")
     parser.add_argument("--uri", required=True, help="MLflow tracking URI")

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
-from ..exceptions import StoreRejectedError, StoreUnavailableError, UsageError
+from ..exceptions import (
+    ConfigurationError,
+    StoreRejectedError,
+    StoreUnavailableError,
+    UsageError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
@@ -52,22 +57,42 @@ def validate_experiment_name(name: str) -> str:
 
 @contextmanager
 def _sqlite_init_lock(uri: str):
-    """Serialise the first open of a SQLite store across processes.
+    """Serialise the first open of a SQLite store (per MLflow version) across processes.
 
     Opening a fresh SQLite store creates and migrates its schema; several kernels
-    doing that at the same moment race on ``CREATE TABLE``.
+    doing that at the same moment race on ``CREATE TABLE``. Once a process has
+    opened it with this MLflow version, a marker file lets the others skip the lock.
     """
     path = Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
     if path is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
+    from mlflow import __version__ as mlflow_version
+
+    marker = path.with_name(path.name + ".ready")
+    if path.exists() and _read(marker) == mlflow_version:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the folder of the SQLite tracking store: {exc.strerror}") from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
+            marker.write_text(mlflow_version)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
 
 
 def client(uri: str | None = None) -> MlflowClient:
@@ -91,9 +116,21 @@ def client(uri: str | None = None) -> MlflowClient:
                 if uri.startswith("sqlite:"):
                     new_client._tracking_client.store  # noqa: B018 - opens + migrates
             except Exception as exc:
-                raise classify_error(exc, f"cannot open the tracking store {uri}") from exc
+                raise _open_error(exc) from exc
         _clients[uri] = new_client
         return new_client
+
+
+def _open_error(exc: Exception) -> Exception:
+    # The URI stays out of the message: it may hold a path or credentials, and the
+    # server returns this text to browsers. MLflow's own text may name the URI too.
+    error = classify_error(exc, "cannot open the tracking store")
+    if isinstance(error, StoreRejectedError):  # e.g. an unsupported URI scheme
+        reason = "unsupported or malformed tracking URI" if "URI" in error.message \
+            else error.message
+        return ConfigurationError(f"cannot open the tracking store: {reason} "
+                                  "(check MLFLOW_TRACKING_URI)")
+    return error
 
 
 def _quiet_store_logs() -> None:

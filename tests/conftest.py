@@ -1,0 +1,176 @@
+"""Shared fixtures: an isolated mlops-jupyter home, seeded runs, a Jupyter server."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import tornado.httpserver
+from pytest_jupyter.pytest_tornasync import AsyncHTTPServerClient
+
+from mlops_jupyter import config
+from mlops_jupyter.tracking import store
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+# --- Jupyter server -------------------------------------------------------------------
+# pytest-jupyter starts its HTTP server on a loop of its own; pytest-asyncio 1.x runs
+# each test on another one, and jp_fetch then waits forever. Serving from async
+# fixtures puts the server on the test's loop.
+
+
+@pytest.fixture
+async def http_server(http_server_port, jp_web_app):
+    """The test server's HTTP listener, on the running test's event loop."""
+    server = tornado.httpserver.HTTPServer(jp_web_app)
+    server.add_socket(http_server_port[0])
+    yield server
+    server.stop()
+    await server.close_all_connections()
+    http_server_port[0].close()
+
+
+@pytest.fixture
+async def http_server_client(http_server):
+    """An HTTP client of :func:`http_server`, as ``jp_fetch`` expects."""
+    with closing(AsyncHTTPServerClient(http_server=http_server)) as client:
+        yield client
+
+
+@pytest.fixture
+def jp_server_config():
+    """Enable only our server extension; refuse anonymous requests like a deployment."""
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"mlops_jupyter": True, "jupyter_server_terminals": False},
+            "allow_unauthenticated_access": False,
+        }
+    }
+
+
+# --- Tracking store ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def mlops_home(tmp_path, monkeypatch):
+    """A fresh mlops-jupyter home whose embedded SQLite store the code under test uses."""
+    home = tmp_path / "home"
+    monkeypatch.setenv(config.HOME_ENV, str(home))
+    monkeypatch.delenv(config.TRACKING_URI_ENV, raising=False)
+    store._clients.clear()
+    yield home
+    store._clients.clear()
+
+
+@dataclass(frozen=True)
+class SeededRuns:
+    """Ids of what :func:`seed_runs` wrote.
+
+    ``cell_run_ids`` is in execution order: load, train, evaluate (FAILED), predict
+    (RUNNING). Newest first, an experiment's runs are therefore predict, evaluate,
+    train, load, then the session.
+    """
+
+    experiment_id: str
+    other_experiment_id: str
+    deleted_experiment_id: str
+    session_run_id: str
+    cell_run_ids: tuple[str, ...]
+
+    @property
+    def run_ids_newest_first(self) -> list[str]:
+        return [*reversed(self.cell_run_ids), self.session_run_id]
+
+
+SEED_EXPERIMENT = "churn-model"
+SEED_NOTEBOOK = "analysis/train.ipynb"
+SEED_CELLS = (
+    # name, status, seconds taken (None while running), metrics, params, error
+    ("load data", "FINISHED", 1.25, {"rows": 1000.0}, {"source": "churn.csv"}, None),
+    (
+        "train",
+        "FINISHED",
+        42.5,
+        {"accuracy": 0.9134, "auc": 0.951, "f1": 0.884, "loss": 0.271},
+        {"C": "0.5", "penalty": "l2"},
+        None,
+    ),
+    ("evaluate", "FAILED", 0.4, {}, {}, ("ZeroDivisionError", "division by zero")),
+    ("predict", "RUNNING", None, {}, {}, None),
+)
+
+
+@pytest.fixture
+def seed_runs(mlops_home, _seeded_store) -> SeededRuns:
+    """Put a tracking session of four cell runs into the embedded store.
+
+    Also there: an empty experiment ``baseline`` and a deleted one ``abandoned``.
+    The store is written once per test session and copied, since creating an MLflow
+    SQLite schema takes seconds.
+    """
+    database, seeded = _seeded_store
+    mlops_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(database, mlops_home / "mlflow.db")
+    return seeded
+
+
+@pytest.fixture(scope="session")
+def _seeded_store(tmp_path_factory) -> tuple[Path, SeededRuns]:
+    home = tmp_path_factory.mktemp("seeded-home")
+    seeded = _write_seed_runs(f"sqlite:///{home / 'mlflow.db'}", (home / "artifacts").as_uri())
+    return home / "mlflow.db", seeded
+
+
+def _write_seed_runs(tracking_uri: str, artifacts: str) -> SeededRuns:
+    """Write the seed with :class:`mlflow.MlflowClient` directly, tagged the way the
+    tracking core tags its runs, so readers are tested against a real store."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    deleted_id = client.create_experiment("abandoned", artifact_location=f"{artifacts}/a")
+    client.delete_experiment(deleted_id)
+    other_id = client.create_experiment("baseline", artifact_location=f"{artifacts}/b")
+    time.sleep(0.01)  # last_update_time has millisecond resolution
+    experiment_id = client.create_experiment(SEED_EXPERIMENT, artifact_location=f"{artifacts}/c")
+
+    now_ms = int(time.time() * 1000)
+    started = now_ms - 10 * 60 * 1000
+    session = client.create_run(
+        experiment_id,
+        start_time=started,
+        run_name="session 2026-11-21 09:30",
+        tags={"mlops.kind": "session", "mlops.notebook": SEED_NOTEBOOK},
+    )
+    cell_ids = []
+    for count, (name, status, seconds, metrics, params, error) in enumerate(SEED_CELLS, 1):
+        started += 60 * 1000
+        tags = {
+            "mlflow.parentRunId": session.info.run_id,
+            "mlops.kind": "cell",
+            "mlops.notebook": SEED_NOTEBOOK,
+            "mlops.cell.execution_count": str(count),
+        }
+        if error:
+            tags["mlops.error.type"], tags["mlops.error.message"] = error
+        run = client.create_run(experiment_id, start_time=started, run_name=name, tags=tags)
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(key, value, started, 0) for key, value in metrics.items()],
+            params=[Param(key, value) for key, value in params.items()],
+        )
+        if seconds is not None:
+            client.set_terminated(run.info.run_id, status, end_time=started + int(seconds * 1000))
+        cell_ids.append(run.info.run_id)
+    return SeededRuns(
+        experiment_id=experiment_id,
+        other_experiment_id=other_id,
+        deleted_experiment_id=deleted_id,
+        session_run_id=session.info.run_id,
+        cell_run_ids=tuple(cell_ids),
+    )
