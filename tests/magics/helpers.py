@@ -24,9 +24,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -97,7 +98,7 @@ class KernelSession:
             resources={"metadata": {"path": str(self.cwd)}})
         self._context = None
 
-    def __enter__(self) -> KernelSession:
+    def __enter__(self) -> KernelSession:  # noqa: PYI034
         self._context = self.client.setup_kernel(env=self.env, cwd=str(self.cwd))
         self._context.__enter__()
         return self

@@ -39,9 +39,9 @@ def _cells(index: int) -> list[str]:
     return [
         f"kid = {index}\nalpha = kid * 0.5",
         "beta = kid + 100\n%mlops log score=beta",
-        "import mlops_jupyter\n"
-        "for step in range(3):\n"
-        "    mlops_jupyter.log_metric('loss', kid + step)",
+        ("import mlops_jupyter\n"
+         "for step in range(3):\n"
+         "    mlops_jupyter.log_metric('loss', kid + step)"),
     ]
 
 

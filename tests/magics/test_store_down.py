@@ -346,8 +346,11 @@ def test_replay_killed_between_write_and_ack_never_doubles(tmp_path, spool):
                                       env=env, cwd=work)
             try:
                 # Kill as soon as a few more events were acknowledged: mid-stream.
-                wait_for(lambda: replay.poll() is not None or _acked(spool) >= before + 4
-                         or not journal_files(spool), 60, "replay progress", interval=0.005)
+                def progressed(replay=replay, before=before) -> bool:
+                    return (replay.poll() is not None or _acked(spool) >= before + 4
+                            or not journal_files(spool))
+
+                wait_for(progressed, 60, "replay progress", interval=0.005)
             finally:
                 if replay.poll() is None:
                     os.kill(replay.pid, signal.SIGKILL)
