@@ -57,6 +57,8 @@ def run_tracking_step(notebooks: Path, out: Path) -> dict:
 
 def run_demo(notebooks: Path, out: Path | None) -> int:
     """Run each demo step and print a summary; returns the exit code."""
+    if not (notebooks / TRACK_NOTEBOOK).is_file():
+        raise NotFoundError(f"no {TRACK_NOTEBOOK} in {notebooks} (pass --notebooks DIR)")
     out = out or config.home_dir() / "demo"
     out.mkdir(parents=True, exist_ok=True)
     uri = config.tracking_uri()
