@@ -20,7 +20,7 @@ $(PY):
 	$(PY) -m pip install --quiet torch==2.13.0
 
 $(INSTALLED): $(PY) pyproject.toml package.json yarn.lock
-	$(PY) -m pip install --quiet -e ".[torch,test,dev]"
+	$(PY) -m pip install --quiet -e ".[torch,dask,test,dev]"
 	touch $(INSTALLED)
 
 chromium:

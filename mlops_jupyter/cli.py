@@ -53,6 +53,51 @@ def cmd_spool_flush(args) -> int:
     return 0 if not data["pending"] else 1
 
 
+def cmd_pipeline_run(args) -> int:
+    """Run a pipeline; exit 1 when any step did not succeed."""
+    from .pipelines.report import TerminalProgress, summary
+    from .pipelines.runner import RunOptions, parse_overrides, run_pipeline
+    from .pipelines.spec import load_spec
+
+    spec = load_spec(args.file)
+    options = RunOptions(executor=args.executor, scheduler=args.dask_scheduler,
+                         force=args.force, only=args.only or [], from_step=args.from_step,
+                         max_parallel=args.max_parallel,
+                         overrides=parse_overrides(args.param or [], spec))
+    if not args.json:
+        print(f"pipeline {spec.name}: {len(spec.steps)} step(s), executor {args.executor}")
+    run = run_pipeline(spec, options, on_change=None if args.json else TerminalProgress())
+    _print(run.to_dict(), args.json, lambda d: summary(run))
+    return 0 if run.ok else 1
+
+
+def cmd_pipeline_show(args) -> int:
+    """The DAG, each step's cache state and its last status."""
+    from .pipelines.report import last_run, plan, render_plan
+    from .pipelines.spec import load_spec
+
+    spec = load_spec(args.file)
+    rows = plan(spec)
+    last = last_run(spec)
+    data = {"pipeline": spec.name, "experiment": spec.experiment, "steps": rows,
+            "last_run": {k: last.get(k) for k in ("run_id", "status", "run_dir")} if last else None}
+    _print(data, args.json, lambda d: render_plan(spec, rows) + (
+        f"\nlast run {last['run_id']}: {last['status']} ({last['run_dir']})" if last else
+        "\nnever run"))
+    return 0
+
+
+def cmd_pipeline_init(args) -> int:
+    """Write a starter pipeline.yaml from notebooks' parameters cells."""
+    from .pipelines.report import init_pipeline
+
+    out = Path(args.out)
+    init_pipeline(args.notebooks, out, name=args.name, force=args.force)
+    print(f"wrote {out} with {len(args.notebooks)} step(s); edit inputs/outputs, then "
+          f"`mlops pipeline run {out}`")
+    return 0
+
+
 def cmd_demo(args) -> int:
     """Run the example notebooks headless with tracking on, then say where to look."""
     from .demo import run_demo
@@ -81,6 +126,36 @@ def build_parser() -> argparse.ArgumentParser:
                        help="give up after this many seconds (default 60)")
     flush.add_argument("--json", action="store_true", help="print JSON")
     flush.set_defaults(func=cmd_spool_flush)
+
+    pipeline = commands.add_parser("pipeline", help="notebook pipelines: run, show, init")
+    pipeline_commands = pipeline.add_subparsers(dest="pipeline_command", metavar="ACTION",
+                                                parser_class=_Parser, required=True)
+    run = pipeline_commands.add_parser("run", help="run a pipeline (cached steps are skipped)")
+    run.add_argument("file", help="pipeline.yaml")
+    run.add_argument("--param", action="append", metavar="STEP.NAME=VALUE",
+                     help="override a step parameter (repeatable)")
+    run.add_argument("--executor", choices=("local", "dask"), default="local")
+    run.add_argument("--dask-scheduler", metavar="tcp://HOST:PORT",
+                     help="scheduler address for --executor dask")
+    run.add_argument("--force", action="store_true", help="ignore the cache")
+    run.add_argument("--only", action="append", metavar="STEP",
+                     help="run just this step (repeatable); its upstream outputs must exist")
+    run.add_argument("--from", dest="from_step", metavar="STEP",
+                     help="run this step and everything downstream of it")
+    run.add_argument("--max-parallel", type=int, metavar="N",
+                     help="steps at once (default: the number of cores)")
+    run.add_argument("--json", action="store_true", help="print the run as JSON")
+    run.set_defaults(func=cmd_pipeline_run)
+    show = pipeline_commands.add_parser("show", help="the DAG, cache state and last status")
+    show.add_argument("file", help="pipeline.yaml")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=cmd_pipeline_show)
+    init = pipeline_commands.add_parser("init", help="write a starter pipeline.yaml")
+    init.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    init.add_argument("--out", default="pipeline.yaml", help="where to write it")
+    init.add_argument("--name", help="pipeline name (default: the folder's name)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_pipeline_init)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the example notebooks")
     demo.add_argument("--notebooks", help="folder with the example notebooks")

@@ -119,7 +119,7 @@ class Flusher:
             replay.ack(event["seq"])
             replay.pending.pop(0)
             replay.uncertain = False
-            if event["op"] == "artifact_file":
+            if event["op"] == "artifact_file" and not event.get("keep"):
                 _remove_private_copy(Path(event["file"]))
         return True
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import StoreRejectedError
+from ..exceptions import StoreRejectedError, StoreUnavailableError
 from . import capture, store
 from .gitstate import read_git_state
 
@@ -46,10 +46,17 @@ def start_run(key: str, experiment: str, *, name: str | None, parent: str | None
 
 def log(key: str, *, params: dict[str, str] | None = None,
         metrics: dict[str, list[tuple[float, int, int]]] | None = None,
-        tags: dict[str, str] | None = None) -> dict[str, Any]:
-    """Log params, metric points ``(value, timestamp_ms, step)`` and tags on run ``key``."""
-    return {"op": "log", "key": key, "params": params or {}, "metrics": metrics or {},
-            "tags": tags or {}}
+        tags: dict[str, str] | None = None, experiment: str | None = None) -> dict[str, Any]:
+    """Log params, metric points ``(value, timestamp_ms, step)`` and tags on run ``key``.
+
+    ``experiment`` names where to look for run ``key`` when another process created
+    it (a pipeline step's kernel logging on the run its runner opened).
+    """
+    event = {"op": "log", "key": key, "params": params or {}, "metrics": metrics or {},
+             "tags": tags or {}}
+    if experiment is not None:
+        event["experiment"] = experiment
+    return event
 
 
 def artifact_text(key: str, path: str, text: str) -> dict[str, Any]:
@@ -57,9 +64,15 @@ def artifact_text(key: str, path: str, text: str) -> dict[str, Any]:
     return {"op": "artifact_text", "key": key, "path": path, "text": text}
 
 
-def artifact_file(key: str, file: Path, artifact_dir: str | None = None) -> dict[str, Any]:
-    """Upload a private copy ``file`` (deleted once stored) into run ``key``'s artifacts."""
-    return {"op": "artifact_file", "key": key, "file": str(file), "artifact_dir": artifact_dir}
+def artifact_file(key: str, file: Path, artifact_dir: str | None = None,
+                  keep: bool = False) -> dict[str, Any]:
+    """Upload ``file`` into run ``key``'s artifacts.
+
+    Unless ``keep``, the file is a private copy made for the upload and is deleted
+    once stored.
+    """
+    return {"op": "artifact_file", "key": key, "file": str(file), "artifact_dir": artifact_dir,
+            "keep": keep}
 
 
 def end_run(key: str, status: str) -> dict[str, Any]:
@@ -120,6 +133,25 @@ class Applier:
     def _client(self):
         return store.client(self.uri)
 
+    def _find_run(self, key: str, experiment: str) -> str | None:
+        runs = self._client().search_runs(
+            [self._experiment_id(experiment)],
+            filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'", max_results=1)
+        return runs[0].info.run_id if runs else None
+
+    def _run_id(self, event: dict[str, Any]) -> str:
+        """The run of ``event``; runs created by another process are looked up by key."""
+        key = event["key"]
+        if key in self.run_ids:
+            return self.run_ids[key]
+        if event.get("experiment"):
+            found = self._find_run(key, event["experiment"])
+            if found is None:  # its creator has not written it yet: try again later
+                raise StoreUnavailableError(f"run {key[:8]} is not in the store yet")
+            self.run_ids[key] = found
+            return found
+        raise KeyError(key)
+
     def _experiment_id(self, name: str) -> str:
         if name not in self._experiment_ids:
             self._experiment_ids[name] = store.get_or_create_experiment(name, self.uri)
@@ -141,6 +173,10 @@ class Applier:
         tags = dict(event["tags"], **{RUN_KEY_TAG: key})
         if event.get("parent"):
             tags["mlflow.parentRunId"] = self.run_ids[event["parent"]]
+        for tag, other_key in (event.get("resolve_tags") or {}).items():
+            found = self.run_ids.get(other_key) or self._find_run(other_key, event["experiment"])
+            if found:
+                tags[tag] = found
         run = client.create_run(experiment_id, start_time=event["start_ms"], tags=tags,
                                 run_name=event.get("name"))
         self.run_ids[key] = run.info.run_id
@@ -149,7 +185,7 @@ class Applier:
     def _log(self, event: dict[str, Any], uncertain: bool) -> None:
         from mlflow.entities import Metric, Param, RunTag
 
-        run_id = self.run_ids[event["key"]]
+        run_id = self._run_id(event)
         client = self._client()
         metrics = []
         for name, points in event["metrics"].items():
@@ -172,7 +208,7 @@ class Applier:
             tags = tags[_BATCH_LIMITS["tags"]:]
 
     def _artifact_text(self, event: dict[str, Any], uncertain: bool) -> None:
-        self._client().log_text(self.run_ids[event["key"]], event["text"], event["path"])
+        self._client().log_text(self._run_id(event), event["text"], event["path"])
 
     def _artifact_file(self, event: dict[str, Any], uncertain: bool) -> None:
         file = Path(event["file"])
@@ -180,9 +216,9 @@ class Applier:
             if uncertain:  # stored and cleaned up by the attempt that then failed
                 return
             raise StoreRejectedError(f"artifact file {file.name} disappeared before upload")
-        self._client().log_artifact(self.run_ids[event["key"]], str(file),
+        self._client().log_artifact(self._run_id(event), str(file),
                                     event.get("artifact_dir"))
 
     def _end_run(self, event: dict[str, Any], uncertain: bool) -> None:
-        self._client().set_terminated(self.run_ids[event["key"]], event["status"],
+        self._client().set_terminated(self._run_id(event), event["status"],
                                       end_time=event["end_ms"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import math
 import numbers
+import os
 import re
 import shutil
 import threading
@@ -26,6 +27,9 @@ from .store import validate_experiment_name
 from .writer import Writer, WriterStatus
 
 SOURCE_TAG_LIMIT = 5000
+# Set by the pipeline runner for a step's kernel: log_metric() lands on the step's run.
+ATTACHED_RUN_ENV = "MLOPS_RUN_KEY"
+ATTACHED_EXPERIMENT_ENV = "MLOPS_EXPERIMENT"
 _KEY_PATTERN = re.compile(r"^[\w\-. /]{1,250}$")
 
 
@@ -76,6 +80,7 @@ class TrackingSession:
     def __init__(self):
         self._writer: Writer | None = None
         self._exit_hook = False
+        self._attached_steps: dict[str, int] = {}
         self._lock = threading.Lock()
         self.experiment: str | None = None
         self.notebook: Path | None = None
@@ -235,7 +240,7 @@ class TrackingSession:
                 if not _is_number(value):
                     raise UsageError(f"metric {key!r} must be a number, got "
                                      f"{type(value).__name__}")
-        key, steps = self._log_target()
+        key, steps, experiment = self._log_target()
         metrics: dict[str, list[tuple[float, int, int]]] = {}
         params: dict[str, str] = {}
         kinds = {}
@@ -251,14 +256,20 @@ class TrackingSession:
             steps[name] = steps.get(name, -1) + 1
             metrics[name] = [(number, stamp, steps[name])]
             kinds[name] = "metric"
-        self.writer.submit(operations.log(key, params=params, metrics=metrics))
+        self.writer.submit(operations.log(key, params=params, metrics=metrics,
+                                          experiment=experiment))
         return kinds
 
-    def _log_target(self) -> tuple[str, dict[str, int]]:
+    def _log_target(self) -> tuple[str, dict[str, int], str | None]:
+        """(run key, metric step counters, experiment to find a foreign run in)."""
         if self.cell is not None:
-            return self.cell.key, self.cell.steps
+            return self.cell.key, self.cell.steps, None
         if self.active:
-            return self.session_key, self._session_steps
+            return self.session_key, self._session_steps, None
+        attached = os.environ.get(ATTACHED_RUN_ENV)
+        if attached and os.environ.get(ATTACHED_EXPERIMENT_ENV):
+            # A pipeline step: the runner opened this kernel's run in its own process.
+            return attached, self._attached_steps, os.environ[ATTACHED_EXPERIMENT_ENV]
         raise UsageError("no tracked run: start with %mlops track or use %%mlops track")
 
     # ------------------------------------------------------------------ status

@@ -1,0 +1,464 @@
+"""Running a pipeline: plan, cache, dispatch to an executor, record.
+
+The runner walks the DAG: a step whose upstream steps all succeeded is either a
+cache hit (skipped, linked to the run that produced its outputs) or submitted to
+the executor; a failed step marks everything downstream SKIPPED while independent
+branches go on. Every step is an MLflow run, child of the pipeline run, written
+through the tracking journal, so recording never slows the pipeline down and a
+fully cached re-run does not even import MLflow.
+
+Each run gets a folder ``<project>/.mlops/runs/<run id>/`` with the executed
+notebooks and ``status.json`` (live status, read by ``mlops pipeline show`` and
+the sidebar).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import config
+from ..tracking import operations
+from . import step as statuses
+from .cache import ProjectState, cache_key
+from .notebooks import check_value, code_hash, read_notebook
+from .spec import REFERENCE, PipelineSpec, SpecError, references
+from .step import StepOutcome, StepTask
+
+SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
+FAILURES = (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED, statuses.SKIPPED)
+_MLFLOW_STATUS = {statuses.FINISHED: "FINISHED", statuses.CACHED: "FINISHED",
+                  statuses.FAILED: "FAILED", statuses.TIMED_OUT: "FAILED",
+                  statuses.KERNEL_DIED: "FAILED", statuses.SKIPPED: "KILLED"}
+
+
+@dataclass
+class RunOptions:
+    """How to run a pipeline (the CLI's and server's options)."""
+
+    executor: str = "local"
+    scheduler: str | None = None
+    force: bool = False
+    only: list[str] = field(default_factory=list)
+    from_step: str | None = None
+    max_parallel: int | None = None
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run_id: str | None = None
+
+
+@dataclass
+class StepState:
+    """A step's progress in one pipeline run (what status.json shows)."""
+
+    name: str
+    status: str = statuses.PENDING
+    started: float | None = None
+    ended: float | None = None
+    attempts: int = 0
+    parameters: dict[str, Any] = field(default_factory=dict)
+    cache_key: str | None = None
+    cached_from: dict[str, Any] | None = None
+    output_notebook: str | None = None
+    output_hashes: dict[str, str | None] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    run_key: str | None = None
+    reason: str | None = None
+    host: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.ended is None:
+            return None
+        return self.ended - self.started
+
+
+def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str, Any]]:
+    """``step.name=value`` words → {step: {name: value}}; values parsed as YAML scalars.
+
+    Raises:
+        SpecError: malformed pairs or unknown steps, all at once.
+    """
+    import yaml
+
+    errors = []
+    overrides: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        target, sep, text = pair.partition("=")
+        step_name, dot, name = target.rpartition(".")
+        if not sep or not dot or not step_name or not name:
+            errors.append(f"--param {pair!r}: expected STEP.NAME=VALUE")
+            continue
+        if step_name not in spec.steps:
+            errors.append(f"--param {pair!r}: unknown step {step_name!r}")
+            continue
+        if not name.isidentifier():
+            errors.append(f"--param {pair!r}: {name!r} is not a Python identifier")
+            continue
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        overrides.setdefault(step_name, {})[name] = value
+    if errors:
+        raise SpecError("--param", errors)
+    return overrides
+
+
+def _substitute(value: Any, spec: PipelineSpec) -> Any:
+    """Replace ``${steps.S.outputs.O}`` by that output's path (relative to the project)."""
+    if isinstance(value, str):
+        return REFERENCE.sub(lambda m: spec.steps[m.group(1)].outputs[m.group(2)], value)
+    if isinstance(value, list):
+        return [_substitute(item, spec) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, spec) for key, item in value.items()}
+    return value
+
+
+class PipelineRun:
+    """One execution of a pipeline spec."""
+
+    def __init__(self, spec: PipelineSpec, options: RunOptions | None = None,
+                 on_change: Callable[[PipelineRun], None] | None = None):
+        self.spec = spec
+        self.options = options or RunOptions()
+        self.on_change = on_change or (lambda run: None)
+        self.state = ProjectState(spec.root).load()
+        self.run_id = self.options.run_id or \
+            f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.run_dir = self.state.runs_dir / self.run_id
+        self.steps = {name: StepState(name) for name in spec.steps}
+        self.selected = self._select()
+        self.status = statuses.PENDING
+        self.started = time.time()
+        self.ended: float | None = None
+        self.pipeline_key = uuid.uuid4().hex
+        self._codes: dict[str, str] = {}
+        self._writer = None
+        self._executor = None
+
+    # --------------------------------------------------------------- planning
+    def _select(self) -> list[str]:
+        spec, options = self.spec, self.options
+        unknown = [n for n in [*options.only, *filter(None, [options.from_step])]
+                   if n not in spec.steps]
+        if unknown:
+            raise SpecError(spec.path.name, [f"unknown step {n!r} (steps: "
+                                             f"{', '.join(spec.steps)})" for n in unknown])
+        if options.only and options.from_step:
+            raise SpecError(spec.path.name, ["use --only or --from, not both"])
+        if options.only:
+            return [name for name in spec.steps if name in options.only]
+        if options.from_step:
+            return spec.downstream(options.from_step)
+        return list(spec.steps)
+
+    def resolved_parameters(self, name: str) -> dict[str, Any]:
+        """The step's parameters: defaults it declares, its own, overrides; refs resolved."""
+        step = self.spec.steps[name]
+        declared = self._declared(name) or {}
+        merged = {k: v for k, v in self.spec.default_parameters.items() if k in declared}
+        merged.update(step.parameters)
+        merged.update(self.options.overrides.get(name, {}))
+        return _substitute(merged, self.spec)
+
+    def _declared(self, name: str):
+        step = self.spec.steps[name]
+        if name not in self._codes:
+            self._codes[name] = code_hash(read_notebook(step.notebook))
+        return self.state.declared_parameters(step.notebook, self._codes[name])
+
+    def validate(self) -> None:
+        """Check every selected step's parameters against its notebook, all at once.
+
+        Raises:
+            SpecError: unknown names (unless ``strict_parameters: false``), type
+                mismatches, parameters given to a notebook without a parameters cell,
+                missing outputs of steps that are not selected.
+        """
+        errors = []
+        for name in self.selected:
+            step = self.spec.steps[name]
+            where = f"step {name!r}"
+            try:
+                declared = self._declared(name)
+            except Exception as exc:  # noqa: BLE001 - reported with the step's name
+                errors.append(f"{where}.notebook: {exc}")
+                continue
+            given = {**step.parameters, **self.options.overrides.get(name, {})}
+            if declared is None:
+                if given:
+                    errors.append(f"{where}.parameters: {self.spec.relative(step.notebook)} "
+                                  "has no cell tagged 'parameters'")
+                continue
+            for key, value in given.items():
+                if key not in declared:
+                    if step.strict_parameters:
+                        known = ", ".join(declared) or "none"
+                        errors.append(f"{where}.parameters.{key}: not a parameter of the "
+                                      f"notebook (declared: {known})")
+                    continue
+                problem = None if references(value) else check_value(
+                    declared[key]["type"], value)
+                if problem:
+                    errors.append(f"{where}.parameters.{key}: {problem}")
+        for name in self.spec.steps:
+            if name in self.selected:
+                continue
+            for output, path in self.spec.steps[name].outputs.items():
+                if not (self.spec.root / path).exists() and any(
+                        name in self.spec.steps[s].needs for s in self.selected):
+                    errors.append(f"step {name!r} is not selected but its output {output!r} "
+                                  f"({path}) does not exist; run it first")
+        if errors:
+            raise SpecError(self.spec.path.name, errors)
+
+    # ---------------------------------------------------------------- running
+    def run(self) -> PipelineRun:
+        """Validate, then run every selected step; returns self (see ``ok``)."""
+        from .executors import make_executor
+
+        self.validate()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for name in self.spec.steps:
+            if name not in self.selected:
+                self.steps[name].status = statuses.NOT_SELECTED
+                self.steps[name].output_hashes = {
+                    output: self.state.file_hash(self.spec.root / path)
+                    for output, path in self.spec.steps[name].outputs.items()}
+        self.status = statuses.RUNNING
+        self._start_tracking()
+        self._changed()
+        futures: dict[Any, str] = {}
+        pending = list(self.selected)
+        try:
+            while pending or futures:
+                for name in list(pending):
+                    needs = self.spec.steps[name].needs
+                    failed = [n for n in needs if self.steps[n].status in FAILURES]
+                    if failed:
+                        pending.remove(name)
+                        self._skip(name, f"upstream step {failed[0]!r} did not succeed")
+                    elif all(self.steps[n].status in SUCCESS for n in needs):
+                        pending.remove(name)
+                        if not self._try_cache(name):
+                            if self._executor is None:
+                                self._executor = make_executor(
+                                    self.options.executor, max_parallel=self.options.max_parallel,
+                                    scheduler=self.options.scheduler)
+                            futures[self._submit(name)] = name
+                if not futures:
+                    continue
+                for future in self._executor.wait(list(futures)):
+                    name = futures.pop(future)
+                    retry = self._finish(name, self._executor.outcome(future))
+                    if retry:
+                        futures[self._submit(name)] = name
+        finally:
+            if self._executor is not None:
+                self._executor.close()
+            self._end()
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return all(self.steps[name].status in SUCCESS for name in self.selected)
+
+    def _try_cache(self, name: str) -> bool:
+        step, state = self.spec.steps[name], self.steps[name]
+        state.parameters = self.resolved_parameters(name)
+        upstream = {f"{need}.{output}": digest or "missing"
+                    for need in step.needs
+                    for output, digest in sorted(self.steps[need].output_hashes.items())}
+        state.cache_key = cache_key(code=self._codes[name], parameters=state.parameters,
+                                    inputs=self.state.input_hashes(step.inputs),
+                                    upstream=upstream, kernel=step.kernel)
+        entry = None if self.options.force else self.state.lookup(state.cache_key)
+        if entry is None:
+            return False
+        now = time.time()
+        state.status, state.started, state.ended = statuses.CACHED, now, now
+        state.cached_from = {k: entry.get(k) for k in ("run_key", "run_id", "pipeline_run",
+                                                       "output_notebook", "finished_at")}
+        state.output_notebook = entry.get("output_notebook")
+        state.output_hashes = {k: v["hash"] for k, v in entry["outputs"].items()}
+        state.run_key = uuid.uuid4().hex
+        self._record_cached(name)
+        self._changed()
+        return True
+
+    def _submit(self, name: str):
+        step, state = self.spec.steps[name], self.steps[name]
+        state.attempts += 1
+        state.status, state.started, state.ended = statuses.RUNNING, time.time(), None
+        state.error = None
+        output = self.run_dir / f"{name}.ipynb"
+        state.output_notebook = self.spec.relative(output)
+        if state.run_key is None:
+            state.run_key = uuid.uuid4().hex
+            self._record_start(name)
+        task = StepTask(
+            name=name, notebook=str(step.notebook), output_notebook=str(output),
+            cwd=str(self.spec.root), parameters=state.parameters, kernel=step.kernel,
+            timeout=step.timeout, outputs=dict(step.outputs), attempt=state.attempts,
+            env=self._step_env(name, output))
+        future = self._executor.submit(task)
+        self._changed()
+        return future
+
+    def _step_env(self, name: str, output: Path) -> dict[str, str]:
+        """Attach the step's kernel to its MLflow run (see tracking.session)."""
+        return {"MLOPS_RUN_KEY": self.steps[name].run_key,
+                "MLOPS_EXPERIMENT": self.spec.experiment,
+                "MLOPS_NOTEBOOK": str(output),
+                "MLOPS_JUPYTER_HOME": str(config.home_dir()),
+                "MLFLOW_TRACKING_URI": config.tracking_uri()}
+
+    def _finish(self, name: str, outcome: StepOutcome) -> bool:
+        """Record an outcome; returns True when the step should be retried."""
+        step, state = self.spec.steps[name], self.steps[name]
+        state.ended, state.host = outcome.ended, outcome.host
+        state.error, state.output_hashes = outcome.error, outcome.output_hashes
+        if outcome.status != statuses.FINISHED and state.attempts <= step.retries:
+            state.status = statuses.PENDING
+            state.reason = f"attempt {state.attempts} {outcome.status}; retrying"
+            self._changed()
+            return True
+        state.status = outcome.status
+        if outcome.status == statuses.FINISHED:
+            self.state.record(state.cache_key, {
+                "step": name, "run_key": state.run_key, "pipeline_run": self.run_id,
+                "output_notebook": state.output_notebook, "finished_at": outcome.ended,
+                "outputs": {k: {"path": step.outputs[k], "hash": v}
+                            for k, v in outcome.output_hashes.items()}})
+            self.state.save()
+        self._record_end(name)
+        self._changed()
+        return False
+
+    def _skip(self, name: str, reason: str) -> None:
+        state = self.steps[name]
+        state.status, state.reason = statuses.SKIPPED, reason
+        state.started = state.ended = time.time()
+        self._changed()
+
+    def _end(self) -> None:
+        for name in self.selected:  # interrupted: whatever did not end was cancelled
+            if self.steps[name].status in (statuses.PENDING, statuses.RUNNING):
+                self._skip(name, "the pipeline run was interrupted")
+        self.ended = time.time()
+        self.status = statuses.FINISHED if self.ok else statuses.FAILED
+        self.state.save()
+        self._record_pipeline_end()
+        self._changed()
+        if self._writer is not None:
+            self._writer.close(timeout=0.5)  # the flusher finishes in the background
+
+    # -------------------------------------------------------------- recording
+    def _start_tracking(self) -> None:
+        from ..tracking.writer import Writer
+
+        self._writer = Writer()
+        submit = self._writer.submit
+        submit(operations.start_run(
+            self.pipeline_key, self.spec.experiment, name=f"{self.spec.name} {self.run_id}",
+            parent=None, collect=("git", "environment"), tags={
+                "mlops.kind": "pipeline", "mlops.pipeline.name": self.spec.name,
+                "mlops.pipeline.spec_hash": self.spec.source_hash,
+                "mlops.pipeline.run_id": self.run_id,
+                "mlops.pipeline.run_dir": str(self.run_dir),
+                "mlops.pipeline.executor": self.options.executor,
+                "mlops.pipeline.selected": ",".join(self.selected)}))
+        submit(operations.artifact_text(self.pipeline_key, "pipeline/pipeline.yaml",
+                                        self.spec.source))
+
+    def _step_tags(self, name: str) -> dict[str, str]:
+        step, state = self.spec.steps[name], self.steps[name]
+        return {"mlops.kind": "step", "mlops.step.name": name,
+                "mlops.step.notebook": self.spec.relative(step.notebook),
+                "mlops.step.cache_key": state.cache_key or "",
+                "mlops.pipeline.name": self.spec.name, "mlops.pipeline.run_id": self.run_id,
+                "mlflow.source.name": self.spec.relative(step.notebook),
+                "mlflow.source.type": "NOTEBOOK"}
+
+    def _record_start(self, name: str) -> None:
+        self._writer.submit(operations.start_run(
+            self.steps[name].run_key, self.spec.experiment, name=name,
+            parent=self.pipeline_key, tags=self._step_tags(name), collect=("git",)))
+
+    def _record_cached(self, name: str) -> None:
+        state = self.steps[name]
+        tags = {**self._step_tags(name), "mlops.step.status": statuses.CACHED,
+                "mlops.cache.hit": "true",
+                "mlops.cache.source_pipeline_run": str(state.cached_from.get("pipeline_run")),
+                "mlops.cache.source_notebook": str(state.output_notebook)}
+        event = operations.start_run(state.run_key, self.spec.experiment, name=name,
+                                     parent=self.pipeline_key, tags=tags)
+        # The producing run's id is resolved by the flusher from its key.
+        event["resolve_tags"] = {"mlops.cache.source_run_id": state.cached_from["run_key"]}
+        self._writer.submit(event)
+        self._writer.submit(operations.end_run(state.run_key, "FINISHED"))
+
+    def _record_end(self, name: str) -> None:
+        state, step = self.steps[name], self.spec.steps[name]
+        params = {key: json.dumps(value) if not isinstance(value, str) else value
+                  for key, value in state.parameters.items()}
+        tags = {"mlops.step.status": state.status, "mlops.step.attempts": str(state.attempts),
+                "mlops.step.duration_s": f"{state.duration or 0:.3f}",
+                "mlops.step.host": state.host or "",
+                "mlops.step.output_notebook": state.output_notebook or "",
+                "mlops.step.inputs": json.dumps(self.state.input_hashes(step.inputs)),
+                "mlops.step.outputs": json.dumps(state.output_hashes)}
+        if state.error:
+            for key, value in state.error.items():
+                tags[f"mlops.error.{key}"] = str(value)[:1000]
+        submit = self._writer.submit
+        submit(operations.log(state.run_key, params={k: v[:500] for k, v in params.items()},
+                              tags=tags))
+        notebook = self.spec.root / state.output_notebook if state.output_notebook else None
+        if notebook is not None and notebook.is_file():
+            submit(operations.artifact_file(state.run_key, notebook, "notebook", keep=True))
+        submit(operations.end_run(state.run_key, _MLFLOW_STATUS[state.status]))
+
+    def _record_pipeline_end(self) -> None:
+        if self._writer is None:
+            return
+        summary = {name: self.steps[name].status for name in self.spec.steps}
+        self._writer.submit(operations.log(self.pipeline_key, tags={
+            "mlops.pipeline.status": self.status,
+            "mlops.pipeline.steps": json.dumps(summary)}))
+        self._writer.submit(operations.end_run(
+            self.pipeline_key, "FINISHED" if self.ok else "FAILED"))
+
+    # ----------------------------------------------------------------- status
+    def to_dict(self) -> dict[str, Any]:
+        """The run as JSON (status.json, ``--json``, the server)."""
+        return {
+            "pipeline": self.spec.name, "file": str(self.spec.path), "run_id": self.run_id,
+            "run_dir": str(self.run_dir), "status": self.status, "started": self.started,
+            "ended": self.ended, "executor": self.options.executor,
+            "experiment": self.spec.experiment, "selected": self.selected,
+            "steps": [{**asdict(state), "duration": state.duration,
+                       "needs": list(self.spec.steps[name].needs)}
+                      for name, state in self.steps.items()],
+        }
+
+    def _changed(self) -> None:
+        if self.run_dir.is_dir():
+            data = json.dumps(self.to_dict(), indent=1, default=str)
+            temporary = self.run_dir / "status.json.tmp"
+            temporary.write_text(data)
+            os.replace(temporary, self.run_dir / "status.json")
+            (self.state.runs_dir / "latest").write_text(self.run_id)
+        self.on_change(self)
+
+
+def run_pipeline(spec: PipelineSpec, options: RunOptions | None = None,
+                 on_change: Callable[[PipelineRun], None] | None = None) -> PipelineRun:
+    """Run ``spec``; see :class:`PipelineRun`."""
+    return PipelineRun(spec, options, on_change).run()
