@@ -62,13 +62,21 @@ def cmd_pipeline_run(args) -> int:
     spec = load_spec(args.file)
     options = RunOptions(executor=args.executor, scheduler=args.dask_scheduler,
                          force=args.force, only=args.only or [], from_step=args.from_step,
-                         max_parallel=args.max_parallel,
+                         max_parallel=args.max_parallel, run_id=_run_id(args.run_id),
                          overrides=parse_overrides(args.param or [], spec))
     if not args.json:
         print(f"pipeline {spec.name}: {len(spec.steps)} step(s), executor {args.executor}")
     run = run_pipeline(spec, options, on_change=None if args.json else TerminalProgress())
     _print(run.to_dict(), args.json, lambda d: summary(run))
     return 0 if run.ok else 1
+
+
+def _run_id(value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", value):
+        raise UsageError("--run-id takes letters, digits, '-' and '_' (at most 64)")
+    return value
 
 
 def cmd_pipeline_show(args) -> int:
@@ -144,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run this step and everything downstream of it")
     run.add_argument("--max-parallel", type=int, metavar="N",
                      help="steps at once (default: the number of cores)")
+    run.add_argument("--run-id", metavar="ID", help="name of the run folder (default: a "
+                     "timestamp); letters, digits, '-', '_'")
     run.add_argument("--json", action="store_true", help="print the run as JSON")
     run.set_defaults(func=cmd_pipeline_run)
     show = pipeline_commands.add_parser("show", help="the DAG, cache state and last status")

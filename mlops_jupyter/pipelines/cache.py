@@ -18,9 +18,10 @@ import glob
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 STATE_DIR = ".mlops"
 _CHUNK = 1 << 20

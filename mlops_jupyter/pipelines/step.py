@@ -73,9 +73,9 @@ def _kernel_manager_class(env: dict[str, str], log_file: str):
     extra = dict(env)
 
     class StepKernelManager(AsyncKernelManager):
-        async def start_kernel(self, **kw):  # noqa: D102
+        async def start_kernel(self, **kw):
             kw["env"] = {**os.environ, **kw.get("env", {}), **extra}
-            with open(log_file, "ab") as log:
+            with open(log_file, "ab") as log:  # noqa: ASYNC230 - a local file, once
                 kw["stderr"] = log
                 return await super().start_kernel(**kw)
 
