@@ -51,6 +51,18 @@ def log_param(key: str, value) -> None:
     current_session().log({key: value}, as_params=True)
 
 
+def run_pipeline(path, **options):
+    """Run a pipeline.yaml from a notebook with a live progress widget.
+
+    Options are those of ``mlops pipeline run``: ``params=["step.k=v"]``,
+    ``force``, ``only=[...]``, ``from_step``, ``executor``, ``dask_scheduler``,
+    ``max_parallel``. Returns the finished run.
+    """
+    from .pipelines.widget import run_in_notebook
+
+    return run_in_notebook(path, **options)
+
+
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "mlops-jupyter"}]
 

@@ -14,6 +14,8 @@ from . import config
 from .exceptions import NotFoundError
 
 TRACK_NOTEBOOK = "01_track.ipynb"
+PIPELINE = "pipeline/pipeline.yaml"
+STEPS = 2
 
 
 def _wait_for_spool(timeout: float) -> int:
@@ -63,7 +65,7 @@ def run_demo(notebooks: Path, out: Path | None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     uri = config.tracking_uri()
     print(f"mlops demo: tracking store {uri}")
-    print("\n[1/1] train: executing 01_track.ipynb with %mlops track")
+    print(f"\n[1/{STEPS}] train: executing 01_track.ipynb with %mlops track")
     result = run_tracking_step(notebooks.resolve(), out)
     runs = result["runs"]
     cells = [r for r in runs if r.data.tags.get("mlops.kind") == "cell"]
@@ -77,7 +79,31 @@ def run_demo(notebooks: Path, out: Path | None) -> int:
               + (f"; accuracy {max(scores):.3f}" if scores else ""))
     if result["pending"]:
         print(f"      {result['pending']} event(s) still spooled; `mlops spool flush` writes them")
+
+    pipeline_ok = run_pipeline_step(notebooks / PIPELINE)
     print("\nNext:")
     print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # then open http://127.0.0.1:5000")
     print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook")
-    return 0 if result["experiment"] is not None and not failed else 1
+    print(f"  mlops pipeline show {notebooks / PIPELINE}")
+    return 0 if result["experiment"] is not None and not failed and pipeline_ok else 1
+
+
+def run_pipeline_step(path: Path) -> bool:
+    """Run the example pipeline twice: once for real, once all cached."""
+    from .pipelines.report import TerminalProgress, summary
+    from .pipelines.runner import run_pipeline
+    from .pipelines.spec import load_spec
+
+    spec = load_spec(path)
+    print(f"\n[2/{STEPS}] pipeline: {spec.name}, {len(spec.steps)} steps "
+          "(cached steps from earlier runs are skipped)")
+    first = run_pipeline(spec, on_change=TerminalProgress())
+    print(summary(first))
+    if not first.ok:
+        return False
+    print("      ...and again, unchanged: every step is a cache hit")
+    second = run_pipeline(spec, on_change=TerminalProgress())
+    took = (second.ended or second.started) - second.started
+    cached = sum(state.status == "CACHED" for state in second.steps.values())
+    print(f"      re-run: {cached}/{len(spec.steps)} steps cached, {took:.2f} s")
+    return second.ok

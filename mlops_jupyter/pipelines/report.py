@@ -36,7 +36,7 @@ class TerminalProgress:
             if state.status == statuses.PENDING and not state.reason:
                 continue
             self._clear()
-            print(f"  {SYMBOLS.get(state.status, '?')} {state.name:<24} {_detail(state)}",
+            print(f"  {SYMBOLS.get(state.status, '?')} {state.name:<24} {describe_step(state)}",
                   file=self.stream)
         if self._live and run.status == statuses.RUNNING:
             counts = _counts(run)
@@ -59,7 +59,7 @@ def _counts(run) -> dict[str, int]:
     return counts
 
 
-def _detail(state) -> str:
+def describe_step(state) -> str:
     if state.status == statuses.RUNNING:
         return f"running (attempt {state.attempts})" if state.attempts > 1 else "running"
     if state.status == statuses.CACHED:
@@ -86,7 +86,7 @@ def summary(run) -> str:
     for name in run.selected:
         state = run.steps[name]
         if state.status in (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED):
-            lines.append(f"  {name}: {_detail(state)}")
+            lines.append(f"  {name}: {describe_step(state)}")
             if state.output_notebook:
                 lines.append(f"    output notebook: {run.spec.root / state.output_notebook}")
     lines.append(f"run folder: {run.run_dir}")

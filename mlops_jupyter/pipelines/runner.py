@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -263,6 +264,7 @@ class PipelineRun:
         finally:
             if self._executor is not None:
                 self._executor.close()
+            shutil.rmtree(self.run_dir / "journals", ignore_errors=True)
             self._end()
         return self
 
@@ -312,16 +314,36 @@ class PipelineRun:
         self._changed()
         return future
 
+    def _step_journal(self, name: str) -> Path:
+        return self.run_dir / "journals" / name
+
     def _step_env(self, name: str, output: Path) -> dict[str, str]:
-        """Attach the step's kernel to its MLflow run (see tracking.session)."""
+        """Attach the step's kernel to its MLflow run (see tracking.session).
+
+        The kernel journals what it logs into the run folder without starting a
+        flusher of its own; the runner forwards that journal when the step ends.
+        """
         return {"MLOPS_RUN_KEY": self.steps[name].run_key,
+                "MLOPS_STEP_JOURNAL": str(self._step_journal(name)),
                 "MLOPS_EXPERIMENT": self.spec.experiment,
                 "MLOPS_NOTEBOOK": str(output),
                 "MLOPS_JUPYTER_HOME": str(config.home_dir()),
                 "MLFLOW_TRACKING_URI": config.tracking_uri()}
 
+    def _forward_step_journal(self, name: str) -> None:
+        """Send what the step's kernel logged through our writer, in order."""
+        from ..tracking.spool import parse_events, read_lines
+
+        folder = self._step_journal(name)
+        for events in sorted(folder.glob("*.events")):
+            for event in parse_events(read_lines(events)[0]):
+                event.pop("seq", None)
+                self._writer.submit(event)
+        shutil.rmtree(folder, ignore_errors=True)
+
     def _finish(self, name: str, outcome: StepOutcome) -> bool:
         """Record an outcome; returns True when the step should be retried."""
+        self._forward_step_journal(name)
         step, state = self.spec.steps[name], self.steps[name]
         state.ended, state.host = outcome.ended, outcome.host
         state.error, state.output_hashes = outcome.error, outcome.output_hashes
@@ -358,7 +380,7 @@ class PipelineRun:
         self._record_pipeline_end()
         self._changed()
         if self._writer is not None:
-            self._writer.close(timeout=0.5)  # the flusher finishes in the background
+            self._writer.close()  # the flusher finishes in the background
 
     # -------------------------------------------------------------- recording
     def _start_tracking(self) -> None:

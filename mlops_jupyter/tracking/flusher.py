@@ -212,6 +212,7 @@ def quiet_dedicated_process() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     quiet_dedicated_process()
+    os.nice(10)  # background work: leave the CPU to kernels and pipeline steps
     parser = argparse.ArgumentParser(description="Apply a kernel's tracking journal to MLflow.")
     parser.add_argument("--journal", required=True, type=Path, help="journal base path")
     parser.add_argument("--uri", required=True, help="MLflow tracking URI")

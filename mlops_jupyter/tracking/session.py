@@ -30,6 +30,7 @@ SOURCE_TAG_LIMIT = 5000
 # Set by the pipeline runner for a step's kernel: log_metric() lands on the step's run.
 ATTACHED_RUN_ENV = "MLOPS_RUN_KEY"
 ATTACHED_EXPERIMENT_ENV = "MLOPS_EXPERIMENT"
+STEP_JOURNAL_ENV = "MLOPS_STEP_JOURNAL"
 _KEY_PATTERN = re.compile(r"^[\w\-. /]{1,250}$")
 
 
@@ -94,7 +95,12 @@ class TrackingSession:
         with self._lock:
             if self._writer is None:
                 config.spool_dir()  # fail now, with a clear line, if home is unusable
-                self._writer = Writer()
+                step_journal = os.environ.get(STEP_JOURNAL_ENV)
+                if step_journal:  # a pipeline step: the runner forwards our journal
+                    Path(step_journal).mkdir(parents=True, exist_ok=True)
+                    self._writer = Writer(spool_dir=Path(step_journal), spawn_flusher=False)
+                else:
+                    self._writer = Writer()
                 if not self._exit_hook:
                     atexit.register(self.shutdown)
                     self._exit_hook = True

@@ -41,7 +41,15 @@ class WriterStatus:
 class Writer:
     """Journals events on a background thread and keeps a flusher process running."""
 
-    def __init__(self, uri: str | None = None, spool_dir: Path | None = None):
+    def __init__(self, uri: str | None = None, spool_dir: Path | None = None,
+                 spawn_flusher: bool = True):
+        """Args:
+            uri: tracking store (default: config).
+            spool_dir: where the journal goes (default: the home's spool).
+            spawn_flusher: False to only journal, for a process whose journal another
+                process forwards (a pipeline step's kernel; see pipelines.runner).
+        """
+        self.spawn_flusher = spawn_flusher
         self.uri = uri or config.tracking_uri()
         self.spool_dir = spool_dir or config.spool_dir()
         self.journal = Journal.create(self.spool_dir)
@@ -86,17 +94,19 @@ class Writer:
         return False
 
     def close(self, timeout: float = 2.0) -> bool:
-        """Journal what is queued, let the flusher finish; True if all was written.
+        """Journal what is queued (waiting up to ``timeout`` s), then let go.
 
-        The flusher outlives the kernel for a grace period, so events still pending
-        after ``timeout`` are written shortly after, or replayed by a later flusher.
+        Nothing waits for the store: the flusher outlives the kernel for a grace
+        period and writes the rest, or a later flusher replays it. Returns True when
+        everything had already been written.
         """
         if self._closed:
             return True
         self._closed = True
         self._queue.put(_STOP)
         self._thread.join(timeout)
-        complete = self.flush(timeout) if not self._thread.is_alive() else False
+        complete = not self._thread.is_alive() and \
+            self.journal.acknowledged() >= self.journal.appended
         if self._flusher is not None and self._flusher.stdin is not None:
             try:
                 self._flusher.stdin.close()  # EOF: "the kernel is gone"
@@ -128,6 +138,8 @@ class Writer:
                 return
 
     def _wake_flusher(self) -> None:
+        if not self.spawn_flusher:
+            return
         flusher = self._flusher
         if flusher is None or flusher.poll() is not None:
             if time.monotonic() - self._flusher_started < _RESTART_INTERVAL_S and flusher:
