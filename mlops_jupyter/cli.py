@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__, config
-from .exceptions import MLOpsError, UsageError
+from .exceptions import MLOpsError, NotFoundError, UsageError
 
 EXAMPLE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "example_notebooks"
 
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         return args.func(args)
-    except UsageError as exc:
+    except (UsageError, NotFoundError) as exc:  # bad input
         print(f"mlops: error: {exc}", file=sys.stderr)
         return 2
     except MLOpsError as exc:

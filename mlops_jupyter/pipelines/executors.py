@@ -101,7 +101,10 @@ class DaskExecutor:
     def wait(self, futures: list) -> list:
         from distributed import wait
 
-        done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        # distributed.wait() uses the default client; ours is not one
+        # (set_as_default=False), so without this it finds none, or someone else's.
+        with self.client.as_current():
+            done, _ = wait(futures, return_when="FIRST_COMPLETED")
         return list(done)
 
     def outcome(self, future) -> StepOutcome:

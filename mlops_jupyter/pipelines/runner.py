@@ -29,7 +29,15 @@ from ..tracking import operations
 from . import step as statuses
 from .cache import ProjectState, cache_key
 from .notebooks import check_value, code_hash, read_notebook
-from .spec import REFERENCE, PipelineSpec, SpecError, references
+from .spec import (
+    REFERENCE,
+    PipelineSpec,
+    SpecError,
+    is_parameter_name,
+    is_plain_value,
+    malformed_references,
+    references,
+)
 from .step import StepOutcome, StepTask
 
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
@@ -80,31 +88,47 @@ class StepState:
 
 
 def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str, Any]]:
-    """``step.name=value`` words → {step: {name: value}}; values parsed as YAML scalars.
+    """``step.name=value`` words → {step: {name: value}}.
+
+    A value is read as JSON when it is JSON (``0.5``, ``true``, ``[1, 2]``,
+    ``"quoted"``), else kept as text, so ``yes``, ``2024-01-01`` or ``#x`` stay strings.
 
     Raises:
-        SpecError: malformed pairs or unknown steps, all at once.
+        SpecError: malformed pairs, unknown steps, names that are not identifiers,
+            non-finite numbers, references to outputs the step does not depend on;
+            all at once.
     """
-    import yaml
-
     errors = []
     overrides: dict[str, dict[str, Any]] = {}
     for pair in pairs:
         target, sep, text = pair.partition("=")
         step_name, dot, name = target.rpartition(".")
+        label = repr(pair)
         if not sep or not dot or not step_name or not name:
-            errors.append(f"--param {pair!r}: expected STEP.NAME=VALUE")
+            errors.append(f"--param {label}: expected STEP.NAME=VALUE")
             continue
         if step_name not in spec.steps:
-            errors.append(f"--param {pair!r}: unknown step {step_name!r}")
+            errors.append(f"--param {label}: unknown step {step_name!r}")
             continue
-        if not name.isidentifier():
-            errors.append(f"--param {pair!r}: {name!r} is not a Python identifier")
+        if not is_parameter_name(name):
+            errors.append(f"--param {label}: {name!r} is not a valid parameter name")
             continue
         try:
-            value = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
+            value = json.loads(text)
+        except ValueError:
             value = text
+        if not is_plain_value(value):
+            errors.append(f"--param {label}: not a finite number or plain value (quote it)")
+            continue
+        for bad in malformed_references(value):
+            errors.append(f"--param {label}: {bad!r} is not ${{steps.STEP.outputs.NAME}}")
+        for ref_step, output in references(value):
+            upstream = spec.steps.get(ref_step)
+            if upstream is None or output not in upstream.outputs:
+                errors.append(f"--param {label}: no output {output!r} of step {ref_step!r}")
+            elif ref_step not in spec.steps[step_name].needs:
+                errors.append(f"--param {label}: step {step_name!r} does not need "
+                              f"{ref_step!r}; add it to its needs in the pipeline file")
         overrides.setdefault(step_name, {})[name] = value
     if errors:
         raise SpecError("--param", errors)
@@ -353,6 +377,8 @@ class PipelineRun:
             self._changed()
             return True
         state.status = outcome.status
+        state.reason = f"succeeded on attempt {state.attempts}" if (
+            outcome.status == statuses.FINISHED and state.attempts > 1) else None
         if outcome.status == statuses.FINISHED:
             self.state.record(state.cache_key, {
                 "step": name, "run_key": state.run_key, "pipeline_run": self.run_id,

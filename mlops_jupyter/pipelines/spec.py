@@ -24,6 +24,7 @@ leave it. ``defaults.parameters`` apply to each step whose notebook declares the
 from __future__ import annotations
 
 import hashlib
+import keyword
 import math
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ from typing import Any
 from ..exceptions import UsageError
 
 STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-REFERENCE = re.compile(r"\$\{steps\.([^.}]+)\.outputs\.([^}]+)\}")
+# Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
+REFERENCE = re.compile(r"\$\{steps\.([^}]+?)\.outputs\.([^}]+)\}")
+REFERENCE_START = "${steps."
 TOP_KEYS = {"name", "experiment", "defaults", "steps", "description"}
 DEFAULT_KEYS = {"kernel", "timeout", "retries", "parameters", "strict_parameters"}
 STEP_KEYS = {"name", "notebook", "parameters", "needs", "inputs", "outputs", "retries",
@@ -104,16 +107,37 @@ def inside(root: Path, relative: str) -> Path | None:
     return resolved if resolved.is_relative_to(root.resolve()) else None
 
 
-def _is_plain_value(value: Any) -> bool:
+def _label(name: Any) -> str:
+    """A key for an error message: as is when harmless, else repr (one line, visible)."""
+    return name if isinstance(name, str) and re.fullmatch(r"[\w.-]+", name) else repr(name)
+
+
+def is_parameter_name(name: Any) -> bool:
+    """A name papermill can assign in the injected cell: an identifier, not a keyword."""
+    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+
+
+def malformed_references(value: Any) -> list[str]:
+    """Strings that start a ``${steps.`` reference but are not ``${steps.S.outputs.O}``."""
+    if isinstance(value, str):
+        return [value] if REFERENCE_START in REFERENCE.sub("", value) else []
+    if isinstance(value, list):
+        return [bad for item in value for bad in malformed_references(item)]
+    if isinstance(value, dict):
+        return [bad for item in value.values() for bad in malformed_references(item)]
+    return []
+
+
+def is_plain_value(value: Any) -> bool:
     """JSON/YAML scalars, lists and string-keyed dicts (no dates, sets, objects)."""
     if value is None or isinstance(value, (bool, int, str)):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
-        return all(_is_plain_value(item) for item in value)
+        return all(is_plain_value(item) for item in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain_value(v) for k, v in value.items())
+        return all(isinstance(k, str) and is_plain_value(v) for k, v in value.items())
     return False
 
 
@@ -149,7 +173,8 @@ class _Checker:
 
     def number(self, where: str, value: Any, minimum: float, integer: bool) -> Any:
         kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, kinds) or \
+                not math.isfinite(value) or value < minimum:
             self.error(where, f"must be {'a whole number' if integer else 'a number'} "
                               f">= {minimum:g}")
             return None
@@ -162,12 +187,17 @@ class _Checker:
             self.error(where, "must be a mapping of name: value")
             return {}
         for name, item in value.items():
-            if not isinstance(name, str) or not name.isidentifier():
-                self.error(f"{where}.{name}", "parameter names must be Python identifiers")
-            elif not _is_plain_value(item):
+            if not is_parameter_name(name):
+                self.error(f"{where}.{_label(name)}",
+                           "parameter names must be Python identifiers (not keywords)")
+            elif not is_plain_value(item):
                 self.error(f"{where}.{name}", "values must be YAML scalars, lists or mappings "
-                                              f"(got {type(item).__name__})")
-        return {k: v for k, v in value.items() if isinstance(k, str) and k.isidentifier()}
+                                              "(no dates, sets, NaN or infinity; got "
+                                              f"{type(item).__name__})")
+            elif malformed_references(item):
+                self.error(f"{where}.{name}", "malformed reference: use "
+                                              "${steps.STEP.outputs.OUTPUT}")
+        return {k: v for k, v in value.items() if is_parameter_name(k)}
 
 
 def _string_list(check: _Checker, where: str, value: Any) -> list[str]:
@@ -193,7 +223,7 @@ def _outputs(check: _Checker, where: str, value: Any) -> dict[str, str]:
     outputs = {}
     for name, path in value.items():
         if not isinstance(name, str) or not STEP_NAME.match(name):
-            check.error(f"{where}.{name}", "output names use letters, digits, '_', '-', '.'")
+            check.error(f"{where}.{_label(name)}", "output names use letters, digits, '_', '-', '.'")
             continue
         if check.path(f"{where}.{name}", path) is not None:
             outputs[name] = path
@@ -219,7 +249,7 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
     if not isinstance(data, dict):
         raise SpecError(path.name, ["the file must be a YAML mapping with name and steps"])
     for key in sorted(set(data) - TOP_KEYS, key=str):
-        check.error(str(key), "unknown field")
+        check.error(_label(key), "unknown field")
     name = data.get("name")
     if not isinstance(name, str) or not STEP_NAME.match(name):
         check.error("name", "required: letters, digits, '_', '-', '.'")
@@ -234,8 +264,13 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
         check.error("defaults", "must be a mapping")
         defaults = {}
     for key in sorted(set(defaults) - DEFAULT_KEYS, key=str):
-        check.error(f"defaults.{key}", "unknown field")
+        check.error(f"defaults.{_label(key)}", "unknown field")
     default_parameters = check.parameters("defaults.parameters", defaults.get("parameters"))
+    if references(default_parameters):
+        # Defaults go to every step declaring the name, the producer included, and add
+        # no dependency: a reference there cannot be honoured.
+        check.error("defaults.parameters", "references to step outputs belong in a "
+                                           "step's parameters")
 
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -270,7 +305,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
         check.error(f"{where}.name", "duplicate step name")
         return None
     for key in sorted(set(raw) - STEP_KEYS, key=str):
-        check.error(f"{where}.{key}", "unknown field")
+        check.error(f"{where}.{_label(key)}", "unknown field")
     notebook = None
     relative = check.path(f"{where}.notebook", raw.get("notebook"))
     if relative is not None:
@@ -279,7 +314,8 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
             check.error(f"{where}.notebook", f"{relative!r} is not a .ipynb notebook")
         elif not notebook.is_file():
             check.error(f"{where}.notebook", f"{relative!r} does not exist")
-    for pattern in _string_list(check, f"{where}.inputs", raw.get("inputs")):
+    inputs = _string_list(check, f"{where}.inputs", raw.get("inputs"))
+    for pattern in inputs:
         check.path(f"{where}.inputs", pattern)
     outputs = _outputs(check, f"{where}.outputs", raw.get("outputs"))
     for output, path in outputs.items():
@@ -308,7 +344,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
         return None
     return StepSpec(name=name, notebook=notebook, parameters=parameters,
                     needs=tuple(dict.fromkeys(needs)),
-                    inputs=tuple(_string_list(check, where, raw.get("inputs"))),
+                    inputs=tuple(inputs),
                     outputs=outputs, retries=retries or 0, timeout=timeout,
                     kernel=kernel if isinstance(kernel, str) else "python3",
                     strict_parameters=strict is not False)
@@ -317,9 +353,13 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
 def _check_needs(check: _Checker, steps: dict[str, StepSpec]) -> None:
     for step in steps.values():
         where = f"step {step.name!r}"
+        referenced = {step_name for step_name, _output in references(step.parameters)}
         for need in step.needs:
             if need == step.name:
-                check.error(f"{where}.needs", "a step cannot need itself")
+                field = "parameters" if need in referenced else "needs"
+                check.error(f"{where}.{field}", "a step cannot need itself")
+            elif need not in steps and need in referenced:
+                check.error(f"{where}.parameters", f"references unknown step {need!r}")
             elif need not in steps:
                 check.error(f"{where}.needs", f"unknown step {need!r}")
         for step_name, output in references(step.parameters):
