@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a step parameter (repeatable)")
     run.add_argument("--executor", choices=("local", "dask"), default="local")
     run.add_argument("--dask-scheduler", metavar="tcp://HOST:PORT",
-                     help="scheduler address for --executor dask")
+                     help="scheduler address for --executor dask (default: "
+                     "start a local cluster)")
     run.add_argument("--force", action="store_true", help="ignore the cache")
     run.add_argument("--only", action="append", metavar="STEP",
                      help="run just this step (repeatable); its upstream outputs must exist")

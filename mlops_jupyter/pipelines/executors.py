@@ -67,7 +67,7 @@ class LocalExecutor:
 
 
 class DaskExecutor:
-    """Steps as futures on a ``distributed`` cluster."""
+    """Steps as futures on a ``distributed`` cluster (a local one when no address)."""
 
     name = "dask"
 
@@ -77,8 +77,15 @@ class DaskExecutor:
         except ImportError:
             raise UsageError("the dask executor needs dask[distributed]: "
                              "pip install 'mlops-jupyter[dask]'") from None
+        self._cluster = None
         if not address:
-            raise UsageError("--executor dask needs --dask-scheduler tcp://HOST:PORT")
+            # No scheduler given: a local cluster on loopback, one process per step slot.
+            from distributed import LocalCluster
+
+            self._cluster = LocalCluster(
+                n_workers=max_parallel or os.cpu_count() or 1, threads_per_worker=1,
+                processes=True, host="127.0.0.1", dashboard_address=None)
+            address = self._cluster.scheduler_address
         try:
             self.client = Client(address, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -116,6 +123,8 @@ class DaskExecutor:
 
     def close(self) -> None:
         self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
 
 
 def make_executor(kind: str, *, max_parallel: int | None = None,

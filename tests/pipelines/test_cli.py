@@ -153,7 +153,6 @@ def test_missing_file(tmp_path):
     (["--executor", "spark"], ["invalid choice"]),
     (["--max-parallel", "0"], ["at least 1"]),
     (["--run-id", "../x"], ["--run-id"]),
-    (["--executor", "dask"], ["--dask-scheduler"]),
 ])
 def test_bad_run_options(initialised, args, words):
     root, home, _, _ = initialised

@@ -88,3 +88,14 @@ def test_unreachable_scheduler_is_a_clear_usage_error(tmp_path, home):
     assert time.monotonic() - started < 15
     assert address in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_dask_without_a_scheduler_starts_and_stops_a_local_cluster(tmp_path, home):
+    file = write_project(tmp_path / "project", """
+        name: tiny
+        steps:
+          - {name: only, notebook: only.ipynb, outputs: {out: out.txt}}
+    """, {"only.ipynb": (None, ["open('out.txt', 'w').write('done')"])})
+    result = run(file, executor="dask", max_parallel=1)
+    assert statuses(result) == {"only": "FINISHED"}
+    assert (tmp_path / "project" / "out.txt").read_text() == "done"
