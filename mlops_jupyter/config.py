@@ -7,6 +7,7 @@ so they always agree on the tracking store and the home directory.
 * Tracking store: ``$MLFLOW_TRACKING_URI`` when set, else the embedded default,
   ``sqlite:///<home>/mlflow.db`` with artifacts under ``<home>/artifacts``.
 * Tracking spool (events not yet written to the store): ``<home>/spool``.
+* Scheduler job store: ``$MLOPS_JOB_DB_URL`` else ``sqlite:///<home>/jobs.db``.
 """
 
 from __future__ import annotations
@@ -73,3 +74,12 @@ def spool_dir() -> Path:
     spool = home_dir() / "spool"
     _ensure_writable_dir(spool, "tracking spool directory")
     return spool
+
+
+JOB_DB_ENV = "MLOPS_JOB_DB_URL"
+
+
+def job_db_url() -> str:
+    """The scheduler's job store: ``$MLOPS_JOB_DB_URL`` (any SQLAlchemy URL, e.g.
+    PostgreSQL for a team) or ``sqlite:///<home>/jobs.db``."""
+    return os.environ.get(JOB_DB_ENV) or f"sqlite:///{home_dir() / 'jobs.db'}"

@@ -49,3 +49,9 @@ class StoreRejectedError(MLOpsError):
     """The tracking store refused a request for good; retrying will not help."""
 
     http_status = 400
+
+
+class ConflictError(MLOpsError):
+    """The request clashes with the current state: a file exists, a run is going on."""
+
+    http_status = 409

@@ -155,3 +155,213 @@ function errorMessage(response: Response, data: unknown): string {
   }
   return `${response.status} ${response.statusText || 'request failed'}`.trim();
 }
+
+// ----------------------------------------------------------------- pipelines
+
+/**
+ * The states of one pipeline step in a run (`status.json`).
+ */
+export type StepStatus =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'FINISHED'
+  | 'CACHED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'KERNEL_DIED'
+  | 'SKIPPED'
+  | 'NOT_SELECTED';
+
+/**
+ * The states of a whole pipeline run.
+ */
+export type PipelineRunStatus = 'PENDING' | 'RUNNING' | 'FINISHED' | 'FAILED';
+
+/**
+ * A pipeline file found under the server root.
+ */
+export interface IPipelineSummary {
+  /** Relative to the server root. */
+  path: string;
+  name: string;
+  /** Number of steps. */
+  steps: number;
+  last_run: { run_id: string; status: PipelineRunStatus } | null;
+  /** Why the spec is invalid, or null. */
+  error: string | null;
+}
+
+/**
+ * The pipeline files under the server root.
+ */
+export interface IPipelineList {
+  pipelines: IPipelineSummary[];
+  /** True when the search stopped early (a very large root). */
+  truncated: boolean;
+}
+
+/**
+ * One step of a pipeline as planned now: its dependencies and cache state.
+ */
+export interface IPlanStep {
+  name: string;
+  /** Relative to the pipeline's folder. */
+  notebook: string;
+  /** Relative to the server root (for `docmanager:open`). */
+  notebook_path: string;
+  needs: string[];
+  outputs: Record<string, string>;
+  /** `"cached"`, `"will run"` or `"invalid: <reason>"`. */
+  cache: string;
+  last_status: StepStatus | null;
+  last_output_notebook: string | null;
+  last_output_notebook_path: string | null;
+}
+
+/**
+ * Where and why a step's notebook failed.
+ */
+export interface IStepError {
+  cell_index?: number | null;
+  ename?: string;
+  evalue?: string;
+}
+
+/**
+ * One step of a pipeline run.
+ */
+export interface IRunStep {
+  name: string;
+  status: StepStatus;
+  /** Epoch seconds. */
+  started: number | null;
+  ended: number | null;
+  duration: number | null;
+  attempts: number;
+  parameters: Record<string, unknown>;
+  cached_from: { pipeline_run?: string | null; output_notebook?: string | null } | null;
+  /** Relative to the pipeline's folder. */
+  output_notebook: string | null;
+  /** Relative to the server root (for `docmanager:open`). */
+  output_notebook_path: string | null;
+  error: IStepError | null;
+  reason: string | null;
+  needs: string[];
+}
+
+/**
+ * A pipeline run: the server's view of its `status.json`.
+ */
+export interface IPipelineRun {
+  run_id: string;
+  /** The pipeline file, relative to the server root. */
+  file: string;
+  status: PipelineRunStatus;
+  /** Epoch seconds. */
+  started: number | null;
+  ended: number | null;
+  pipeline?: string;
+  experiment?: string;
+  run_dir?: string;
+  selected?: string[];
+  steps: IRunStep[];
+  /** Why the run could not start (only when it never wrote a status). */
+  error?: string;
+}
+
+/**
+ * A pipeline with its steps in order, their cache state and the last run.
+ */
+export interface IPipelineDetail {
+  path: string;
+  name: string;
+  experiment: string;
+  /** The pipeline's folder, relative to the server root. */
+  project: string;
+  steps: IPlanStep[];
+  last_run: IPipelineRun | null;
+  /** A run started from this server that is still going on. */
+  active_run: string | null;
+}
+
+/**
+ * What to run.
+ */
+export interface IPipelineRunRequest {
+  path: string;
+  /** Ignore the cache. */
+  force?: boolean;
+  only?: string[];
+  from?: string;
+  /** `{step: {parameter: value}}` overrides. */
+  params?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Whether a run is over.
+ */
+export function isRunOver(status: PipelineRunStatus): boolean {
+  return status === 'FINISHED' || status === 'FAILED';
+}
+
+/**
+ * List the pipeline files under the server root.
+ */
+export async function listPipelines(init?: RequestInit): Promise<IPipelineList> {
+  return requestAPI<IPipelineList>('pipelines', init);
+}
+
+/**
+ * A pipeline's steps, cache state and last run.
+ */
+export async function getPipeline(path: string, init?: RequestInit): Promise<IPipelineDetail> {
+  return requestAPI<IPipelineDetail>(
+    'pipelines/detail' + URLExt.objectToQueryString({ path }),
+    init
+  );
+}
+
+/**
+ * Start a pipeline run in the background; resolves to its run id.
+ */
+export async function startPipelineRun(
+  request: IPipelineRunRequest,
+  init: RequestInit = {}
+): Promise<string> {
+  const body = await requestAPI<{ run_id: string }>('pipelines/runs', {
+    ...init,
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
+  return body.run_id;
+}
+
+/**
+ * The live status of a pipeline run.
+ */
+export async function getPipelineRun(
+  runId: string,
+  path: string,
+  init?: RequestInit
+): Promise<IPipelineRun> {
+  return requestAPI<IPipelineRun>(
+    `pipelines/runs/${encodeURIComponent(runId)}` + URLExt.objectToQueryString({ path }),
+    init
+  );
+}
+
+/**
+ * Write `pipeline.yaml` beside a notebook, with the notebook as its first step.
+ *
+ * @returns The new file's path (relative to the server root) and its text.
+ */
+export async function initPipeline(
+  notebook: string,
+  init: RequestInit = {}
+): Promise<{ path: string; text: string }> {
+  return requestAPI<{ path: string; text: string }>('pipelines/init', {
+    ...init,
+    method: 'POST',
+    body: JSON.stringify({ notebook })
+  });
+}

@@ -1,14 +1,16 @@
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { mlopsIcon } from './icons';
 import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
+import { PipelinesSection } from './sidebar/PipelinesSection';
 import { RunsSection } from './sidebar/RunsSection';
 
 /**
@@ -30,18 +32,38 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'A left sidebar showing tracked MLflow experiments and runs.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, ILabShell],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    labShell: ILabShell | null
   ) => {
-    const panel = new MLOpsPanel([{ id: 'runs', title: 'Runs', component: RunsSection }]);
+    const panel = new MLOpsPanel(
+      [
+        { id: 'runs', title: 'Runs', component: RunsSection },
+        { id: 'pipelines', title: 'Pipelines', component: PipelinesSection }
+      ],
+      path => {
+        void openFile(app, path);
+      }
+    );
     panel.id = SIDEBAR_ID;
     panel.title.icon = mlopsIcon;
     panel.title.caption = 'MLOps';
     app.shell.add(panel, 'left', { rank: 650 });
+
+    // The notebook in the main area, for "Create pipeline from this notebook". Read
+    // from the document widget's context: @jupyterlab/notebook (INotebookTracker)
+    // cannot be installed from the package registry mirror available here.
+    if (labShell) {
+      const follow = () => {
+        panel.currentNotebook = notebookPath(labShell.currentWidget);
+      };
+      labShell.currentChanged.connect(follow);
+      app.restored.then(follow).catch(() => undefined);
+    }
     restorer?.add(panel, SIDEBAR_ID);
 
     app.commands.addCommand(CommandIDs.openSidebar, {
@@ -76,5 +98,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
   }
 };
+
+/**
+ * Open `path` (relative to the server root), or say why it cannot be opened.
+ *
+ * Checked first so a missing file (a pruned run folder) gives a clear notification
+ * instead of the document manager's generic load error.
+ */
+async function openFile(app: JupyterFrontEnd, path: string): Promise<void> {
+  try {
+    await app.serviceManager.contents.get(path, { content: false });
+  } catch (reason) {
+    Notification.error(
+      `Cannot open ${path}: ${reason instanceof Error ? reason.message : reason}`,
+      { autoClose: 10000 }
+    );
+    return;
+  }
+  try {
+    await app.commands.execute('docmanager:open', { path });
+  } catch (reason) {
+    console.error(`${PLUGIN_ID}: cannot open ${path}`, reason);
+  }
+}
+
+/**
+ * The path of the notebook a main-area widget shows, or null for other widgets.
+ */
+function notebookPath(widget: unknown): string | null {
+  const context = (widget as { context?: { path?: unknown } } | null)?.context;
+  const path = context?.path;
+  return typeof path === 'string' && path.endsWith('.ipynb') ? path : null;
+}
 
 export default plugin;

@@ -1,5 +1,7 @@
 """Content-hash caching of pipeline steps, kept in the project's ``.mlops/`` folder.
 
+Run folders (executed notebooks, status.json) go to ``<project>/mlops-runs/``.
+
 A step's cache key hashes what determines its result: the notebook's code (not its
 outputs), the resolved parameters, the content of its input files, the content of
 its upstream steps' outputs and the kernel name. A step is skipped when a previous
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 STATE_DIR = ".mlops"
+# Visible on purpose: people open the executed notebooks (Jupyter hides dot folders).
+RUNS_DIR = "mlops-runs"
 _CHUNK = 1 << 20
 
 
@@ -41,7 +45,7 @@ class ProjectState:
     def __init__(self, root: Path):
         self.root = root
         self.folder = root / STATE_DIR
-        self.runs_dir = self.folder / "runs"
+        self.runs_dir = root / RUNS_DIR
         self._path = self.folder / "state.json"
         self._data: dict[str, Any] = {"entries": {}, "files": {}, "parameters": {}}
         self._dirty = False

@@ -7,7 +7,7 @@ branches go on. Every step is an MLflow run, child of the pipeline run, written
 through the tracking journal, so recording never slows the pipeline down and a
 fully cached re-run does not even import MLflow.
 
-Each run gets a folder ``<project>/.mlops/runs/<run id>/`` with the executed
+Each run gets a folder ``<project>/mlops-runs/<run id>/`` with the executed
 notebooks and ``status.json`` (live status, read by ``mlops pipeline show`` and
 the sidebar).
 """

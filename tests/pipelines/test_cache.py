@@ -111,7 +111,7 @@ def test_first_run_executes_both_and_records_the_cache(warm):
         state = first.steps[name]
         assert state.attempts == 1 and state.cache_key
         assert (root / state.output_notebook).is_file()
-        assert state.output_notebook == f".mlops/runs/{first.run_id}/{name}.ipynb"
+        assert state.output_notebook == f"mlops-runs/{first.run_id}/{name}.ipynb"
         assert all(state.output_hashes.values())
     entries = json.loads((root / ".mlops" / "state.json").read_text())["entries"]
     assert {e["step"] for e in entries.values()} == {"A", "B"}

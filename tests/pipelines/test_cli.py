@@ -82,7 +82,7 @@ def test_run_of_the_initialised_pipeline_works(initialised):
     assert "pipeline words: 3 step(s), executor local" in ran.stdout
     assert "pipeline words: FINISHED" in ran.stdout and "3 done" in ran.stdout
     assert (root / "out" / "words.txt").read_text() == "hi hi hi"
-    status = json.loads((root / ".mlops" / "runs" / "first" / "status.json").read_text())
+    status = json.loads((root / "mlops-runs" / "first" / "status.json").read_text())
     assert [s["status"] for s in status["steps"]] == ["FINISHED"] * 3
 
 
@@ -126,7 +126,7 @@ def test_show_text_and_json(initialised):
     assert rows["free"]["cache"] == "cached"
     assert rows["use"]["needs"] == ["make"] and rows["make"]["outputs"] == {}
     assert rows["make"]["last_status"] == "FINISHED"
-    assert rows["make"]["last_output_notebook"] == ".mlops/runs/first/make.ipynb"
+    assert rows["make"]["last_output_notebook"] == "mlops-runs/first/make.ipynb"
 
 
 def test_show_before_any_run(tmp_path):
@@ -158,7 +158,7 @@ def test_bad_run_options(initialised, args, words):
     root, home, _, _ = initialised
     result = cli("pipeline", "run", "pipeline.yaml", "--force", *args, home=home, cwd=root)
     one_line_error(result, *words, code=2)
-    assert not (root / ".mlops" / "runs" / "x").exists()
+    assert not (root / "mlops-runs" / "x").exists()
 
 
 def test_spec_errors_are_one_line(tmp_path):
@@ -175,4 +175,4 @@ def test_spec_errors_are_one_line(tmp_path):
     (tmp_path / "broken.yaml").write_text("name: x\nsteps: [\n")
     one_line_error(cli("pipeline", "run", "broken.yaml", home=tmp_path / "home", cwd=tmp_path),
                    "broken.yaml", "line 3", code=2)
-    assert not (tmp_path / ".mlops" / "runs").exists()
+    assert not (tmp_path / "mlops-runs").exists()

@@ -104,7 +104,7 @@ def failed(tmp_path_factory):
     finally:
         if (home / "spool").is_dir():
             stop_flushers(home / "spool")
-    status = json.loads((root / ".mlops" / "runs" / "r1" / "status.json").read_text())
+    status = json.loads((root / "mlops-runs" / "r1" / "status.json").read_text())
     return root, result, status
 
 
@@ -157,8 +157,8 @@ def test_cli_exit_code_and_summary(failed):
     for name in ("bad", "slow", "exits", "killed", "lazy"):
         assert f"\n  {name}: " in out, f"{name} missing from the summary:\n{out}"
     assert "bad: failed in" in out and "in cell 3: ValueError: boom 6" in out
-    assert f"output notebook: {root / '.mlops/runs/r1/bad.ipynb'}" in out
-    assert f"run folder: {root / '.mlops/runs/r1'}" in out
+    assert f"output notebook: {root / 'mlops-runs/r1/bad.ipynb'}" in out
+    assert f"run folder: {root / 'mlops-runs/r1'}" in out
     # skipped steps are listed in the live lines, not as failures
     assert "after_bad: " not in out.split("pipeline failures: FAILED")[1]
 

@@ -8,7 +8,7 @@ import pytest
 
 
 def mlops(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args],
+    return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args], check=False,
                           capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -21,12 +21,25 @@ export interface ISidebarSettings {
 export const DEFAULT_SETTINGS: ISidebarSettings = { runsPageSize: 20 };
 
 /**
+ * What sections may ask of JupyterLab.
+ */
+export interface ISidebarContext {
+  /** Open a file (path relative to the server root) in the main area. */
+  openFile(path: string): void;
+  /** The notebook in the main area (relative to the server root), or null. */
+  currentNotebook: string | null;
+}
+
+const NO_CONTEXT: ISidebarContext = { openFile: () => undefined, currentNotebook: null };
+
+/**
  * What the panel passes to each section.
  */
 export interface ISectionProps {
   /** Changes whenever the user asks the whole sidebar to reload. */
   refreshToken: number;
   settings: ISidebarSettings;
+  context: ISidebarContext;
 }
 
 /**
@@ -43,10 +56,24 @@ export interface ISection {
  * The MLOps sidebar: a header and a stack of collapsible sections.
  */
 export class MLOpsPanel extends ReactWidget {
-  constructor(sections: ReadonlyArray<ISection>) {
+  constructor(sections: ReadonlyArray<ISection>, openFile?: (path: string) => void) {
     super();
     this._sections = sections;
+    this._context = { ...NO_CONTEXT, openFile: openFile ?? NO_CONTEXT.openFile };
     this.addClass('jp-MLOps-panel');
+  }
+
+  /**
+   * The notebook in the main area, offered to sections (e.g. to make a pipeline of it).
+   */
+  get currentNotebook(): string | null {
+    return this._context.currentNotebook;
+  }
+  set currentNotebook(path: string | null) {
+    if (path !== this._context.currentNotebook) {
+      this._context = { ...this._context, currentNotebook: path };
+      this.update();
+    }
   }
 
   /**
@@ -81,6 +108,7 @@ export class MLOpsPanel extends ReactWidget {
               <section.component
                 refreshToken={this._refreshToken}
                 settings={this._settings}
+                context={this._context}
               />
             </CollapsibleSection>
           ))}
@@ -91,6 +119,7 @@ export class MLOpsPanel extends ReactWidget {
 
   private readonly _sections: ReadonlyArray<ISection>;
   private _settings: ISidebarSettings = DEFAULT_SETTINGS;
+  private _context: ISidebarContext;
   private _refreshToken = 0;
 }
 

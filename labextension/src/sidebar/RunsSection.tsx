@@ -325,7 +325,7 @@ function GetStarted(): React.ReactElement {
   );
 }
 
-function ErrorMessage(props: { message: string; onRetry: () => void }): React.ReactElement {
+export function ErrorMessage(props: { message: string; onRetry: () => void }): React.ReactElement {
   return (
     <div className="jp-MLOps-error" role="alert">
       <errorIcon.react tag="span" className="jp-MLOps-errorIcon" />
@@ -337,7 +337,7 @@ function ErrorMessage(props: { message: string; onRetry: () => void }): React.Re
   );
 }
 
-function Loading(): React.ReactElement {
+export function Loading(): React.ReactElement {
   return <p className="jp-MLOps-note jp-MLOps-loading">Loading…</p>;
 }
 
@@ -353,6 +353,6 @@ function titleCase(status: RunStatus): string {
   return status.charAt(0) + status.slice(1).toLowerCase();
 }
 
-function messageOf(reason: unknown): string {
+export function messageOf(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
 }

@@ -1,0 +1,92 @@
+"""Cron expressions and time zones, validated and evaluated with croniter.
+
+Five fields (``minute hour day month weekday``) as usual; a sixth, trailing field
+gives seconds (croniter's convention), handy for tests and demos. Expressions that
+parse but can never fire (``0 0 30 2 *``, February 30) are refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..exceptions import UsageError
+
+PRESETS = {
+    "every minute": "* * * * *",
+    "every 5 minutes": "*/5 * * * *",
+    "hourly": "0 * * * *",
+    "daily at 02:00": "0 2 * * *",
+    "weekdays at 07:00": "0 7 * * 1-5",
+    "weekly on Monday 06:00": "0 6 * * 1",
+    "monthly on the 1st": "0 3 1 * *",
+}
+
+
+def zone(name: str) -> ZoneInfo:
+    """A time zone by IANA name.
+
+    Raises:
+        UsageError: unknown zone.
+    """
+    if not isinstance(name, str) or not name or "\0" in name or ".." in name:
+        raise UsageError(f"unknown time zone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UsageError(f"unknown time zone {name!r} (use an IANA name such as "
+                         "'Europe/Paris' or 'UTC')") from None
+
+
+def validate(expression: str, tz: str = "UTC") -> str:
+    """Check a cron expression (and that it fires at all); returns it normalised.
+
+    Raises:
+        UsageError: malformed, or never fires (e.g. February 30).
+    """
+    from croniter import croniter
+
+    if not isinstance(expression, str):
+        raise UsageError("the cron expression must be a string")
+    normalised = " ".join(expression.split())
+    if len(normalised.split(" ")) not in (5, 6) or not croniter.is_valid(normalised):
+        raise UsageError(f"invalid cron expression {expression!r}: expected 5 fields "
+                         "'minute hour day month weekday' (or a 6th for seconds)")
+    next_times(normalised, tz, count=1)
+    return normalised
+
+
+def next_times(expression: str, tz: str = "UTC", count: int = 5,
+               after: datetime | None = None) -> list[datetime]:
+    """The next ``count`` fire times after ``after`` (default now), as aware UTC times.
+
+    Raises:
+        UsageError: the expression never fires.
+    """
+    from croniter import CroniterBadDateError, croniter
+
+    local = zone(tz)
+    start = (after or datetime.now(timezone.utc)).astimezone(local)
+    iterator = croniter(expression, start)
+    times = []
+    try:
+        for _ in range(count):
+            times.append(iterator.get_next(datetime).astimezone(timezone.utc))
+    except CroniterBadDateError:
+        raise UsageError(f"cron expression {expression!r} never fires "
+                         "(an impossible date such as February 30?)") from None
+    return times
+
+
+def ticks_between(expression: str, tz: str, start: datetime, end: datetime,
+                  limit: int = 10_000) -> list[datetime]:
+    """Fire times in ``(start, end]`` (at most ``limit``), aware UTC."""
+    found = []
+    after = start
+    while len(found) < limit:
+        (tick,) = next_times(expression, tz, 1, after)
+        if tick > end:
+            break
+        found.append(tick)
+        after = tick
+    return found

@@ -1,0 +1,142 @@
+"""``/mlops-jupyter/pipelines``: find, show, run and create notebook pipelines.
+
+Thin handlers over :mod:`mlops_jupyter.server.pipeline_service`; every path in a
+request is relative to the server root and checked there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from tornado import web
+
+from ..exceptions import MLOpsError, UsageError
+from .base import MLOpsHandler
+from .pipeline_service import PipelineLauncher, Workspace
+
+LAUNCHER_SETTING = "mlops_jupyter_pipeline_launcher"
+
+
+def make_launcher(root_dir: str) -> PipelineLauncher:
+    """The launcher the handlers share, for the server root ``root_dir``."""
+    return PipelineLauncher(Workspace(root_dir))
+
+
+class PipelinesBaseHandler(MLOpsHandler):
+    """Gives access to the shared launcher and reads JSON bodies."""
+
+    @property
+    def launcher(self) -> PipelineLauncher:
+        launcher = self.settings.get(LAUNCHER_SETTING)
+        if launcher is None:  # mounted without the extension app (tests of handlers)
+            launcher = self.settings[LAUNCHER_SETTING] = make_launcher(
+                self.settings.get("server_root_dir") or self.serverapp.root_dir)
+        return launcher
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.launcher.workspace
+
+    def json_body(self, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+        """The request body as a JSON object whose known fields have the right types.
+
+        Raises:
+            UsageError: not JSON, not an object, an unknown field or a wrong type.
+        """
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise UsageError("the request body must be JSON") from None
+        if not isinstance(body, dict):
+            raise UsageError("the request body must be a JSON object")
+        unknown = sorted(set(body) - set(fields))
+        if unknown:
+            raise UsageError(f"unknown field {unknown[0][:40]!r} "
+                             f"(fields: {', '.join(fields)})")
+        for name, kinds in fields.items():
+            value = body.get(name)
+            if value is None:
+                continue
+            kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+            if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+                expected = " or ".join(_TYPE_NAMES.get(kind, kind.__name__) for kind in kinds)
+                raise UsageError(f"{name} must be {expected}")
+        return body
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
+
+
+class PipelineListHandler(PipelinesBaseHandler):
+    """``GET /pipelines``: the pipeline files under the server root."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.finish(await asyncio.to_thread(self.workspace.list_pipelines))
+
+
+class PipelineDetailHandler(PipelinesBaseHandler):
+    """``GET /pipelines/detail?path=REL``: steps with cache state and last status."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        if path is None:
+            raise UsageError("path is required")
+        active = None
+        try:
+            active = self.launcher.active_run(self.workspace.resolve(path))
+        except MLOpsError:
+            pass  # detail() reports the path's problem itself
+        self.finish(await asyncio.to_thread(self.workspace.detail, path, active))
+
+
+class PipelineRunsHandler(PipelinesBaseHandler):
+    """``POST /pipelines/runs`` {path, force?, only?, from?, params?} → 202 {run_id}."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.json_body({"path": str, "force": bool, "only": list, "from": str,
+                               "params": dict})
+        only = body.get("only") or []
+        if not all(isinstance(name, str) for name in only):
+            raise UsageError("only must be a list of step names")
+        params = body.get("params") or {}
+        if not all(isinstance(step, dict) for step in params.values()):
+            raise UsageError("params must map step names to objects of name: value")
+        run_id = await asyncio.to_thread(
+            self.launcher.start, body.get("path"), force=bool(body.get("force")), only=only,
+            from_step=body.get("from") or None, params=params)
+        self.set_status(202)
+        self.finish({"run_id": run_id})
+
+
+class PipelineRunHandler(PipelinesBaseHandler):
+    """``GET /pipelines/runs/{run_id}?path=REL``: the run's live status.json."""
+
+    @web.authenticated
+    async def get(self, run_id: str) -> None:
+        path = self.get_query_argument("path", None)
+        self.finish(await asyncio.to_thread(self.launcher.status, path, run_id))
+
+
+class PipelineInitHandler(PipelinesBaseHandler):
+    """``POST /pipelines/init`` {notebook}: write pipeline.yaml beside the notebook."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.json_body({"notebook": str})
+        created = await asyncio.to_thread(self.workspace.init_pipeline, body.get("notebook"))
+        self.set_status(201)
+        self.finish(created)
+
+
+handlers = [
+    (r"/pipelines/?", PipelineListHandler),
+    (r"/pipelines/detail/?", PipelineDetailHandler),
+    (r"/pipelines/runs/?", PipelineRunsHandler),
+    (r"/pipelines/runs/([^/]+)/?", PipelineRunHandler),
+    (r"/pipelines/init/?", PipelineInitHandler),
+]
