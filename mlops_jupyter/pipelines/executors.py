@@ -84,7 +84,7 @@ class DaskExecutor:
 
             self._cluster = LocalCluster(
                 n_workers=max_parallel or os.cpu_count() or 1, threads_per_worker=1,
-                processes=True, host="127.0.0.1", dashboard_address=None)
+                processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0")
             address = self._cluster.scheduler_address
         try:
             self.client = Client(address, timeout="10s", set_as_default=False)
