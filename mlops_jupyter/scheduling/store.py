@@ -229,6 +229,15 @@ class JobStore:
                 setattr(row, key, value)
             return job_dict(row)
 
+    def active_job(self, schedule_id: int) -> dict[str, Any] | None:
+        """The schedule's job still queued or running, if any."""
+        from sqlalchemy import select
+
+        with self.session() as session:
+            row = session.scalars(select(JobRow).where(
+                JobRow.schedule_id == schedule_id, JobRow.status.in_(ACTIVE))).first()
+            return job_dict(row) if row else None
+
     def job(self, job_id: int) -> dict[str, Any]:
         with self.session() as session:
             row = session.get(JobRow, job_id)

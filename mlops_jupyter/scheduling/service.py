@@ -1,0 +1,253 @@
+"""The scheduler service: fires due schedules on time, exactly once, truthfully.
+
+* It sleeps until the next due tick (or at most ``poll_interval``, to see schedules
+  other processes added), so a job starts within milliseconds of its time and an
+  idle scheduler costs next to nothing.
+* Firing claims the tick in the job store (unique per schedule and tick), so two
+  schedulers on one store never start the same tick twice.
+* Each job runs in its own process group (``job_process``); the scheduler records
+  its pid, watches it, and records a crash if it ends without an outcome. A tick
+  that comes while the schedule's previous job still runs is recorded SKIPPED.
+* On start, jobs of schedulers that are gone become INTERRUPTED, and ticks missed
+  while no scheduler ran follow each schedule's policy: ``skip`` records one
+  SKIPPED job saying how many were missed; ``catch_up_once`` runs the latest one now.
+
+Runs inside the Jupyter server (server extension) or alone: ``mlops scheduler``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..exceptions import UsageError
+from . import cron
+from .store import ACTIVE, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobStore, utcnow
+
+log = logging.getLogger("mlops_jupyter.scheduler")
+
+#: A tick seen later than this after its time counts as missed (no scheduler ran).
+LATE_AFTER = timedelta(seconds=60)
+CANCEL_GRACE_S = 5.0
+
+
+def _aware(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def stop_process_group(pid: int, grace: float = CANCEL_GRACE_S) -> None:
+    """SIGTERM a job's process group, SIGKILL it if it is still there after ``grace``."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def cancel_job(store: JobStore, job_id: int) -> dict[str, Any]:
+    """Stop a queued or running job (its kernels included) and mark it INTERRUPTED.
+
+    Raises:
+        UsageError: the job already ended, or runs on another host.
+    """
+    job = store.job(job_id)
+    if job["status"] not in ACTIVE:
+        raise UsageError(f"job {job_id} already ended ({job['status']}); nothing to cancel")
+    if job["pid"] and job["host"] not in (None, socket.gethostname()):
+        raise UsageError(f"job {job_id} runs on {job['host']}; cancel it there")
+    store.finish_job(job_id, INTERRUPTED, error="cancelled by the user")
+    if job["pid"]:
+        stop_process_group(job["pid"])
+    return store.job(job_id)
+
+
+class Scheduler:
+    """Fires schedules from one job store; start() it, stop() it."""
+
+    def __init__(self, store: JobStore | None = None, *, poll_interval: float = 2.0,
+                 retention: timedelta | None = timedelta(days=30)):
+        self.store = store or JobStore()
+        self.poll_interval = poll_interval
+        self.retention = retention
+        self.id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._children: dict[int, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+        self._last_heartbeat = 0.0
+        self._last_prune = 0.0
+
+    # ------------------------------------------------------------- lifecycle
+    def start(self) -> Scheduler:
+        self.store.register_scheduler(self.id)
+        for job in self.store.interrupt_orphans(alive={self.id}):
+            log.warning("mlops scheduler: job %s (%s) was left %s by a stopped scheduler; "
+                        "marked INTERRUPTED", job["id"], job["schedule"], "running")
+        self._thread = threading.Thread(target=self._loop, name="mlops-scheduler", daemon=True)
+        self._thread.start()
+        log.info("mlops scheduler %s started on %s", self.id, self.store.url.split("://")[0])
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop firing; running jobs are stopped and marked INTERRUPTED."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._lock:
+            children = dict(self._children)
+        for job_id, process in children.items():
+            self.store.finish_job(job_id, INTERRUPTED,
+                                  error="interrupted: the scheduler was stopped")
+            stop_process_group(process.pid, grace=2.0)
+        self.store.unregister_scheduler(self.id)
+
+    def wake(self) -> None:
+        """Look at the schedules again now (after a local change)."""
+        self._wake.set()
+
+    def serve_forever(self) -> None:
+        """``mlops scheduler``: run until SIGTERM or Ctrl-C."""
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        self.start()
+        try:
+            while not stop.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    # ------------------------------------------------------------------ loop
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                delay = self.tick()
+            except Exception as exc:  # noqa: BLE001 - a locked store must not kill us
+                log.warning("mlops scheduler: %s; retrying", exc)
+                delay = self.poll_interval
+            self._wake.wait(max(0.0, delay))
+            self._wake.clear()
+
+    def tick(self, now: datetime | None = None) -> float:
+        """Fire what is due at ``now``; returns seconds until something may be due."""
+        now = now or utcnow()
+        self._housekeeping()
+        soonest = self.poll_interval
+        for schedule in self.store.schedules(enabled_only=True):
+            try:
+                self._fire_due(schedule, now)
+                (upcoming,) = cron.next_times(schedule["cron"], schedule["timezone"], 1,
+                                              after=utcnow())
+                soonest = min(soonest, (upcoming - utcnow()).total_seconds())
+            except UsageError as exc:  # e.g. the time zone database changed
+                log.warning("mlops scheduler: schedule %s: %s", schedule["name"], exc)
+        return soonest
+
+    def _fire_due(self, schedule: dict[str, Any], now: datetime) -> None:
+        last = _aware(schedule["last_tick"])
+        due = cron.ticks_between(schedule["cron"], schedule["timezone"], last or now, now)
+        if not due:
+            return
+        latest = due[-1]
+        if not self.store.advance(schedule["id"], last, latest):
+            return  # another scheduler handled these ticks
+        missed = [tick for tick in due if now - tick > LATE_AFTER]
+        if missed and schedule["missed"] == "skip":
+            job = self.store.claim_tick(schedule, missed[-1], self.id, trigger="missed")
+            if job is not None:
+                self.store.finish_job(job["id"], SKIPPED, error=(
+                    f"{len(missed)} tick(s) missed while no scheduler ran; policy skip"))
+            log.warning("mlops scheduler: %s missed %d tick(s); skipped", schedule["name"],
+                        len(missed))
+            due = [tick for tick in due if tick not in missed]
+            if not due:
+                return
+        trigger = "catch-up" if now - due[-1] > LATE_AFTER else "cron"
+        running = self.store.active_job(schedule["id"])
+        if running is not None:  # never two runs of one schedule writing the same files
+            job = self.store.claim_tick(schedule, due[-1], self.id, trigger=trigger)
+            if job is not None:
+                self.store.finish_job(job["id"], SKIPPED, error=(
+                    f"job {running['id']} of this schedule was still {running['status']}"))
+            return
+        if trigger == "catch-up":
+            log.warning("mlops scheduler: %s missed %d tick(s); catching up once",
+                        schedule["name"], len(due))
+        job = self.store.claim_tick(schedule, due[-1], self.id, trigger=trigger)
+        if job is not None:
+            self.launch(job)
+
+    def run_now(self, name: str) -> dict[str, Any]:
+        """Start a job of schedule ``name`` now ("Run now")."""
+        schedule = self.store.schedule(name)
+        job = self.store.create_job(schedule, "manual", self.id)
+        return self.launch(job)
+
+    # ------------------------------------------------------------------ jobs
+    def launch(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Start ``job`` in its own process group and watch it."""
+        if not Path(job["target"]).is_file():
+            return self.store.finish_job(job["id"], FAILED,
+                                         error="the target file no longer exists")
+        logs = config.home_dir() / "logs"
+        logs.mkdir(exist_ok=True)
+        with open(logs / f"job-{job['id']}.log", "ab") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "mlops_jupyter.scheduling.job_process", str(job["id"]),
+                 "--store", self.store.url],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True, cwd=str(Path(job["target"]).parent))
+        with self._lock:
+            self._children[job["id"]] = process
+        started = self.store.update_job(job["id"], status=RUNNING, started=utcnow(),
+                                        pid=process.pid, host=socket.gethostname(),
+                                        scheduler_id=self.id)
+        threading.Thread(target=self._watch, args=(job["id"], process), daemon=True,
+                         name=f"mlops-job-{job['id']}").start()
+        return started
+
+    def _watch(self, job_id: int, process: subprocess.Popen) -> None:
+        code = process.wait()
+        with self._lock:
+            self._children.pop(job_id, None)
+        if self._stopping.is_set():
+            return
+        # The job process records its own outcome; this only catches a crash.
+        self.store.finish_job(job_id, FAILED, error=(
+            f"the job process exited with code {code} before recording an outcome "
+            f"(see logs/job-{job_id}.log)"))
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_heartbeat >= 5.0:
+            self.store.heartbeat(self.id)
+            self._last_heartbeat = now
+        if self.retention is not None and now - self._last_prune >= 3600:
+            self._last_prune = now
+            for job in self.store.prune(self.retention):
+                if job.get("run_dir"):
+                    shutil.rmtree(job["run_dir"], ignore_errors=True)
