@@ -226,6 +226,13 @@ def cmd_demo(args) -> int:
 
 
 # -------------------------------------------------------------------- parser
+def _group(commands, name: str, text: str):
+    """A command with actions (``mlops NAME ACTION``); returns its subparsers."""
+    parser = commands.add_parser(name, help=text)
+    return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION",
+                                 parser_class=_Parser, required=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mlops", description="Notebook-native MLOps on MLflow "
                      "(tracking store: $MLFLOW_TRACKING_URI or the embedded SQLite store "
@@ -237,18 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_info)
 
-    spool = commands.add_parser("spool", help="tracking events not yet written to the store")
-    spool_commands = spool.add_subparsers(dest="spool_command", metavar="ACTION",
-                                          parser_class=_Parser, required=True)
+    spool_commands = _group(commands, "spool", "tracking events not yet written to the store")
     flush = spool_commands.add_parser("flush", help="write events left by exited kernels")
     flush.add_argument("--timeout", type=float, default=60.0,
                        help="give up after this many seconds (default 60)")
     flush.add_argument("--json", action="store_true", help="print JSON")
     flush.set_defaults(func=cmd_spool_flush)
 
-    pipeline = commands.add_parser("pipeline", help="notebook pipelines: run, show, init")
-    pipeline_commands = pipeline.add_subparsers(dest="pipeline_command", metavar="ACTION",
-                                                parser_class=_Parser, required=True)
+    pipeline_commands = _group(commands, "pipeline", "notebook pipelines: run, show, init")
     run = pipeline_commands.add_parser("run", help="run a pipeline (cached steps are skipped)")
     run.add_argument("file", help="pipeline.yaml")
     run.add_argument("--param", action="append", metavar="STEP.NAME=VALUE",
@@ -279,9 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_pipeline_init)
 
-    schedule = commands.add_parser("schedule", help="cron schedules of pipelines and notebooks")
-    schedule_commands = schedule.add_subparsers(dest="schedule_command", metavar="ACTION",
-                                                parser_class=_Parser, required=True)
+    schedule_commands = _group(commands, "schedule", "cron schedules of pipelines and notebooks")
     add = schedule_commands.add_parser("add", help="schedule a pipeline file or notebook")
     add.add_argument("target", help="pipeline.yaml or notebook.ipynb")
     add.add_argument("--cron", required=True, metavar="EXPR",

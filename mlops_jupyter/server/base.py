@@ -36,6 +36,32 @@ class MLOpsHandler(APIHandler):
         except ValueError:
             raise UsageError(f"{name} must be a whole number, not {raw[:40]!r}") from None
 
+    def json_body(self, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+        """The request body as a JSON object whose known fields have the right types.
+
+        Raises:
+            UsageError: not JSON, not an object, an unknown field or a wrong type.
+        """
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise UsageError("the request body must be JSON") from None
+        if not isinstance(body, dict):
+            raise UsageError("the request body must be a JSON object")
+        unknown = sorted(set(body) - set(fields))
+        if unknown:
+            raise UsageError(f"unknown field {unknown[0][:40]!r} "
+                             f"(fields: {', '.join(fields)})")
+        for name, kinds in fields.items():
+            value = body.get(name)
+            if value is None:
+                continue
+            kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+            if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+                expected = " or ".join(_TYPE_NAMES.get(kind, kind.__name__) for kind in kinds)
+                raise UsageError(f"{name} must be {expected}")
+        return body
+
     def log_exception(self, typ, value, tb) -> None:
         """Log user-caused errors in one line; keep full tracebacks for real faults."""
         if isinstance(value, MLOpsError):
@@ -57,6 +83,9 @@ class MLOpsHandler(APIHandler):
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps({"error": message}))
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
 
 
 def _http_error_message(exception: web.HTTPError | None, status_code: int) -> str:

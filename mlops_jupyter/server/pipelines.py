@@ -7,8 +7,6 @@ request is relative to the server root and checked there.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 from tornado import web
 
@@ -25,7 +23,7 @@ def make_launcher(root_dir: str) -> PipelineLauncher:
 
 
 class PipelinesBaseHandler(MLOpsHandler):
-    """Gives access to the shared launcher and reads JSON bodies."""
+    """Gives access to the shared launcher."""
 
     @property
     def launcher(self) -> PipelineLauncher:
@@ -38,35 +36,6 @@ class PipelinesBaseHandler(MLOpsHandler):
     @property
     def workspace(self) -> Workspace:
         return self.launcher.workspace
-
-    def json_body(self, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
-        """The request body as a JSON object whose known fields have the right types.
-
-        Raises:
-            UsageError: not JSON, not an object, an unknown field or a wrong type.
-        """
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise UsageError("the request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise UsageError("the request body must be a JSON object")
-        unknown = sorted(set(body) - set(fields))
-        if unknown:
-            raise UsageError(f"unknown field {unknown[0][:40]!r} "
-                             f"(fields: {', '.join(fields)})")
-        for name, kinds in fields.items():
-            value = body.get(name)
-            if value is None:
-                continue
-            kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-            if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-                expected = " or ".join(_TYPE_NAMES.get(kind, kind.__name__) for kind in kinds)
-                raise UsageError(f"{name} must be {expected}")
-        return body
-
-
-_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
 
 
 class PipelineListHandler(PipelinesBaseHandler):
