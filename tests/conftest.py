@@ -44,12 +44,18 @@ async def http_server_client(http_server):
 
 @pytest.fixture
 def jp_server_config():
-    """Enable only our server extension; refuse anonymous requests like a deployment."""
+    """Enable only our server extension; refuse anonymous requests like a deployment.
+
+    The in-server scheduler (on by default) is off here, so tests that do not use
+    schedules start no scheduler thread and never open a job store; the schedule
+    tests turn it on with their own home (tests/server/test_schedules.py).
+    """
     return {
         "ServerApp": {
             "jpserver_extensions": {"mlops_jupyter": True, "jupyter_server_terminals": False},
             "allow_unauthenticated_access": False,
-        }
+        },
+        "MLOpsExtensionApp": {"scheduler_enabled": False},
     }
 
 

@@ -365,3 +365,261 @@ export async function initPipeline(
     body: JSON.stringify({ notebook })
   });
 }
+
+// ----------------------------------------------------------------- schedules
+
+/**
+ * The states of a scheduled job.
+ */
+export type JobStatus =
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'INTERRUPTED'
+  | 'SKIPPED';
+
+/**
+ * What a schedule does when ticks were missed while no scheduler ran.
+ */
+export type MissedPolicy = 'skip' | 'catch_up_once';
+
+/**
+ * One run of a schedule.
+ */
+export interface IJob {
+  id: number;
+  schedule_id: number | null;
+  /** The schedule's name (kept after the schedule is deleted). */
+  schedule: string | null;
+  target_type: 'pipeline' | 'notebook';
+  /** Relative to the server root, or just the file name when outside it. */
+  target: string;
+  target_in_root: boolean;
+  parameters: Record<string, unknown>;
+  /** `cron`, `manual`, `catch-up` or `missed`. */
+  trigger: string;
+  /** ISO times (UTC). */
+  tick: string | null;
+  status: JobStatus;
+  created: string | null;
+  started: string | null;
+  ended: string | null;
+  duration_s: number | null;
+  /** The run folder, relative to the server root (null when outside it). */
+  run_dir: string | null;
+  mlflow_run_id: string | null;
+  /** Executed notebooks, relative to the server root. */
+  outputs: string[];
+  outputs_outside_root: number;
+  error: string | null;
+}
+
+/**
+ * A cron schedule of a pipeline file or a notebook.
+ */
+export interface ISchedule {
+  id: number;
+  name: string;
+  target_type: 'pipeline' | 'notebook';
+  /** Relative to the server root, or just the file name when outside it. */
+  target: string;
+  target_in_root: boolean;
+  parameters: Record<string, unknown>;
+  cron: string;
+  timezone: string;
+  missed: MissedPolicy;
+  enabled: boolean;
+  /** ISO time of the next tick, null while paused. */
+  next: string | null;
+  /** `in 4 minutes`. */
+  next_human: string | null;
+  last_job: IJob | null;
+}
+
+/**
+ * A named cron expression for the cron helper.
+ */
+export interface ICronPreset {
+  label: string;
+  cron: string;
+}
+
+/**
+ * Whether this server runs a scheduler.
+ */
+export interface ISchedulerState {
+  enabled: boolean;
+  running: boolean;
+  error: string | null;
+  poll_interval: number;
+}
+
+/**
+ * Every schedule, the cron presets and the scheduler's state.
+ */
+export interface IScheduleList {
+  schedules: ISchedule[];
+  presets: ICronPreset[];
+  scheduler: ISchedulerState;
+  /** The server's time (ISO). */
+  now: string;
+}
+
+/**
+ * The next fire times of a cron expression.
+ */
+export interface ICronPreview {
+  cron: string;
+  timezone: string;
+  /** ISO times (UTC). */
+  next: string[];
+  /** The same times in the schedule's zone: `Mon 2026-11-23 02:00:00 CET`. */
+  local: string[];
+  /** `in 4 minutes`. */
+  human: string[];
+}
+
+/**
+ * A new schedule.
+ */
+export interface IScheduleRequest {
+  /** A pipeline file or notebook, relative to the server root. */
+  target: string;
+  cron: string;
+  timezone?: string;
+  /** `NAME=VALUE` (notebooks) or `STEP.NAME=VALUE` (pipelines). */
+  params?: string[] | Record<string, unknown>;
+  missed?: MissedPolicy;
+  /** Defaults to the target's file name without extension. */
+  name?: string;
+}
+
+/**
+ * Whether a job is over.
+ */
+export function isJobActive(status: JobStatus): boolean {
+  return status === 'QUEUED' || status === 'RUNNING';
+}
+
+/**
+ * List every schedule with its next fire time and last job.
+ */
+export async function listSchedules(init?: RequestInit): Promise<IScheduleList> {
+  return requestAPI<IScheduleList>('schedules', init);
+}
+
+/**
+ * Create a schedule.
+ */
+export async function createSchedule(
+  request: IScheduleRequest,
+  init: RequestInit = {}
+): Promise<ISchedule> {
+  return requestAPI<ISchedule>('schedules', {
+    ...init,
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
+}
+
+/**
+ * The next five fire times of `cron` in `timezone`.
+ *
+ * @throws ServerConnection.ResponseError (400) with the reason the expression is refused.
+ */
+export async function previewCron(
+  cron: string,
+  timezone: string,
+  init: RequestInit = {}
+): Promise<ICronPreview> {
+  return requestAPI<ICronPreview>('schedules/preview', {
+    ...init,
+    method: 'POST',
+    body: JSON.stringify({ cron, timezone })
+  });
+}
+
+/**
+ * The cron presets.
+ */
+export async function listCronPresets(init?: RequestInit): Promise<ICronPreset[]> {
+  const body = await requestAPI<{ presets: ICronPreset[] }>('schedules/presets', init);
+  return body.presets;
+}
+
+/**
+ * Pause (`enabled` false) or resume a schedule.
+ */
+export async function setScheduleEnabled(
+  name: string,
+  enabled: boolean,
+  init: RequestInit = {}
+): Promise<ISchedule> {
+  return requestAPI<ISchedule>(
+    `schedules/${encodeURIComponent(name)}/${enabled ? 'resume' : 'pause'}`,
+    { ...init, method: 'POST', body: '{}' }
+  );
+}
+
+/**
+ * Delete a schedule (its jobs stay in the history).
+ */
+export async function deleteSchedule(name: string, init: RequestInit = {}): Promise<void> {
+  await requestAPI<null>(`schedules/${encodeURIComponent(name)}`, {
+    ...init,
+    method: 'DELETE'
+  });
+}
+
+/**
+ * Start a job of the schedule now; resolves to the job.
+ */
+export async function runScheduleNow(name: string, init: RequestInit = {}): Promise<IJob> {
+  return requestAPI<IJob>(`schedules/${encodeURIComponent(name)}/run`, {
+    ...init,
+    method: 'POST',
+    body: '{}'
+  });
+}
+
+/**
+ * Jobs, newest first.
+ */
+export async function listJobs(
+  query: { schedule?: string; status?: JobStatus; limit?: number } = {},
+  init?: RequestInit
+): Promise<IJob[]> {
+  const params: Record<string, string> = {};
+  if (query.schedule) {
+    params.schedule = query.schedule;
+  }
+  if (query.status) {
+    params.status = query.status;
+  }
+  if (query.limit !== undefined) {
+    params.limit = String(query.limit);
+  }
+  const body = await requestAPI<{ jobs: IJob[] }>(
+    'jobs' + URLExt.objectToQueryString(params),
+    init
+  );
+  return body.jobs;
+}
+
+/**
+ * One job.
+ */
+export async function getJob(id: number, init?: RequestInit): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${id}`, init);
+}
+
+/**
+ * Stop a queued or running job.
+ *
+ * @throws ServerConnection.ResponseError (409) when it already ended.
+ */
+export async function cancelJob(id: number, init: RequestInit = {}): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${id}/cancel`, { ...init, method: 'POST', body: '{}' });
+}

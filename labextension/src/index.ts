@@ -12,6 +12,7 @@ import { mlopsIcon } from './icons';
 import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
 import { PipelinesSection } from './sidebar/PipelinesSection';
 import { RunsSection } from './sidebar/RunsSection';
+import { SchedulesSection } from './sidebar/SchedulesSection';
 
 /**
  * The command ids of the MLOps sidebar.
@@ -43,7 +44,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const panel = new MLOpsPanel(
       [
         { id: 'runs', title: 'Runs', component: RunsSection },
-        { id: 'pipelines', title: 'Pipelines', component: PipelinesSection }
+        { id: 'pipelines', title: 'Pipelines', component: PipelinesSection },
+        { id: 'schedules', title: 'Schedules', component: SchedulesSection }
       ],
       path => {
         void openFile(app, path);

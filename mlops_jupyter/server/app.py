@@ -2,26 +2,83 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
+from traitlets import Bool, Float, Unicode
 
-from . import experiments, pipelines
+from . import experiments, pipelines, schedules
+from .schedule_service import SchedulerHost
 
 URL_NAMESPACE = "mlops-jupyter"
 
 
 class MLOpsExtensionApp(ExtensionApp):
-    """Serves the REST API the JupyterLab sidebar reads."""
+    """Serves the REST API the JupyterLab sidebar reads, and runs the scheduler.
+
+    Configurable like any Jupyter server extension, e.g. in
+    ``jupyter_server_config.py``::
+
+        c.MLOpsExtensionApp.scheduler_enabled = True        # default
+        c.MLOpsExtensionApp.scheduler_poll_interval = 2.0   # seconds
+        c.MLOpsExtensionApp.job_retention_days = 30         # 0 keeps every job
+        c.MLOpsExtensionApp.job_store_url = "postgresql://..."  # default: see config
+
+    or on the command line: ``jupyter lab --MLOpsExtensionApp.scheduler_enabled=False``.
+    """
 
     name = "mlops_jupyter"
 
+    scheduler_enabled = Bool(
+        True, config=True,
+        help="""Run the schedule scheduler inside this Jupyter server (on by default).
+
+        Several servers (or `mlops scheduler` processes) may share one job store:
+        each tick is claimed in the database, so it fires exactly once. Turn this off
+        when a standalone `mlops scheduler` serves the store; the REST API and the
+        sidebar still list and edit schedules, but "Run now" answers 409.""")
+    scheduler_poll_interval = Float(
+        2.0, config=True,
+        help="""Seconds between looks at the job store when nothing is due (schedules
+        added by other processes are seen within this time; changes made through this
+        server wake the scheduler at once).""")
+    job_retention_days = Float(
+        30.0, config=True,
+        help="""Days an ended job, and its run folder of executed notebooks, is kept
+        before the scheduler deletes it. 0 keeps every job.""")
+    job_store_url = Unicode(
+        "", config=True,
+        help="""SQLAlchemy URL of the job store. Empty: $MLOPS_JOB_DB_URL, else
+        sqlite:///<home>/jobs.db in the mlops-jupyter home directory.""")
+
     def initialize_settings(self) -> None:
-        """Share one pipeline launcher (it tracks the runs it started) between handlers."""
+        """Share the pipeline launcher and the scheduler host between handlers, and
+        start the scheduler in the background (a store that cannot be opened is
+        logged, never fatal)."""
         self.settings[pipelines.LAUNCHER_SETTING] = pipelines.make_launcher(
             self.serverapp.root_dir)
+        retention = (timedelta(days=self.job_retention_days)
+                     if self.job_retention_days > 0 else None)
+        host = SchedulerHost(self.job_store_url or None, enabled=self.scheduler_enabled,
+                             poll_interval=self.scheduler_poll_interval, retention=retention)
+        self.settings[schedules.HOST_SETTING] = host
+        self._scheduler_host = host
+        host.start_in_background()
+        if not self.scheduler_enabled:
+            self.log.info("mlops-jupyter: the scheduler is disabled in this server")
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""
-        for module in (experiments, pipelines):
+        for module in (experiments, pipelines, schedules):
             for pattern, handler in module.handlers:
                 self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
+
+    async def stop_extension(self) -> None:
+        """On server shutdown: stop the scheduler (its running jobs are stopped and
+        marked INTERRUPTED, truthfully). Pipeline runs started from the Pipelines
+        section are left alone: they run in sessions of their own on purpose."""
+        host = getattr(self, "_scheduler_host", None)
+        if host is not None:
+            await asyncio.to_thread(host.stop)

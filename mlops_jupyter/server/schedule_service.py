@@ -1,0 +1,399 @@
+"""What the sidebar does with schedules and jobs, for the REST handlers: no tornado here.
+
+* :class:`SchedulerHost` owns the server's job store and, unless disabled, the
+  :class:`~mlops_jupyter.scheduling.service.Scheduler` running inside the Jupyter
+  server. It starts in a thread of its own (opening the store and reconciling
+  crashed jobs is database work that must not hold up the server's event loop);
+  a store that cannot be opened is logged and reported by every request as 503,
+  it never stops the server.
+* :class:`ScheduleService` turns requests into calls of the scheduling services and
+  their answers into what a client may see: targets, run folders and output
+  notebooks relative to the server root, errors free of absolute paths.
+
+"Run now" needs this server's scheduler: its jobs are watched (and interrupted
+truthfully when the server stops) by a registered, heartbeating scheduler. With
+``MLOpsExtensionApp.scheduler_enabled = False`` it answers 409 and says so, rather
+than starting a job nobody watches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import (
+    ConflictError,
+    MLOpsError,
+    NotFoundError,
+    StoreUnavailableError,
+    UsageError,
+)
+from .pipeline_service import Workspace, _scrub
+
+log = logging.getLogger("mlops_jupyter.scheduler")
+
+#: How many future fire times a preview lists.
+PREVIEW_COUNT = 5
+#: The most jobs one request may list.
+MAX_JOBS = 500
+#: How long "Run now" waits for a scheduler that is still starting.
+START_WAIT_S = 15.0
+MISSED_POLICIES = ("skip", "catch_up_once")
+
+
+class SchedulerHost:
+    """The job store of a Jupyter server and the scheduler it runs (if enabled).
+
+    Args:
+        store_url: SQLAlchemy URL of the job store; ``None`` or ``""`` for
+            :func:`mlops_jupyter.config.job_db_url`.
+        enabled: run a scheduler in this process.
+        poll_interval: seconds between looks at the store when nothing is due.
+        retention: how long ended jobs (and their run folders) are kept; ``None``
+            keeps them forever.
+    """
+
+    def __init__(self, store_url: str | None = None, *, enabled: bool = True,
+                 poll_interval: float = 2.0, retention: timedelta | None = timedelta(days=30)):
+        self.store_url = store_url or None
+        self.enabled = enabled
+        self.poll_interval = poll_interval
+        self.retention = retention
+        self.scheduler = None
+        self.error: str | None = None
+        self._store = None
+        self._lock = threading.Lock()
+        self._started = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------- lifecycle
+    def start_in_background(self) -> None:
+        """Open the store and start the scheduler in a thread; returns at once."""
+        if not self.enabled:
+            self._started.set()
+            return
+        self._thread = threading.Thread(target=self._start, name="mlops-scheduler-start",
+                                        daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        from ..scheduling.service import Scheduler
+
+        try:
+            with self._lock:
+                if self._stopped:
+                    return
+                scheduler = Scheduler(self._open_store(), poll_interval=self.poll_interval,
+                                      retention=self.retention)
+                scheduler.start()
+                self.scheduler = scheduler
+                self.error = None
+            log.info("mlops scheduler running in the Jupyter server (%s)", scheduler.id)
+        except MLOpsError as exc:
+            self.error = exc.message
+            log.error("mlops scheduler not started: %s", exc.message)
+        except Exception as exc:
+            self.error = f"the scheduler could not start ({type(exc).__name__})"
+            log.exception("mlops scheduler not started")
+        finally:
+            self._started.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the scheduler (its running jobs become INTERRUPTED) and close the store."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._lock:
+            self._stopped = True
+            scheduler, self.scheduler = self.scheduler, None
+            store, self._store = self._store, None
+        if scheduler is not None:
+            try:
+                scheduler.stop(timeout)
+            except Exception:
+                log.exception("mlops scheduler did not stop cleanly")
+            log.info("mlops scheduler %s stopped", scheduler.id)
+        if store is not None:
+            store.close()
+
+    # ------------------------------------------------------------------ store
+    def _open_store(self):
+        from ..scheduling.store import JobStore
+
+        if self._store is None:
+            self._store = JobStore(self.store_url)
+        return self._store
+
+    @property
+    def store(self):
+        """The job store, opened on first use (call from a worker thread).
+
+        Raises:
+            StoreUnavailableError: it cannot be opened.
+        """
+        if self._store is not None:
+            return self._store
+        with self._lock:
+            if self._stopped:
+                raise StoreUnavailableError("the server is shutting down")
+            return self._open_store()
+
+    def running_scheduler(self):
+        """This server's scheduler, waiting a little while it starts.
+
+        Raises:
+            ConflictError: the scheduler is disabled in this server.
+            StoreUnavailableError: it could not start (the store is unavailable).
+        """
+        if not self.enabled:
+            raise ConflictError(
+                "the scheduler is disabled in this Jupyter server "
+                "(MLOpsExtensionApp.scheduler_enabled = False); enable it, or run the job "
+                "from a machine running `mlops scheduler`")
+        self._started.wait(START_WAIT_S)
+        if self.scheduler is None:
+            raise StoreUnavailableError(
+                f"the scheduler is not running: {self.error or 'it is still starting'}")
+        return self.scheduler
+
+    def status(self) -> dict[str, Any]:
+        """For clients: is a scheduler firing schedules in this server?"""
+        return {"enabled": self.enabled, "running": self.scheduler is not None,
+                "error": self.error if self.enabled else None,
+                "poll_interval": self.poll_interval}
+
+    def wake(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.wake()
+
+
+class ScheduleService:
+    """Schedules and jobs as the REST API shows them, for one server root."""
+
+    def __init__(self, host: SchedulerHost, workspace: Workspace):
+        self.host = host
+        self.workspace = workspace
+
+    # -------------------------------------------------------------- helpers
+    def _call(self, function, *args, **kwargs):
+        """Run a scheduling call; its errors come back free of absolute paths."""
+        try:
+            return function(*args, **kwargs)
+        except MLOpsError as exc:
+            raise self.workspace.scrub(exc) from None
+
+    def _relative(self, value: str | None) -> tuple[str | None, bool]:
+        """(root-relative path, True) for a path inside the root, else (its name, False)."""
+        if not value:
+            return None, False
+        path = Path(value)
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            return path.name, False
+        if path.is_absolute() and resolved.is_relative_to(self.workspace.root):
+            return self.workspace.relative(resolved), True
+        return path.name, False
+
+    def _text(self, value: str | None) -> str | None:
+        from .. import config
+
+        if not value:
+            return value
+        return _scrub(value, self.workspace.root, config.home_dir(create=False))
+
+    def _client_schedule(self, schedule: dict[str, Any], now: datetime) -> dict[str, Any]:
+        from ..scheduling import cron, humanize
+
+        shown = dict(schedule)
+        shown["target"], shown["target_in_root"] = self._relative(schedule["target"])
+        shown["next"] = shown["next_human"] = None
+        if schedule["enabled"]:
+            try:
+                (upcoming,) = cron.next_times(schedule["cron"], schedule["timezone"], 1,
+                                              after=now)
+                shown["next"] = upcoming.isoformat()
+                shown["next_human"] = humanize.relative(upcoming, now)
+            except UsageError:
+                pass  # a zone that vanished from the tz database: nothing is next
+        return shown
+
+    def _client_job(self, job: dict[str, Any]) -> dict[str, Any]:
+        shown = dict(job)
+        shown["target"], shown["target_in_root"] = self._relative(job["target"])
+        run_dir, inside = self._relative(job.get("run_dir"))
+        shown["run_dir"] = run_dir if inside else None
+        outputs = [self._relative(path) for path in job.get("outputs") or []]
+        shown["outputs"] = [path for path, inside in outputs if inside]
+        shown["outputs_outside_root"] = sum(1 for _, inside in outputs if not inside)
+        shown["error"] = self._text(job.get("error"))
+        return shown
+
+    def _last_jobs(self, store, name: str) -> dict[str, Any] | None:
+        """The newest job that ran (or runs): a SKIPPED record is only there because
+        another job was running, so that one says more about the schedule."""
+        jobs = store.jobs(schedule=name, limit=10)
+        ran = [job for job in jobs if job["status"] != "SKIPPED"]
+        chosen = (ran or jobs or [None])[0]
+        return self._client_job(chosen) if chosen else None
+
+    # ------------------------------------------------------------ schedules
+    def list_schedules(self) -> dict[str, Any]:
+        """Every schedule with its next fire time and last job; presets; scheduler state."""
+        store = self.host.store
+        now = datetime.now(timezone.utc)
+        schedules = []
+        for schedule in store.schedules():
+            shown = self._client_schedule(schedule, now)
+            shown["last_job"] = self._last_jobs(store, schedule["name"])
+            schedules.append(shown)
+        return {"schedules": schedules, "presets": self.presets()["presets"],
+                "scheduler": self.host.status(), "now": now.isoformat()}
+
+    def get_schedule(self, name: str) -> dict[str, Any]:
+        store = self.host.store
+        shown = self._client_schedule(store.schedule(name), datetime.now(timezone.utc))
+        shown["last_job"] = self._last_jobs(store, name)
+        return shown
+
+    @staticmethod
+    def presets() -> dict[str, Any]:
+        from ..scheduling import cron
+
+        return {"presets": [{"label": label, "cron": expression}
+                            for label, expression in cron.PRESETS.items()]}
+
+    def preview(self, expression: Any, tz: Any) -> dict[str, Any]:
+        """The next fire times of ``expression`` in zone ``tz``.
+
+        Raises:
+            UsageError: a bad expression or zone, or one that never fires.
+        """
+        from ..scheduling import cron, humanize
+
+        tz = "UTC" if tz in (None, "") else tz
+        if not isinstance(tz, str):
+            raise UsageError("timezone must be an IANA time zone name")
+        if not isinstance(expression, str) or not expression.strip():
+            raise UsageError("cron must be a cron expression such as '0 2 * * *'")
+        local = cron.zone(tz)
+        normalised = cron.validate(expression, tz)
+        now = datetime.now(timezone.utc)
+        times = cron.next_times(normalised, tz, PREVIEW_COUNT, after=now)
+        return {"cron": normalised, "timezone": tz,
+                "next": [moment.isoformat() for moment in times],
+                "local": [moment.astimezone(local).strftime("%a %Y-%m-%d %H:%M:%S %Z")
+                          for moment in times],
+                "human": [humanize.relative(moment, now) for moment in times]}
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate and store a schedule; the running scheduler looks at it at once.
+
+        Raises:
+            UsageError: bad target, cron, zone, parameters, policy or name.
+            NotFoundError: the target does not exist.
+            ConflictError: a schedule of that name exists.
+        """
+        from ..scheduling.schedules import build_schedule
+
+        target = body.get("target")
+        self.workspace.resolve(target, what="target", must_exist=False)  # hostile paths
+        missed = body.get("missed") or "skip"
+        if missed not in MISSED_POLICIES:
+            raise UsageError(f"missed must be one of {', '.join(MISSED_POLICIES)}")
+        params = body.get("params")
+        if params is not None and not isinstance(params, (list, dict)):
+            raise UsageError("params must be a list of NAME=VALUE or an object")
+        if isinstance(params, list) and not all(isinstance(item, str) for item in params):
+            raise UsageError("params must be a list of NAME=VALUE strings")
+        fields = self._call(build_schedule, target, body.get("cron"),
+                            tz=body.get("timezone") or "UTC", params=params or [],
+                            missed=missed, name=body.get("name") or None,
+                            root=self.workspace.root)
+        store = self.host.store
+        try:
+            created = store.add_schedule(fields)
+        except UsageError as exc:
+            if self._exists(store, fields["name"]):
+                raise ConflictError(exc.message) from None
+            raise
+        self.host.wake()
+        shown = self._client_schedule(created, datetime.now(timezone.utc))
+        shown["last_job"] = None
+        return shown
+
+    @staticmethod
+    def _exists(store, name: str) -> bool:
+        try:
+            store.schedule(name)
+        except NotFoundError:
+            return False
+        return True
+
+    def set_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
+        changed = self.host.store.set_enabled(name, enabled)
+        if enabled:
+            self.host.wake()
+        return self._client_schedule(changed, datetime.now(timezone.utc))
+
+    def remove(self, name: str) -> None:
+        self.host.store.remove_schedule(name)
+
+    def run_now(self, name: str) -> dict[str, Any]:
+        """Start a job of schedule ``name`` now, on this server's scheduler.
+
+        Raises:
+            NotFoundError: no such schedule.
+            ConflictError: the scheduler is disabled here, or the schedule's previous
+                job is still running (two runs would write the same files).
+        """
+        schedule = self.host.store.schedule(name)  # 404 before anything else
+        scheduler = self.host.running_scheduler()
+        running = scheduler.store.active_job(schedule["id"])
+        if running is not None:
+            raise ConflictError(f"job {running['id']} of schedule {name!r} is still "
+                                f"{running['status']}; wait for it or cancel it")
+        return self._client_job(self._call(scheduler.run_now, name))
+
+    # ----------------------------------------------------------------- jobs
+    def jobs(self, schedule: str | None, status: str | None, limit: int) -> dict[str, Any]:
+        if limit < 1 or limit > MAX_JOBS:
+            raise UsageError(f"limit must be between 1 and {MAX_JOBS}")
+        found = self.host.store.jobs(schedule=schedule or None, status=status or None,
+                                     limit=limit)
+        return {"jobs": [self._client_job(job) for job in found]}
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        return self._client_job(self.host.store.job(_job_id(job_id)))
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Stop a queued or running job (its kernels too).
+
+        Raises:
+            NotFoundError: no such job.
+            ConflictError: it already ended.
+        """
+        from ..scheduling.service import cancel_job
+        from ..scheduling.store import ACTIVE
+
+        store = self.host.store
+        number = _job_id(job_id)
+        job = store.job(number)
+        if job["status"] not in ACTIVE:
+            raise ConflictError(f"job {number} already ended ({job['status']}); "
+                                "nothing to cancel")
+        try:
+            return self._client_job(cancel_job(store, number))
+        except UsageError as exc:
+            if store.job(number)["status"] not in ACTIVE:  # it ended meanwhile
+                raise ConflictError(exc.message) from None
+            raise self.workspace.scrub(exc) from None
+
+
+def _job_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise NotFoundError(f"no job {text[:20]!r}")
+    return int(text)
