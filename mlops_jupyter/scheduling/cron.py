@@ -68,14 +68,30 @@ def next_times(expression: str, tz: str = "UTC", count: int = 5,
     local = zone(tz)
     start = (after or datetime.now(timezone.utc)).astimezone(local)
     iterator = croniter(expression, start)
-    times = []
+    fixed_hour = not expression.split()[1].startswith("*")
+    times: list[datetime] = []
     try:
-        for _ in range(count):
-            times.append(iterator.get_next(datetime).astimezone(timezone.utc))
+        while len(times) < count:
+            moment = iterator.get_next(datetime).astimezone(timezone.utc)
+            if fixed_hour and _repeated_wall_time(moment, local):
+                continue
+            times.append(moment)
     except CroniterBadDateError:
         raise UsageError(f"cron expression {expression!r} never fires "
                          "(an impossible date such as February 30?)") from None
     return times
+
+
+def _repeated_wall_time(moment: datetime, local: ZoneInfo) -> bool:
+    """True for the second occurrence of a wall-clock time the autumn DST change
+    repeats (02:30 happens twice in Europe/Paris on the last Sunday of October).
+
+    croniter fires at both; like cron, an expression with a fixed hour (a daily
+    job at 02:30) fires once, while ``*``-hour expressions keep firing on elapsed
+    time (an hourly job still runs every real hour).
+    """
+    wall = moment.astimezone(local)
+    return wall.fold == 1 and wall.replace(fold=0).astimezone(timezone.utc) != moment
 
 
 def ticks_between(expression: str, tz: str, start: datetime, end: datetime,
@@ -90,3 +106,20 @@ def ticks_between(expression: str, tz: str, start: datetime, end: datetime,
         found.append(tick)
         after = tick
     return found
+
+
+def previous_time(expression: str, tz: str, before: datetime) -> datetime | None:
+    """The latest fire time strictly before ``before`` (aware UTC), None if none."""
+    from croniter import CroniterBadDateError, croniter
+
+    local = zone(tz)
+    iterator = croniter(expression, before.astimezone(local))
+    fixed_hour = not expression.split()[1].startswith("*")
+    try:
+        for _ in range(3):
+            moment = iterator.get_prev(datetime).astimezone(timezone.utc)
+            if not (fixed_hour and _repeated_wall_time(moment, local)):
+                return moment
+    except CroniterBadDateError:
+        return None
+    return None

@@ -41,6 +41,8 @@ log = logging.getLogger("mlops_jupyter.scheduler")
 #: A tick seen later than this after its time counts as missed (no scheduler ran).
 LATE_AFTER = timedelta(seconds=60)
 CANCEL_GRACE_S = 5.0
+#: Missed ticks counted at most (the latest is found directly).
+MISSED_LIMIT = 1000
 
 
 def _aware(text: str | None) -> datetime | None:
@@ -168,24 +170,47 @@ class Scheduler:
         return soonest
 
     def _fire_due(self, schedule: dict[str, Any], now: datetime) -> None:
-        last = _aware(schedule["last_tick"])
-        due = cron.ticks_between(schedule["cron"], schedule["timezone"], last or now, now)
+        last = _aware(schedule["last_tick"]) or now
+        expression, tz = schedule["cron"], schedule["timezone"]
+        # Ticks older than LATE_AFTER were missed (no scheduler ran); only they can be
+        # many (a week down = 10,000 minutes), so they are counted up to a bound and
+        # the latest found directly instead of walking all of them.
+        boundary = max(last, now - LATE_AFTER)
+        recent = cron.ticks_between(expression, tz, boundary, now)
+        missed_count, missed_latest = 0, None
+        if last < boundary:
+            older = cron.ticks_between(expression, tz, last, boundary, limit=MISSED_LIMIT)
+            missed_count = len(older)
+            if missed_count == MISSED_LIMIT:
+                # croniter works in whole seconds: look back from just after the boundary.
+                missed_latest = cron.previous_time(expression, tz, boundary + timedelta(seconds=1))
+                if missed_latest is None or missed_latest > boundary:
+                    missed_latest = cron.previous_time(expression, tz, boundary) or older[-1]
+            elif older:
+                missed_latest = older[-1]
+        due = [*([missed_latest] if missed_latest else []), *recent]
         if not due:
             return
         latest = due[-1]
-        if not self.store.advance(schedule["id"], last, latest):
+        if not self.store.advance(schedule["id"], _aware(schedule["last_tick"]), latest):
             return  # another scheduler handled these ticks
-        missed = [tick for tick in due if now - tick > LATE_AFTER]
-        if missed and schedule["missed"] == "skip":
-            job = self.store.claim_tick(schedule, missed[-1], self.id, trigger="missed")
+        if missed_latest is not None and schedule["missed"] == "skip":
+            count = f"{missed_count}" if missed_count < MISSED_LIMIT else f"over {MISSED_LIMIT}"
+            job = self.store.claim_tick(schedule, missed_latest, self.id, trigger="missed")
             if job is not None:
                 self.store.finish_job(job["id"], SKIPPED, error=(
-                    f"{len(missed)} tick(s) missed while no scheduler ran; policy skip"))
-            log.warning("mlops scheduler: %s missed %d tick(s); skipped", schedule["name"],
-                        len(missed))
-            due = [tick for tick in due if tick not in missed]
+                    f"{count} tick(s) missed while no scheduler ran; policy skip"))
+            log.warning("mlops scheduler: %s missed %s tick(s); skipped", schedule["name"],
+                        count)
+            due = recent
             if not due:
                 return
+        for overdue in recent[:-1]:  # the loop came late (busy store, loaded machine)
+            job = self.store.claim_tick(schedule, overdue, self.id, trigger="cron")
+            if job is not None:
+                self.store.finish_job(job["id"], SKIPPED, error=(
+                    f"overdue by {(now - overdue).total_seconds():.1f} s when the scheduler "
+                    f"got to it; the latest tick ({recent[-1].isoformat()}) ran instead"))
         trigger = "catch-up" if now - due[-1] > LATE_AFTER else "cron"
         running = self.store.active_job(schedule["id"])
         if running is not None:  # never two runs of one schedule writing the same files
@@ -195,8 +220,9 @@ class Scheduler:
                     f"job {running['id']} of this schedule was still {running['status']}"))
             return
         if trigger == "catch-up":
-            log.warning("mlops scheduler: %s missed %d tick(s); catching up once",
-                        schedule["name"], len(due))
+            log.warning("mlops scheduler: %s missed %s tick(s); catching up once",
+                        schedule["name"], missed_count if missed_count < MISSED_LIMIT
+                        else f"over {MISSED_LIMIT}")
         job = self.store.claim_tick(schedule, due[-1], self.id, trigger=trigger)
         if job is not None:
             self.launch(job)
