@@ -15,6 +15,7 @@ from . import cron
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MISSED_POLICIES = ("skip", "catch_up_once")
+RESERVED_NAMES = {"presets", "preview"}  # REST paths beside /schedules/{name}
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -102,6 +103,8 @@ def build_schedule(target: str, expression: str, *, tz: str = "UTC",
     if not isinstance(name, str) or not NAME.match(name):
         raise UsageError(f"schedule name {name!r}: use letters, digits, '_', '-', '.' "
                          "(at most 100)")
+    if name in RESERVED_NAMES:
+        raise UsageError(f"schedule name {name!r} is reserved; pick another (--name)")
     if missed not in MISSED_POLICIES:
         raise UsageError(f"missed-run policy {missed!r}: use skip or catch_up_once")
     cron.zone(tz)

@@ -34,7 +34,7 @@ from typing import Any
 from .. import config
 from ..exceptions import UsageError
 from . import cron
-from .store import ACTIVE, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobStore, utcnow
+from .store import ACTIVE, FAILED, INTERRUPTED, SKIPPED, STALE_AFTER_S, JobStore, utcnow
 
 log = logging.getLogger("mlops_jupyter.scheduler")
 
@@ -100,6 +100,7 @@ class Scheduler:
         self._children: dict[int, subprocess.Popen] = {}
         self._lock = threading.Lock()
         self._last_heartbeat = 0.0
+        self._last_reconcile = time.monotonic()  # start() reconciles once itself
         self._last_prune = 0.0
 
     # ------------------------------------------------------------- lifecycle
@@ -191,9 +192,16 @@ class Scheduler:
         due = [*([missed_latest] if missed_latest else []), *recent]
         if not due:
             return
-        latest = due[-1]
-        if not self.store.advance(schedule["id"], _aware(schedule["last_tick"]), latest):
-            return  # another scheduler handled these ticks
+        # Claim first, advance after: a crash in between leaves the tick due again,
+        # and its claim (unique per schedule and tick) keeps it exactly-once.
+        try:
+            self._handle_ticks(schedule, now, due, recent, missed_latest, missed_count)
+        finally:
+            self.store.advance(schedule["id"], _aware(schedule["last_tick"]), due[-1])
+
+    def _handle_ticks(self, schedule: dict[str, Any], now: datetime, due: list[datetime],
+                      recent: list[datetime], missed_latest: datetime | None,
+                      missed_count: int) -> None:
         if missed_latest is not None and schedule["missed"] == "skip":
             count = f"{missed_count}" if missed_count < MISSED_LIMIT else f"over {MISSED_LIMIT}"
             job = self.store.claim_tick(schedule, missed_latest, self.id, trigger="missed")
@@ -247,11 +255,13 @@ class Scheduler:
                  "--store", self.store.url],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True, cwd=str(Path(job["target"]).parent))
+        started = self.store.start_job(job["id"], pid=process.pid, host=socket.gethostname(),
+                                       scheduler_id=self.id)
+        if started is None:  # cancelled between its claim and now
+            stop_process_group(process.pid, grace=1.0)
+            return self.store.job(job["id"])
         with self._lock:
             self._children[job["id"]] = process
-        started = self.store.update_job(job["id"], status=RUNNING, started=utcnow(),
-                                        pid=process.pid, host=socket.gethostname(),
-                                        scheduler_id=self.id)
         threading.Thread(target=self._watch, args=(job["id"], process), daemon=True,
                          name=f"mlops-job-{job['id']}").start()
         return started
@@ -272,6 +282,12 @@ class Scheduler:
         if now - self._last_heartbeat >= 5.0:
             self.store.heartbeat(self.id)
             self._last_heartbeat = now
+        if self._thread is not None and now - self._last_reconcile >= STALE_AFTER_S:
+            # Another scheduler on this store may have crashed since we started.
+            self._last_reconcile = now
+            for job in self.store.interrupt_orphans(alive={self.id}):
+                log.warning("mlops scheduler: job %s was left by a stopped scheduler; "
+                            "marked INTERRUPTED", job["id"])
         if self.retention is not None and now - self._last_prune >= 3600:
             self._last_prune = now
             for job in self.store.prune(self.retention):

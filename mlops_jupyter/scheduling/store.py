@@ -218,6 +218,17 @@ class JobStore:
                 setattr(row, key, _naive(value) if isinstance(value, datetime) else value)
             return job_dict(row)
 
+    def start_job(self, job_id: int, **changes: Any) -> dict[str, Any] | None:
+        """QUEUED → RUNNING; None when the job is no longer queued (cancelled)."""
+        with self.session() as session:
+            row = session.get(JobRow, job_id)
+            if row is None or row.status != QUEUED:
+                return None
+            row.status, row.started = RUNNING, _naive(utcnow())
+            for key, value in changes.items():
+                setattr(row, key, value)
+            return job_dict(row)
+
     def finish_job(self, job_id: int, status: str, **changes: Any) -> dict[str, Any] | None:
         """End a job unless it already ended (e.g. cancelled meanwhile)."""
         with self.session() as session:
