@@ -85,7 +85,7 @@ def test_unreachable_scheduler_is_a_clear_usage_error(tmp_path, home):
     started = time.monotonic()
     with pytest.raises(UsageError) as caught:
         run(file, executor="dask", scheduler=address)
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30  # refused after the 10 s connect timeout
     assert address in str(caught.value)
     assert "\n" not in str(caught.value)
 

@@ -44,14 +44,16 @@ NOTEBOOKS = {
 @pytest.fixture(scope="module")
 def tracked(tmp_path_factory):
     """(first run, cached re-run, {run name or tag: mlflow Run}, client, tmp folder)."""
-    from mlflow import MlflowClient
+    from mlops_jupyter.tracking.store import client as store_client
 
     base = tmp_path_factory.mktemp("tracking")
     file = write_project(base / "project", PIPELINE, NOTEBOOKS)
     with isolated_home(base / "home"):
         first = run(file)
         second = run(file)
-        client = MlflowClient(tracking_uri=config.tracking_uri())
+        # Opened like mlops-jupyter does, under the lock that serialises creating the
+        # schema: the runner's flusher may be creating it at this very moment.
+        client = store_client(config.tracking_uri())
 
         def complete():
             try:

@@ -84,7 +84,8 @@ def test_the_real_scheduler_fires_a_real_pipeline(home, store, tmp_path):
         assert job["status"] == "SUCCEEDED", (job, scheduler_log(home))
         assert job["trigger"] == "cron" and job["error"] is None
         latency = (when(job["started"]) - when(job["tick"])).total_seconds()
-        assert 0 <= latency < 1.0, latency  # fired on time
+        # On time (the benchmark measures it); the bound only catches a polling regression.
+        assert 0 <= latency < 5.0, latency
         run_dir = Path(job["run_dir"])
         assert run_dir.is_dir() and run_dir.name == f"job-{job['id']}"
         assert len(job["outputs"]) == 2 and all(Path(p).is_file() for p in job["outputs"])

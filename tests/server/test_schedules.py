@@ -405,7 +405,8 @@ async def test_an_unavailable_store_is_503_and_the_server_keeps_serving(api, hos
 
 async def test_a_locked_store_is_503(api, mlops_home):
     await api("schedules")  # the store exists
-    locker = sqlite3.connect(mlops_home / "jobs.db", timeout=0, isolation_level=None)
+    # Wait for the lock if the server is writing (its scheduler's heartbeat).
+    locker = sqlite3.connect(mlops_home / "jobs.db", timeout=30, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         code, message = await error_of(api("schedules", method="POST", body=new_schedule()))

@@ -1,0 +1,232 @@
+"""The promotion gate: declared thresholds + beating the current alias holder.
+
+A gate never loads a model unless an ``evaluate`` callback is given, and then only
+versions whose files :mod:`.safety` vouches for.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..exceptions import UsageError
+from . import aliases, common, safety
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+}
+_EXPRESSION = re.compile(
+    r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.\-/]{0,249})\s*(?P<op>>=|<=|==|>|<)\s*"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One declared requirement on a run metric, e.g. ``accuracy >= 0.9``."""
+
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+    def holds(self, actual: float) -> bool:
+        """Whether ``actual`` satisfies the requirement (NaN never does)."""
+        return not math.isnan(actual) and _OPERATORS[self.op](actual, self.value)
+
+
+def parse_threshold(expression: Any) -> Threshold:
+    """Parse ``"METRIC OP NUMBER"`` with OP one of ``>= > <= < ==``.
+
+    Raises:
+        UsageError: naming the malformed expression.
+    """
+    match = _EXPRESSION.match(expression) if isinstance(expression, str) else None
+    if match is None:
+        raise UsageError(f"malformed gate expression {str(expression)[:120]!r}: expected "
+                         "'METRIC OP NUMBER' with OP one of >=, >, <=, <, == "
+                         "(e.g. 'accuracy >= 0.9')")
+    value = float(match["value"])
+    if not math.isfinite(value):
+        raise UsageError(f"malformed gate expression {expression!r}: the number is not finite")
+    return Threshold(match["metric"], match["op"], value)
+
+
+def parse_thresholds(expressions: list[str] | tuple[str, ...] | None) -> list[Threshold]:
+    """Parse every expression first, so a typo anywhere fails before any work."""
+    if expressions is None:
+        return []
+    if isinstance(expressions, str):
+        expressions = [expressions]
+    return [parse_threshold(expression) for expression in expressions]
+
+
+def _run_metrics(run_id: str | None) -> dict[str, float]:
+    if not run_id:
+        return {}
+    with common.mlflow_errors("cannot read the run of the model version"):
+        return dict(common.client().get_run(run_id).data.metrics)
+
+
+def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None,
+                  compare_to: str | None = "champion", margin: float = 0.0,
+                  metric: str = "accuracy", higher_is_better: bool = True,
+                  evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
+    """Judge whether ``name``/``version`` may take alias ``compare_to``.
+
+    Args:
+        name: registered model.
+        version: candidate version.
+        thresholds: expressions on the candidate run's metrics, e.g. ``["accuracy >= 0.9"]``.
+        compare_to: alias whose current holder the candidate must beat (None: skip).
+        margin: how much better the candidate must be (absolute, same units as ``metric``).
+        metric: the comparison metric (the run metric used when ``evaluate`` is None).
+        higher_is_better: direction of ``metric``.
+        evaluate: ``evaluate(model_uri) -> float`` scoring a model on one evaluation
+            dataset; called for candidate and holder so both are judged on the same data.
+
+    Returns:
+        ``{passed, reasons, checks, candidate, holder, scores}``; each check is
+        ``{kind, name, passed, actual, expected, reason}``.
+
+    Raises:
+        UsageError: malformed thresholds or arguments; NotFoundError: unknown model/version.
+    """
+    parsed = parse_thresholds(thresholds)
+    margin = _margin(margin)
+    candidate = common.get_version(name, version)
+    if compare_to is not None:
+        common.validate_alias(compare_to)
+    checks: list[dict[str, Any]] = []
+    metrics = _run_metrics(candidate.run_id)
+    for threshold in parsed:
+        actual = metrics.get(threshold.metric)
+        if actual is None:
+            checks.append({"kind": "threshold", "name": str(threshold), "passed": False,
+                           "actual": None, "expected": str(threshold),
+                           "reason": f"the run of version {candidate.version} has no metric "
+                                     f"{threshold.metric!r} (required: {threshold})"})
+            continue
+        ok = threshold.holds(actual)
+        checks.append({"kind": "threshold", "name": str(threshold), "passed": ok,
+                       "actual": actual, "expected": str(threshold),
+                       "reason": f"{threshold.metric} = {actual:g} "
+                                 f"{'meets' if ok else 'fails'} {threshold}"})
+    holder = common.alias_holder(name, compare_to) if compare_to else None
+    scores: dict[str, Any] = {}
+    if holder is not None and str(holder.version) != str(candidate.version):
+        check, scores = _compare(name, candidate, holder, compare_to, margin, metric,
+                                 higher_is_better, evaluate)
+        checks.append(check)
+    failed = [check["reason"] for check in checks if not check["passed"]]
+    return {"passed": not failed, "reasons": failed, "checks": checks,
+            "candidate": str(candidate.version),
+            "holder": None if holder is None else str(holder.version),
+            "compare_to": compare_to, "scores": scores}
+
+
+def _margin(margin: Any) -> float:
+    try:
+        value = float(margin)
+    except (TypeError, ValueError):
+        raise UsageError(f"margin must be a number, got {str(margin)[:40]!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError("margin must be a finite number >= 0")
+    return value
+
+
+def _compare(name, candidate, holder, alias, margin, metric, higher_is_better, evaluate):
+    label = f"beats {alias} (version {holder.version}) on {metric} by {margin:g}"
+    if evaluate is not None:
+        source = "evaluation"
+        scores = {"candidate": _score(evaluate, safety.safe_model_uri(name, candidate.version)),
+                  "holder": _score(evaluate, safety.safe_model_uri(name, holder.version))}
+    else:
+        source = "run metrics"
+        scores = {"candidate": _run_metrics(candidate.run_id).get(metric),
+                  "holder": _run_metrics(holder.run_id).get(metric)}
+    scores.update(metric=metric, source=source, margin=margin)
+    cand, held = scores["candidate"], scores["holder"]
+    if cand is None or held is None:
+        who = "candidate" if cand is None else f"{alias} (version {holder.version})"
+        return ({"kind": "comparison", "name": label, "passed": False, "actual": cand,
+                 "expected": held, "reason": f"cannot compare: the {who} run has no metric "
+                                             f"{metric!r}"}, scores)
+    ok = cand >= held + margin if higher_is_better else cand <= held - margin
+    sign = "+" if higher_is_better else "-"
+    reason = (f"{metric} {cand:g} vs {alias} (version {holder.version}) {held:g} on {source}: "
+              f"{'beats' if ok else 'does not beat'} it by the margin "
+              f"(needs {'>=' if higher_is_better else '<='} {held:g} {sign} {margin:g})")
+    return ({"kind": "comparison", "name": label, "passed": ok, "actual": cand,
+             "expected": held, "reason": reason}, scores)
+
+
+def _score(evaluate: Callable[[str], float], model_uri: str) -> float:
+    value = evaluate(model_uri)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"the evaluate callback returned {type(value).__name__}, "
+                         "not a number") from None
+    if math.isnan(number):
+        raise UsageError("the evaluate callback returned NaN")
+    return number
+
+
+def promote(name: str, version: Any, alias: str = "champion", *,
+            thresholds: list[str] | None = None, force: bool = False,
+            reason: str | None = None, actor: str | None = None, margin: float = 0.0,
+            metric: str = "accuracy", higher_is_better: bool = True,
+            evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
+    """Run the gate and move ``alias`` to ``version`` only if it passes (or is forced).
+
+    Every decision is recorded in the alias history: ``set`` (passed), ``refused``
+    (nothing else changed) and ``forced`` (with its reason and the failed verdict).
+    The alias generation is read before the gate runs, so if another promotion of
+    the same alias lands meanwhile, this one raises ConflictError and changes nothing.
+
+    Returns:
+        ``{promoted, verdict, entry}``; ``entry`` is the history entry written.
+
+    Raises:
+        UsageError: ``force`` without a non-empty reason, malformed thresholds.
+        NotFoundError: unknown model/version. ConflictError: concurrent move.
+    """
+    common.validate_alias(alias)
+    if force and (not isinstance(reason, str) or not reason.strip()):
+        raise UsageError("--force requires a reason (it is recorded in the alias history)")
+    parse_thresholds(thresholds)
+    target = common.get_version(name, version)
+    start = aliases.generation(name, alias)
+    verdict = evaluate_gate(name, target.version, thresholds=thresholds, compare_to=alias,
+                            margin=margin, metric=metric, higher_is_better=higher_is_better,
+                            evaluate=evaluate)
+    details = {"gate": {"passed": verdict["passed"], "reasons": verdict["reasons"][:20],
+                        "scores": verdict["scores"]}}
+    if not verdict["passed"] and not force:
+        entry = aliases.record(name, alias, {
+            "actor": aliases._actor(actor), "action": "refused",
+            "from_version": verdict["holder"], "to_version": str(target.version),
+            "reason": reason or "", **details})
+        return {"promoted": False, "verdict": verdict, "entry": entry}
+    entry = aliases.set_alias(name, alias, target.version,
+                              reason=reason or "passed the gate", actor=actor,
+                              forced=not verdict["passed"], expected_generation=start,
+                              details=details)
+    _tag_verdict(name, target.version, verdict)
+    return {"promoted": True, "verdict": verdict, "entry": entry}
+
+
+def _tag_verdict(name: str, version: Any, verdict: dict[str, Any]) -> None:
+    import json
+
+    text = json.dumps({key: verdict[key] for key in ("passed", "reasons", "scores")},
+                      default=str)[:50_000]
+    with common.mlflow_errors("cannot record the gate verdict"):
+        common.client().set_model_version_tag(name, str(version), "mlops.gate.last_verdict",
+                                              text)

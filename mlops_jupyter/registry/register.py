@@ -1,0 +1,235 @@
+"""Log a trained model with the right flavor and register it as a new version.
+
+The model is logged through :class:`mlflow.MlflowClient` (a LoggedModel tied to
+the run) instead of the fluent ``mlflow.<flavor>.log_model``: the fluent API
+resolves the experiment and tracking URI from process-global state, so from a
+kernel it would put artifacts in experiment ``0`` under ``./mlruns``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import NotFoundError, UsageError
+from ..tracking import store
+from . import common, flavors
+
+DEFAULT_EXPERIMENT = "models"
+# Tags of the producing run copied onto the version, so lineage survives even when
+# the run's parent (where git state may live) is later deleted.
+LINEAGE_TAGS = {
+    "mlops.notebook": "mlops.lineage.notebook",
+    "mlops.step.name": "mlops.lineage.step",
+    "mlops.step.notebook": "mlops.lineage.step_notebook",
+    "mlops.pipeline.name": "mlops.lineage.pipeline",
+    "mlops.pipeline.run_id": "mlops.lineage.pipeline_run_id",
+    "mlops.git.commit": "mlops.lineage.git_commit",
+    "mlflow.source.git.commit": "mlops.lineage.git_commit",
+}
+
+
+def register_model(model: Any, name: str, *, run_id: str | None = None,
+                   experiment: str | None = None, input_example: Any = None,
+                   alias: str | None = None, reason: str | None = None,
+                   var: str | None = None) -> dict[str, Any]:
+    """Log ``model`` and register it as a new version of ``name``.
+
+    Args:
+        model: a fitted scikit-learn estimator/pipeline or a torch ``nn.Module``.
+        name: registered model name (created on first use).
+        run_id: log into this run (e.g. the current tracked cell run).
+        experiment: when ``run_id`` is None, a new run is made in this experiment
+            (default ``models``).
+        input_example: a sample input; the signature is inferred from it and the
+            model's prediction on it.
+        alias: move this alias to the new version (recorded in the alias history).
+        reason: why, for the alias history.
+        var: the variable name the model came from, for error messages.
+
+    Returns:
+        ``{name, version, run_id, model_uri, flavor, model_id}``.
+
+    Raises:
+        UsageError: not a model, unsupported type, bad name or alias.
+        NotFoundError: ``run_id`` does not exist.
+    """
+    flavor = flavors.detect_flavor(model, var)
+    common.validate_model_name(name)
+    if alias is not None:
+        common.validate_alias(alias)
+    if experiment is not None:
+        store.validate_experiment_name(experiment)
+    client = common.client()
+    own_run = run_id is None
+    run = _new_run(client, experiment) if own_run else _get_run(client, run_id)
+    run_id = run.info.run_id
+    try:
+        signature = _signature(model, flavor, input_example)
+        logged = _log_model(client, run, model, flavor, name, signature, input_example)
+        _ensure_registered_model(client, name)
+        tags = {"mlops.flavor": flavor, "mlops.registered_by": _actor(),
+                **_lineage_tags(client, run)}
+        with common.mlflow_errors(f"cannot register a version of {name!r}"):
+            # The storage location, not ``models:/<model_id>``: MLflow's SQL registry
+            # resolves that form through the process-global tracking URI (a TODO in
+            # mlflow/store/model_registry/sqlalchemy_store.py), i.e. the wrong store.
+            version = client.create_model_version(
+                name, source=logged.artifact_location, run_id=run_id, tags=tags,
+                model_id=logged.model_id)
+    except BaseException:
+        if own_run:
+            client.set_terminated(run_id, "FAILED")
+        raise
+    if own_run:
+        client.set_terminated(run_id, "FINISHED")
+    result = {"name": name, "version": str(version.version), "run_id": run_id,
+              "model_uri": f"models:/{name}/{version.version}", "flavor": flavor,
+              "model_id": logged.model_id}
+    if alias is not None:
+        from .aliases import set_alias
+
+        set_alias(name, alias, version.version, reason=reason or "registered")
+        result["alias"] = alias
+    return result
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return "unknown"
+
+
+def _get_run(client, run_id: str):
+    from mlflow.exceptions import MlflowException
+
+    if not isinstance(run_id, str) or not run_id.strip():
+        raise UsageError("run_id must be a non-empty string")
+    try:
+        return client.get_run(run_id)
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise NotFoundError(f"no run with id {run_id[:64]!r}") from None
+        raise store.classify_error(exc, "cannot read the run") from None
+
+
+def _new_run(client, experiment: str | None):
+    experiment_id = store.get_or_create_experiment(experiment or DEFAULT_EXPERIMENT)
+    with common.mlflow_errors("cannot create a run for the model"):
+        return client.create_run(experiment_id, run_name="register model",
+                                 tags={"mlops.kind": "register"})
+
+
+def _signature(model: Any, flavor: str, input_example: Any):
+    if input_example is None:
+        return None
+    from mlflow.models import infer_signature
+
+    try:
+        if flavor == flavors.PYTORCH:
+            import torch
+
+            tensor = input_example if isinstance(input_example, torch.Tensor) \
+                else torch.as_tensor(input_example)
+            with torch.no_grad():
+                output = model(tensor)
+            return infer_signature(tensor.numpy(), output.detach().numpy())
+        return infer_signature(input_example, model.predict(input_example))
+    except Exception as exc:  # noqa: BLE001 - any failure here is the user's example
+        raise UsageError(f"cannot infer a signature from the input example: "
+                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def _pip_requirements(flavor: str) -> list[str]:
+    # Given explicitly: MLflow's inference loads the model in a subprocess (seconds).
+    from importlib.metadata import version
+
+    package = "scikit-learn" if flavor == flavors.SKLEARN else "torch"
+    return [f"{package}=={version(package)}", f"mlflow=={version('mlflow')}"]
+
+
+def _log_model(client, run, model, flavor, name, signature, input_example):
+    from mlflow.entities import LoggedModelOutput
+    from mlflow.models import Model
+
+    with common.mlflow_errors("cannot create the logged model"):
+        logged = client.create_logged_model(
+            run.info.experiment_id, name=name, source_run_id=run.info.run_id,
+            tags={"mlops.flavor": flavor}, model_type=flavor)
+    try:
+        meta = Model(artifact_path=logged.artifact_location, model_uuid=logged.model_id,
+                     run_id=run.info.run_id, model_id=logged.model_id)
+        with tempfile.TemporaryDirectory(prefix="mlops-model-") as tmp:
+            path = str(Path(tmp) / "model")
+            example = _numpy_example(input_example, flavor)
+            kwargs = {"signature": signature, "input_example": example,
+                      "pip_requirements": _pip_requirements(flavor), "mlflow_model": meta}
+            if flavor == flavors.PYTORCH:
+                import mlflow.pytorch
+
+                mlflow.pytorch.save_model(model, path, **kwargs)
+            else:
+                import mlflow.sklearn
+
+                mlflow.sklearn.save_model(model, path, **kwargs)
+            with common.mlflow_errors("cannot store the model artifacts"):
+                client.log_model_artifacts(logged.model_id, path)
+        client.finalize_logged_model(logged.model_id, "READY")
+        client.log_outputs(run.info.run_id, [LoggedModelOutput(logged.model_id, step=0)])
+    except BaseException:
+        try:
+            client.finalize_logged_model(logged.model_id, "FAILED")
+        except Exception:  # noqa: BLE001, S110 - keep the original error
+            pass
+        raise
+    return logged
+
+
+def _numpy_example(input_example: Any, flavor: str) -> Any:
+    if input_example is None or flavor != flavors.PYTORCH:
+        return input_example
+    import torch
+
+    if isinstance(input_example, torch.Tensor):
+        return input_example.detach().numpy()
+    return input_example
+
+
+def _ensure_registered_model(client, name: str) -> None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+        return
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise store.classify_error(exc, f"cannot read model {name!r}") from None
+    try:
+        client.create_registered_model(name, tags={"mlops.created_by": _actor()})
+    except MlflowException as exc:
+        # Another kernel registered the first version of the same name just now.
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise store.classify_error(exc, f"cannot create model {name!r}") from None
+
+
+def _lineage_tags(client, run) -> dict[str, str]:
+    tags = dict(run.data.tags)
+    parent_id = tags.get("mlflow.parentRunId")
+    if parent_id:  # a cell run: the session run holds git state and the notebook
+        try:
+            parent = client.get_run(parent_id).data.tags
+        except Exception:  # noqa: BLE001 - lineage hints are best effort
+            parent = {}
+        tags = {**parent, **tags}
+    out = {"mlops.lineage.run_id": run.info.run_id,
+           "mlops.lineage.registered_at": str(int(time.time() * 1000))}
+    for source, target in LINEAGE_TAGS.items():
+        if tags.get(source) and target not in out:
+            out[target] = tags[source][:5000]
+    if parent_id:
+        out["mlops.lineage.parent_run_id"] = parent_id
+    return out
