@@ -51,6 +51,26 @@ def log_param(key: str, value) -> None:
     current_session().log({key: value}, as_params=True)
 
 
+def register_model(model, name: str, *, alias: str | None = None, input_example=None,
+                   reason: str | None = None, var: str | None = None) -> dict:
+    """Log ``model`` into the current run and register a new version of ``name``.
+
+    The run is the tracked cell's (``%mlops track``), the session's, or, in a
+    pipeline step, the step's; with nothing tracked, a new run in experiment
+    ``models``. Works for scikit-learn estimators/pipelines and torch modules;
+    the signature is inferred from ``input_example``.
+
+    Returns:
+        ``{name, version, run_id, model_uri, flavor, model_id}``.
+    """
+    from .registry import register_model as register
+    from .tracking.session import current_session
+
+    run_id = current_session().current_run_id()
+    return register(model, name, run_id=run_id, input_example=input_example, alias=alias,
+                    reason=reason, var=var)
+
+
 def run_pipeline(path, **options):
     """Run a pipeline.yaml from a notebook with a live progress widget.
 

@@ -217,6 +217,47 @@ def cmd_jobs_cancel(args) -> int:
     return 0
 
 
+def cmd_models_promote(args) -> int:
+    """Move an alias to a version through the promotion gate."""
+    from .registry import promote
+
+    result = promote(args.model, args.version, args.alias, thresholds=args.threshold or [],
+                     force=args.force, reason=args.reason, margin=args.margin,
+                     metric=args.metric, higher_is_better=not args.lower_is_better)
+
+    def render(data) -> str:
+        verdict = data["verdict"]
+        head = (f"{args.model} v{args.version} -> @{args.alias}: "
+                f"{'promoted' if data['promoted'] else 'refused'}"
+                f"{' (forced)' if args.force and data['promoted'] else ''}")
+        return "\n".join([head, *(f"  - {reason}" for reason in verdict.get("reasons", []))])
+
+    _print(result, args.json, render)
+    return 0 if result["promoted"] else 1
+
+
+def cmd_models_rollback(args) -> int:
+    """Move an alias back to its previous holder."""
+    from .registry import rollback
+
+    entry = rollback(args.model, args.alias, reason=args.reason)
+    _print(entry, args.json, lambda d: (
+        f"{args.model}@{args.alias}: v{d.get('from_version')} -> v{d.get('to_version')} "
+        "(rollback)"))
+    return 0
+
+
+def cmd_models_lineage(args) -> int:
+    """Where a model version came from: run, notebook or step, data, git."""
+    from .registry import lineage, render_tree
+    from .registry.common import parse_model_reference
+
+    name, reference = parse_model_reference(args.reference)
+    info = lineage(name, reference or "champion")
+    _print(info, args.json, render_tree)
+    return 0
+
+
 def cmd_demo(args) -> int:
     """Run the example notebooks headless with tracking on, then say where to look."""
     from .demo import run_demo
@@ -325,6 +366,34 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = job_commands.add_parser("cancel", help="stop a running job and its kernels")
     cancel.add_argument("id", type=int)
     cancel.set_defaults(func=cmd_jobs_cancel)
+
+    model_commands = _group(commands, "models", "registered models: promote, rollback, lineage")
+    promote = model_commands.add_parser("promote", help="move an alias through the gate")
+    promote.add_argument("model")
+    promote.add_argument("version")
+    promote.add_argument("--alias", default="champion", help="default champion")
+    promote.add_argument("--threshold", action="append", metavar="'METRIC >= N'",
+                         help="a gate check on the version's run metrics (repeatable)")
+    promote.add_argument("--metric", default="accuracy",
+                         help="metric compared with the current holder (default accuracy)")
+    promote.add_argument("--lower-is-better", action="store_true",
+                         help="for losses and errors (rmse, log_loss)")
+    promote.add_argument("--margin", type=float, default=0.0,
+                         help="how much the version must beat the holder by")
+    promote.add_argument("--force", action="store_true", help="skip the gate (needs --reason)")
+    promote.add_argument("--reason", help="why (recorded in the alias history)")
+    promote.add_argument("--json", action="store_true", help="print JSON")
+    promote.set_defaults(func=cmd_models_promote)
+    back = model_commands.add_parser("rollback", help="alias back to its previous holder")
+    back.add_argument("model")
+    back.add_argument("--alias", default="champion")
+    back.add_argument("--reason", help="why (recorded in the alias history)")
+    back.add_argument("--json", action="store_true", help="print JSON")
+    back.set_defaults(func=cmd_models_rollback)
+    trace = model_commands.add_parser("lineage", help="run, notebook/step, data and git")
+    trace.add_argument("reference", metavar="MODEL[@ALIAS|/VERSION]")
+    trace.add_argument("--json", action="store_true", help="print JSON")
+    trace.set_defaults(func=cmd_models_lineage)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the example notebooks")
     demo.add_argument("--notebooks", help="folder with the example notebooks")

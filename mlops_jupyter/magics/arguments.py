@@ -16,6 +16,8 @@ USAGE = """\
 %mlops log KEY=VALUE ...           numbers become metrics, anything else params
 %mlops snapshot                    save the notebook file to the session run now
 %mlops flush [--timeout S]         wait until every event reached the store
+%mlops register VAR --name MODEL [--alias A] [--input-example VAR] [--reason TEXT]
+                                   log the model in VAR into this run, register it
 %%mlops track [--name NAME] [--experiment NAME]
                                    track just this cell as one run"""
 
@@ -43,6 +45,12 @@ def _build_parser() -> _Parser:
     flush.add_argument("--timeout", type=float, default=30.0)
     log = commands.add_parser("log", add_help=False)
     log.add_argument("pairs", nargs="*")
+    register = commands.add_parser("register", add_help=False)
+    register.add_argument("var")
+    register.add_argument("--name", required=True)
+    register.add_argument("--alias")
+    register.add_argument("--input-example", dest="input_example")
+    register.add_argument("--reason")
     commands.add_parser("help", add_help=False)
     return parser
 
@@ -64,7 +72,7 @@ def parse(line: str) -> argparse.Namespace:
         return argparse.Namespace(command="help")
     if words[0].startswith("-") or words[0] not in _PARSER._subparsers._group_actions[0].choices:
         raise UsageError(f"unknown subcommand {words[0]!r}; expected one of track, stop, "
-                         "status, log, snapshot, flush (see %mlops --help)")
+                         "status, log, snapshot, flush, register (see %mlops --help)")
     return _PARSER.parse_args(words)
 
 

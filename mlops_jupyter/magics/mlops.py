@@ -103,6 +103,21 @@ class MLOpsMagics(Magics):
             print(f"mlops: {status.queued + status.spooled} event(s) still pending "
                   f"after {args.timeout:g} s: {status.last_error or 'store busy'}")
 
+    def _cmd_register(self, args) -> None:
+        namespace = self.shell.user_ns
+        for var in filter(None, [args.var, args.input_example]):
+            if not var.isidentifier() or var not in namespace:
+                raise MLOpsError(f"no variable named {var!r} in the notebook")
+        from .. import register_model
+
+        result = register_model(namespace[args.var], args.name, alias=args.alias,
+                                input_example=namespace.get(args.input_example)
+                                if args.input_example else None,
+                                reason=args.reason, var=args.var)
+        alias = f", alias {args.alias!r}" if args.alias else ""
+        print(f"mlops: registered {result['name']!r} version {result['version']} "
+              f"({result['flavor']}) from run {result['run_id']}{alias}")
+
     # -------------------------------------------------------------- cell magic
     def _track_this_cell(self, args, cell: str):
         notebook = capture.notebook_path(self.shell.user_ns)

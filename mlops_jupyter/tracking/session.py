@@ -278,6 +278,32 @@ class TrackingSession:
             return attached, self._attached_steps, os.environ[ATTACHED_EXPERIMENT_ENV]
         raise UsageError("no tracked run: start with %mlops track or use %%mlops track")
 
+    def current_run_id(self, timeout: float = 30.0) -> str | None:
+        """The MLflow run id of the run ``log()`` would write to, once it exists.
+
+        Waits (up to ``timeout`` s) for the writer to create it; None when nothing
+        is tracked. Used by ``%mlops register``, which must log into a real run.
+
+        Raises:
+            StoreUnavailableError: the run is not in the store after ``timeout``.
+        """
+        from ..exceptions import StoreUnavailableError
+
+        try:
+            key, _steps, experiment = self._log_target()
+        except UsageError:
+            return None
+        if experiment is None:  # our own run: the writer knows its id once written
+            self.flush(timeout)
+            run_id = self.writer.run_id(key)
+        else:  # a pipeline step: the runner's process created it
+            run_id = _find_run_by_key(key, experiment, timeout)
+        if run_id is None:
+            status = self.status().writer
+            reason = status.last_error if status and status.last_error else "store busy"
+            raise StoreUnavailableError(f"the tracked run is not in the store yet ({reason})")
+        return run_id
+
     # ------------------------------------------------------------------ status
     def status(self) -> Status:
         writer = self._writer
@@ -313,6 +339,24 @@ def _compact_json(value: Any, indent: int | None = None) -> str:
 
     return json.dumps(value, indent=indent, separators=None if indent else (",", ":"),
                       default=str)
+
+
+def _find_run_by_key(key: str, experiment: str, timeout: float) -> str | None:
+    from . import store
+    from .operations import RUN_KEY_TAG
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = store.client().get_experiment_by_name(experiment)
+        if found is not None:
+            runs = store.client().search_runs(
+                [found.experiment_id], filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'",
+                max_results=1)
+            if runs:
+                return runs[0].info.run_id
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.5)
 
 
 _session: TrackingSession | None = None

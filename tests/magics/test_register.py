@@ -1,0 +1,42 @@
+"""``%mlops register`` in a real kernel, read back from the MLflow registry."""
+
+from __future__ import annotations
+
+from mlflow import MlflowClient
+
+from tests.magics.helpers import KernelSession, cell_text, kernel_env
+
+
+def test_register_from_a_tracked_cell_with_alias_and_signature(tmp_path):
+    home = tmp_path / "home"
+    with KernelSession(kernel_env(home), cwd=tmp_path) as kernel:
+        kernel.run("%load_ext mlops_jupyter\n%mlops track --experiment reg")
+        kernel.run("from sklearn.datasets import load_iris\n"
+                   "from sklearn.linear_model import LogisticRegression\n"
+                   "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+                   "clf = LogisticRegression(max_iter=500).fit(X, y)")
+        registered = kernel.run("%mlops register clf --name iris --alias champion "
+                                "--input-example X --reason 'first model'")
+        errors = [cell_text(kernel.run(line)) for line in (
+            "%mlops register X --name iris", "%mlops register nope --name iris",
+            "%mlops register clf --name 'bad/name'", "%mlops register clf")]
+        in_code = kernel.run("import mlops_jupyter\n"
+                             "info = mlops_jupyter.register_model(clf, 'iris', alias='challenger')\n"
+                             "print(info['version'])")
+        kernel.run("%mlops stop\n%mlops flush --timeout 60")
+    assert "registered 'iris' version 1 (sklearn)" in cell_text(registered)
+    assert "X is not a model" in errors[0]
+    assert "no variable named 'nope'" in errors[1]
+    assert "invalid model name 'bad/name'" in errors[2]
+    assert "the following arguments are required: --name" in errors[3]
+    assert all(e.startswith("UsageError: mlops: ") and e.count("\n") == 1 for e in errors)
+
+    client = MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    version = client.get_model_version_by_alias("iris", "champion")
+    assert str(version.version) == "1"
+    # A cell of %mlops lines is not a run of its own: the model goes on the session run.
+    assert client.get_run(version.run_id).data.tags["mlops.kind"] == "session"
+    assert cell_text(in_code).strip() == "2"
+    challenger = client.get_model_version_by_alias("iris", "challenger")
+    run = client.get_run(challenger.run_id)  # from code: the executing cell's run
+    assert run.data.tags["mlops.kind"] == "cell" and run.info.run_name == "cell [8]"
