@@ -623,3 +623,254 @@ export async function getJob(id: number, init?: RequestInit): Promise<IJob> {
 export async function cancelJob(id: number, init: RequestInit = {}): Promise<IJob> {
   return requestAPI<IJob>(`jobs/${id}/cancel`, { ...init, method: 'POST', body: '{}' });
 }
+
+// ----------------------------------------------------------------- models
+
+/**
+ * The last gate verdict recorded on a model version (by a promotion).
+ */
+export interface IGateSummary {
+  passed: boolean;
+  reasons: string[];
+  scores: Record<string, unknown>;
+}
+
+/**
+ * One version of a registered model, with the metrics of the run that made it.
+ */
+export interface IModelVersion {
+  version: string;
+  run_id: string | null;
+  run_name: string | null;
+  run_status: RunStatus | null;
+  experiment_id: string | null;
+  /** MLflow's version status: READY, PENDING_REGISTRATION, FAILED_REGISTRATION. */
+  status: string;
+  /** Epoch milliseconds. */
+  created: number | null;
+  updated: number | null;
+  description: string;
+  flavor: string | null;
+  metrics: Record<string, number>;
+  /** Aliases currently pointing at this version. */
+  aliases: string[];
+  gate: IGateSummary | null;
+}
+
+/**
+ * A registered model and its versions, newest first.
+ */
+export interface IModel {
+  name: string;
+  description: string;
+  created: number | null;
+  updated: number | null;
+  /** alias → version. */
+  aliases: Record<string, string>;
+  latest_version: string | null;
+  versions: IModelVersion[];
+}
+
+/**
+ * One recorded decision about an alias.
+ */
+export interface IAliasHistoryEntry {
+  /** ISO time, UTC. */
+  at: string;
+  actor: string;
+  action: 'set' | 'forced' | 'rollback' | 'refused';
+  alias: string;
+  from_version: string | null;
+  to_version: string | null;
+  reason: string;
+  forced: boolean;
+  generation: number;
+  gate?: IGateSummary;
+}
+
+/**
+ * A model with its alias history, oldest first.
+ */
+export interface IModelDetail extends IModel {
+  history: IAliasHistoryEntry[];
+}
+
+/**
+ * One check of the promotion gate.
+ */
+export interface IGateCheck {
+  kind: 'threshold' | 'comparison';
+  name: string;
+  passed: boolean;
+  actual: number | null;
+  expected: number | string | null;
+  reason: string;
+}
+
+/**
+ * The gate's verdict on a candidate version.
+ */
+export interface IGateVerdict {
+  passed: boolean;
+  reasons: string[];
+  checks: IGateCheck[];
+  candidate: string;
+  holder: string | null;
+  compare_to: string | null;
+  scores: Record<string, unknown>;
+}
+
+/**
+ * What the gate is asked (preview and promote).
+ */
+export interface IGateRequest {
+  version: string;
+  alias?: string;
+  /** e.g. `accuracy >= 0.9`. */
+  thresholds?: string[];
+  margin?: number;
+  metric?: string;
+  higher_is_better?: boolean;
+}
+
+/**
+ * A promotion; `force` needs a `reason`.
+ */
+export interface IPromoteRequest extends IGateRequest {
+  force?: boolean;
+  reason?: string;
+}
+
+/**
+ * The outcome of a promotion: a refused one has `promoted: false` (HTTP 200).
+ */
+export interface IPromoteResult {
+  promoted: boolean;
+  verdict: IGateVerdict;
+  entry: IAliasHistoryEntry;
+}
+
+/**
+ * Where a model version came from (metadata only).
+ */
+export interface ILineage {
+  model: {
+    name: string;
+    version: string;
+    aliases: string[];
+    source: string;
+    flavor: string | null;
+    created: number | null;
+  };
+  run: {
+    run_id: string;
+    name: string;
+    experiment_id: string;
+    status: RunStatus;
+    kind: string | null;
+    metrics: Record<string, number>;
+  } | null;
+  notebook: {
+    path: string;
+    cell: string | null;
+    session_run_id: string | null;
+    snapshot: string[];
+  } | null;
+  pipeline: {
+    name: string | null;
+    run_id: string | null;
+    step: string;
+    notebook: string | null;
+    output_notebook: string | null;
+    cache_hit: boolean;
+  } | null;
+  parameters: Record<string, string>;
+  data: Record<string, unknown>;
+  upstream: { step: string; run_id: string; matched?: boolean }[];
+  git: { commit: string; branch: string | null; dirty: boolean } | null;
+}
+
+/**
+ * A lineage and its rendering as an indented text tree.
+ */
+export interface ILineageResponse {
+  lineage: ILineage;
+  tree: string;
+}
+
+function modelPath(name: string, ...rest: string[]): string {
+  return ['models', encodeURIComponent(name), ...rest].join('/');
+}
+
+function postJSON<T>(path: string, body: unknown, init: RequestInit = {}): Promise<T> {
+  return requestAPI<T>(path, { ...init, method: 'POST', body: JSON.stringify(body) });
+}
+
+/**
+ * Every registered model with its versions.
+ */
+export async function listModels(init?: RequestInit): Promise<IModel[]> {
+  const body = await requestAPI<{ models: IModel[] }>('models', init);
+  return body.models;
+}
+
+/**
+ * One model with its alias history.
+ */
+export async function getModel(name: string, init?: RequestInit): Promise<IModelDetail> {
+  return requestAPI<IModelDetail>(modelPath(name), init);
+}
+
+/**
+ * The lineage of a version (`"3"`) or alias (`"@champion"`).
+ */
+export async function getLineage(
+  name: string,
+  ref: string,
+  init?: RequestInit
+): Promise<ILineageResponse> {
+  return requestAPI<ILineageResponse>(
+    modelPath(name, 'lineage') + URLExt.objectToQueryString({ ref }),
+    init
+  );
+}
+
+/**
+ * The gate's verdict without changing anything.
+ */
+export async function previewGate(
+  name: string,
+  request: IGateRequest,
+  init?: RequestInit
+): Promise<IGateVerdict> {
+  return postJSON<IGateVerdict>(modelPath(name, 'gate'), request, init);
+}
+
+/**
+ * Run the gate and move the alias when it passes (or when forced with a reason).
+ *
+ * @throws ServerConnection.ResponseError 403 when the user may not write the registry.
+ */
+export async function promoteModel(
+  name: string,
+  request: IPromoteRequest,
+  init?: RequestInit
+): Promise<IPromoteResult> {
+  return postJSON<IPromoteResult>(modelPath(name, 'promote'), request, init);
+}
+
+/**
+ * Move an alias back to its previous holder.
+ */
+export async function rollbackModel(
+  name: string,
+  alias: string,
+  reason?: string,
+  init?: RequestInit
+): Promise<{ entry: IAliasHistoryEntry }> {
+  return postJSON<{ entry: IAliasHistoryEntry }>(
+    modelPath(name, 'rollback'),
+    { alias, reason },
+    init
+  );
+}
