@@ -52,7 +52,8 @@ def test_sidebar_shows_the_server_error(start_lab, page, mlops_home, monkeypatch
     page_errors: list[str] = []
     sidebar = open_sidebar(page, start_lab(), page_errors)
 
-    error = sidebar.locator(".jp-MLOps-error")
+    # Every section reading the store says so (Runs and Models); Runs is checked here.
+    error = sidebar.locator('.jp-MLOps-section[data-section="runs"] .jp-MLOps-error')
     expect(error).to_contain_text("cannot open the tracking store", timeout=60_000)
     expect(error.get_by_role("button", name="Retry")).to_be_visible()
     save_screenshot(page, "runs-sidebar-error.png")

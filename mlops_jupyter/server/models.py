@@ -1,0 +1,175 @@
+"""``/mlops-jupyter/models``: the model registry — browse, gate, promote, roll back.
+
+Thin handlers over :mod:`mlops_jupyter.registry`; every registry call runs in a
+worker thread (MLflow's SQL and the alias lock file never block the event loop).
+Listing and lineage read metadata only; no model is ever loaded here.
+
+=========================================  ==========================================
+``GET models``                             ``{models: [...]}`` (versions, run metrics,
+                                           aliases)
+``GET models/{name}``                      one model + ``history`` (alias decisions)
+``GET models/{name}/lineage?ref=3|@alias`` ``{lineage, tree}`` (dict + indented text)
+``POST models/{name}/gate``                {version, alias?, thresholds?, margin?,
+                                           metric?, higher_is_better?} → the verdict;
+                                           a preview: nothing is changed or recorded
+``POST models/{name}/promote``             {version, alias?, thresholds?, margin?,
+                                           metric?, higher_is_better?, force?,
+                                           reason?} → 200 {promoted, verdict, entry}
+``POST models/{name}/rollback``            {alias?, reason?} → 200 {entry}
+=========================================  ==========================================
+
+A gate that refuses a promotion is **200 with ``promoted: false``**: the request was
+valid and handled, the refusal is recorded in the alias history (``entry``) and the
+verdict carries the reasons. 409 is kept for real conflicts: the alias was moved by
+someone else while this promotion was judged. Other errors: 400 bad input (malformed
+threshold, ``force`` without ``reason``, nothing to roll back to), 404 unknown
+model / version / alias, 503 a locked or unavailable store.
+
+Authorization: every handler requires an authenticated user. The resource is
+``mlops_models`` (:data:`AUTH_RESOURCE`): reads (list, detail, lineage, the gate
+preview) are checked as action ``read``, promote and rollback as ``write``, through
+jupyter_server's ``Authorizer.is_authorized``. A deployment's authorizer can thus
+let a user browse the registry but refuse promotions (403).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..exceptions import UsageError
+from ..registry import aliases as registry_aliases
+from ..registry import gate, listing
+from ..registry.lineage import lineage, render_tree
+from .base import MLOpsHandler
+
+AUTH_RESOURCE = "mlops_models"
+DEFAULT_ALIAS = "champion"
+_ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
+GATE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "version": (str, int), "alias": str, "thresholds": list, "margin": (int, float),
+    "metric": str, "higher_is_better": bool,
+}
+
+
+class ModelsBaseHandler(MLOpsHandler):
+    """Runs registry calls in a worker thread; authorizes against ``mlops_models``."""
+
+    auth_resource = AUTH_RESOURCE
+
+    async def call(self, function, *args, **kwargs):
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    def actor(self) -> str | None:
+        """Who to record in the alias history: the Jupyter user's name, or None (the
+        OS user running the server) when the identity provider only generated an
+        anonymous user for a token (a 32-hex username like ``efdf9346...``)."""
+        user = self.current_user
+        username = str(getattr(user, "username", "") or "")
+        if not username or _ANONYMOUS.match(username):
+            return None
+        return username
+
+    def gate_arguments(self, body: dict[str, Any]) -> dict[str, Any]:
+        version = body.get("version")
+        if version is None or version == "":
+            raise UsageError("version is required")
+        thresholds = body.get("thresholds") or []
+        if not all(isinstance(item, str) for item in thresholds):
+            raise UsageError("thresholds must be a list of strings like 'accuracy >= 0.9'")
+        return {
+            "version": str(version),
+            "alias": body.get("alias") or DEFAULT_ALIAS,
+            "thresholds": [item for item in thresholds if item.strip()],
+            "margin": body.get("margin") if body.get("margin") is not None else 0.0,
+            "metric": body.get("metric") or "accuracy",
+            "higher_is_better": body.get("higher_is_better") is not False,
+        }
+
+
+class ModelsHandler(ModelsBaseHandler):
+    """``GET /models``: every registered model with its versions."""
+
+    @web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        self.finish({"models": await self.call(listing.list_models)})
+
+
+class ModelHandler(ModelsBaseHandler):
+    """``GET /models/{name}``: one model, its versions and its alias history."""
+
+    @web.authenticated
+    @authorized("read")
+    async def get(self, name: str) -> None:
+        self.finish(await self.call(listing.model_detail, name))
+
+
+class LineageHandler(ModelsBaseHandler):
+    """``GET /models/{name}/lineage?ref=VERSION|@ALIAS``: where a version came from."""
+
+    @web.authenticated
+    @authorized("read")
+    async def get(self, name: str) -> None:
+        ref = (self.get_query_argument("ref", "") or "").strip()
+        if not ref:
+            raise UsageError("ref is required: a version number or @alias")
+        info = await self.call(lineage, name, ref)
+        self.finish({"lineage": info, "tree": render_tree(info)})
+
+
+class GatePreviewHandler(ModelsBaseHandler):
+    """``POST /models/{name}/gate``: the gate's verdict, changing and recording nothing."""
+
+    @web.authenticated
+    @authorized("read")
+    async def post(self, name: str) -> None:
+        args = self.gate_arguments(self.json_body(GATE_FIELDS))
+        verdict = await self.call(
+            gate.evaluate_gate, name, args["version"], thresholds=args["thresholds"],
+            compare_to=args["alias"], margin=args["margin"], metric=args["metric"],
+            higher_is_better=args["higher_is_better"])
+        self.finish(verdict)
+
+
+class PromoteHandler(ModelsBaseHandler):
+    """``POST /models/{name}/promote``: run the gate and move the alias if it passes."""
+
+    @web.authenticated
+    @authorized("write")
+    async def post(self, name: str) -> None:
+        body = self.json_body({**GATE_FIELDS, "force": bool, "reason": str})
+        args = self.gate_arguments(body)
+        result = await self.call(
+            gate.promote, name, args["version"], args["alias"],
+            thresholds=args["thresholds"], force=bool(body.get("force")),
+            reason=body.get("reason"), actor=self.actor(), margin=args["margin"],
+            metric=args["metric"], higher_is_better=args["higher_is_better"])
+        self.finish(result)
+
+
+class RollbackHandler(ModelsBaseHandler):
+    """``POST /models/{name}/rollback``: the alias back to its previous holder."""
+
+    @web.authenticated
+    @authorized("write")
+    async def post(self, name: str) -> None:
+        body = self.json_body({"alias": str, "reason": str})
+        entry = await self.call(registry_aliases.rollback, name,
+                                body.get("alias") or DEFAULT_ALIAS,
+                                reason=body.get("reason") or None, actor=self.actor())
+        self.finish({"entry": entry})
+
+
+handlers = [
+    (r"/models/?", ModelsHandler),
+    (r"/models/([^/]+)/?", ModelHandler),
+    (r"/models/([^/]+)/lineage/?", LineageHandler),
+    (r"/models/([^/]+)/gate/?", GatePreviewHandler),
+    (r"/models/([^/]+)/promote/?", PromoteHandler),
+    (r"/models/([^/]+)/rollback/?", RollbackHandler),
+]
