@@ -217,6 +217,31 @@ def cmd_jobs_cancel(args) -> int:
     return 0
 
 
+def cmd_models_list(args) -> int:
+    """Registered models, their versions, metrics and aliases (metadata only)."""
+    from .registry.listing import list_models
+
+    models = list_models()
+
+    def render(data) -> str:
+        if not data:
+            return "no registered models (register one with %mlops register VAR --name NAME)"
+        lines = []
+        for model in data:
+            aliases = ", ".join(f"@{a}=v{v}" for a, v in sorted(model["aliases"].items()))
+            lines.append(f"{model['name']}  ({len(model['versions'])} versions) {aliases}")
+            for version in model["versions"][: args.versions]:
+                metrics = "  ".join(f"{k}={v:.4g}" for k, v in
+                                    sorted(version["metrics"].items())[:4])
+                held = " ".join(f"@{a}" for a in version["aliases"])
+                lines.append(f"  v{version['version']:<4} {version['flavor'] or '?':8} "
+                             f"{held:22} {metrics}")
+        return "\n".join(lines)
+
+    _print(models, args.json, render)
+    return 0
+
+
 def cmd_models_promote(args) -> int:
     """Move an alias to a version through the promotion gate."""
     from .registry import promote
@@ -367,7 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("id", type=int)
     cancel.set_defaults(func=cmd_jobs_cancel)
 
-    model_commands = _group(commands, "models", "registered models: promote, rollback, lineage")
+    model_commands = _group(commands, "models",
+                            "registered models: list, promote, rollback, lineage")
+    listing = model_commands.add_parser("list", help="models, versions, metrics, aliases")
+    listing.add_argument("--versions", type=int, default=5, metavar="N",
+                         help="newest versions shown per model (default 5)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(func=cmd_models_list)
     promote = model_commands.add_parser("promote", help="move an alias through the gate")
     promote.add_argument("model")
     promote.add_argument("version")

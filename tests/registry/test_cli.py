@@ -33,6 +33,12 @@ def test_promote_through_the_gate_rollback_and_lineage(registry_home, registered
     assert tree.returncode == 0 and tree.stdout.startswith("iris v1 [champion]")
     data = json.loads(mlops(registry_home, "lineage", "iris/2", "--json").stdout)
     assert data["model"]["version"] in ("2", 2)
+    listed = json.loads(mlops(registry_home, "list", "--json").stdout)
+    assert [m["name"] for m in listed] == ["iris"]
+    assert listed[0]["aliases"] == {"champion": "1"}
+    assert [str(v["version"]) for v in listed[0]["versions"]] == ["2", "1"]
+    text = mlops(registry_home, "list").stdout
+    assert text.startswith("iris  (2 versions) @champion=v1") and "accuracy=0.97" in text
 
 
 def test_bad_input_is_one_line(registry_home, registered):
