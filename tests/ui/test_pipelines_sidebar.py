@@ -142,7 +142,7 @@ def test_create_a_pipeline_from_the_open_notebook(start_lab, page, home):
     expect(page.locator(".jp-mod-current .lm-TabBar-tabLabel")).to_have_text(
         "train.ipynb", timeout=60_000)
     create = sidebar.get_by_role("button", name="Create pipeline from this notebook")
-    expect(create).to_be_enabled()
+    expect(create).to_be_enabled(timeout=30_000)  # the section noticed the open notebook
     create.click()
 
     pipeline = sidebar.locator('.jp-MLOps-pipeline[data-path="study/pipeline.yaml"]')
@@ -155,8 +155,11 @@ def test_create_a_pipeline_from_the_open_notebook(start_lab, page, home):
 
     # Again: the file exists, so the section shows it instead of failing.
     page.locator(".lm-TabBar-tab", has_text="train.ipynb").click()
+    expect(page.locator(".jp-mod-current .lm-TabBar-tabLabel")).to_have_text(
+        "train.ipynb", timeout=30_000)
+    expect(create).to_be_enabled(timeout=30_000)
     create.click()
-    expect(pipeline.locator(".jp-MLOps-step")).to_have_count(1)
+    expect(pipeline.locator(".jp-MLOps-step")).to_have_count(1, timeout=30_000)
     expect(sidebar.locator(".jp-MLOps-error")).to_have_count(0)
 
     assert [error for error in page_errors if "mlops" in error.lower()] == []
