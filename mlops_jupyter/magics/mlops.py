@@ -17,8 +17,20 @@ from ..tracking import capture
 from ..tracking.session import TrackingSession, current_session
 from . import arguments
 
-# Cells made only of %mlops lines (track, status, ...) are bookkeeping, not work.
-_ONLY_MLOPS_LINES = re.compile(r"^(\s*(%mlops\b[^\n]*|#[^\n]*)?\s*\n?)*$")
+_MLOPS_LINE = re.compile(r"%mlops\b")
+
+
+def _only_mlops_lines(source: str) -> bool:
+    """Cells made only of %mlops lines (track, status, ...) are bookkeeping, not work.
+
+    Line by line on purpose: one regex over the whole cell backtracks exponentially
+    on blank lines, and this runs before every cell.
+    """
+    for line in source.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and not _MLOPS_LINE.match(line):
+            return False
+    return True
 
 
 @magics_class
@@ -156,7 +168,7 @@ class MLOpsMagics(Magics):
         if not self.session.active or info.silent or not info.store_history:
             return
         source = info.raw_cell or ""
-        if source.lstrip().startswith("%%mlops") or _ONLY_MLOPS_LINES.match(source):
+        if source.lstrip().startswith("%%mlops") or _only_mlops_lines(source):
             return
         try:
             code = getattr(info, "transformed_cell", None) or self.shell.transform_cell(source)

@@ -10,8 +10,8 @@ from typing import Any, TextIO
 
 from ..exceptions import UsageError
 from . import step as statuses
-from .cache import ProjectState, cache_key
-from .notebooks import code_hash, inspect_parameters, read_notebook
+from .cache import ProjectState
+from .notebooks import inspect_parameters
 from .spec import PipelineSpec, inside
 
 SYMBOLS = {statuses.FINISHED: "✓", statuses.CACHED: "↺", statuses.FAILED: "✗",
@@ -116,13 +116,7 @@ def plan(spec: PipelineSpec) -> list[dict[str, Any]]:
     rows = []
     for name, step in spec.steps.items():
         try:
-            parameters = run.resolved_parameters(name)
-            upstream = {f"{need}.{output}": digest or "missing"
-                        for need in step.needs
-                        for output, digest in sorted(hashes[need].items())}
-            key = cache_key(code=code_hash(read_notebook(step.notebook)), parameters=parameters,
-                            inputs=state.input_hashes(step.inputs), upstream=upstream,
-                            kernel=step.kernel)
+            key = run.step_cache_key(name, run.resolved_parameters(name), hashes)
             cache = "cached" if state.lookup(key) else "will run"
         except UsageError as exc:
             cache = f"invalid: {exc}"

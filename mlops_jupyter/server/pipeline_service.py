@@ -30,6 +30,7 @@ from typing import Any
 from .. import config
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..pipelines.cache import RUNS_DIR, ProjectState
+from ..pipelines.runner import RUN_ID
 
 #: Folders never searched for pipeline files (besides every hidden folder).
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env",
@@ -40,7 +41,6 @@ MAX_VISITED = 20_000
 MAX_PIPELINES = 200
 MAX_SPEC_BYTES = 512 * 1024
 MAX_PATH_CHARS = 1024
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 LOG_NAME = "server-run.log"
 # A path that still holds percent-escapes of '.', '/', '\' or NUL after the server
 # decoded it once was encoded twice, which only an attack does.

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from mlflow import MlflowClient
 
-from tests.magics.helpers import KernelSession, cell_text, kernel_env, wall_time
+from tests.magics.helpers import KernelSession, cell_text, kernel_env
 
 
 def _client(home) -> MlflowClient:
@@ -162,12 +162,6 @@ def test_status_reports_store_experiment_and_events(session_notebook):
     assert "experiment:   train churn" in text
     assert "tracked cells: 6" in text
     assert "spooled to disk" in text
-
-
-def test_tracking_never_slows_a_cell_noticeably(session_notebook):
-    # A behavioural bound (the spec's "never blocked more than ~2 s"), not a benchmark.
-    assert all(wall_time(cell) < 5.0 for name, cell in session_notebook["cells"].items()
-               if name in ("fail", "interrupt", "named", "status"))
 
 
 @pytest.mark.parametrize("line, message", [

@@ -30,7 +30,8 @@ import {
 } from '../api';
 import { baseName, formatAbsolute, formatDuration, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading, messageOf } from './RunsSection';
+import { ErrorMessage, Loading } from './RunsSection';
+import { messageOf, useLoadable } from './useLoadable';
 
 /**
  * How often a running pipeline's status is fetched.
@@ -49,11 +50,6 @@ const HAS_MLFLOW_RUN: ReadonlySet<StepStatus> = new Set<StepStatus>([
   'KERNEL_DIED'
 ]);
 
-type Loadable<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; value: T };
-
 /**
  * The Pipelines section: the pipeline files under the server root; a selected one
  * shows its steps as a layered DAG, runs them and follows the run live.
@@ -61,25 +57,12 @@ type Loadable<T> =
 export function PipelinesSection(props: ISectionProps): React.ReactElement {
   const { context } = props;
   const [localToken, setLocalToken] = useState(0);
-  const [list, setList] = useState<Loadable<IPipelineList>>({ state: 'loading' });
   const [selected, setSelected] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const reloadToken = props.refreshToken + localToken;
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setList(current => (current.state === 'ready' ? current : { state: 'loading' }));
-    listPipelines({ signal: controller.signal }).then(
-      value => setList({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setList({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [reloadToken]);
+  const list = useLoadable<IPipelineList>(signal => listPipelines({ signal }), [reloadToken]);
 
   const reload = useCallback(() => setLocalToken(token => token + 1), []);
 
@@ -253,29 +236,22 @@ function PipelineDetail(props: {
 }): React.ReactElement {
   const { path, context, onRunEnded } = props;
   const [detailToken, setDetailToken] = useState(0);
-  const [detail, setDetail] = useState<Loadable<IPipelineDetail>>({ state: 'loading' });
   const [pollId, setPollId] = useState<string | null>(null);
   const [run, setRun] = useState<IPipelineRun | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    getPipeline(path, { signal: controller.signal }).then(
-      value => {
-        setDetail({ state: 'ready', value });
+  const detail = useLoadable<IPipelineDetail>(
+    signal => getPipeline(path, { signal }),
+    [path, detailToken, props.reloadToken],
+    {
+      onLoaded: value => {
         if (value.active_run) {
           setPollId(value.active_run); // resume following a run started earlier
         }
-      },
-      reason => {
-        if (!controller.signal.aborted) {
-          setDetail({ state: 'error', message: messageOf(reason) });
-        }
       }
-    );
-    return () => controller.abort();
-  }, [path, detailToken, props.reloadToken]);
+    }
+  );
 
   const onUpdate = useCallback(
     (value: IPipelineRun) => {

@@ -25,16 +25,12 @@ import {
 } from '../format';
 import { mlopsIcon } from '../icons';
 import { ISectionProps } from './Panel';
+import { messageOf, useLoadable } from './useLoadable';
 
 /**
  * How many metrics a run shows inline; the rest are in its tooltip.
  */
 const SHOWN_METRICS = 3;
-
-type Loadable<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; value: T };
 
 /**
  * The Runs section: experiments, each expanding to its most recent runs.
@@ -42,24 +38,10 @@ type Loadable<T> =
 export function RunsSection(props: ISectionProps): React.ReactElement {
   const [status, setStatus] = useState<RunStatus | null>(null);
   const [localToken, setLocalToken] = useState(0);
-  const [experiments, setExperiments] = useState<Loadable<IExperiment[]>>({
-    state: 'loading'
-  });
   const reloadToken = props.refreshToken + localToken;
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setExperiments(current => (current.state === 'ready' ? current : { state: 'loading' }));
-    listExperiments({ signal: controller.signal }).then(
-      value => setExperiments({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setExperiments({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [reloadToken]);
+  const experiments = useLoadable<IExperiment[]>(signal => listExperiments({ signal }), [
+    reloadToken
+  ]);
 
   const reload = () => setLocalToken(token => token + 1);
 
@@ -353,6 +335,3 @@ function titleCase(status: RunStatus): string {
   return status.charAt(0) + status.slice(1).toLowerCase();
 }
 
-export function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}

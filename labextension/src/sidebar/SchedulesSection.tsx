@@ -34,7 +34,8 @@ import {
 } from '../api';
 import { baseName, formatAbsolute, formatDuration, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading, messageOf } from './RunsSection';
+import { ErrorMessage, Loading } from './RunsSection';
+import { messageOf, useLoadable } from './useLoadable';
 
 /**
  * How often the list is fetched while a job runs or a tick is close, and otherwise.
@@ -47,11 +48,6 @@ const SOON_MS = 60000;
 const PREVIEW_DEBOUNCE_MS = 300;
 /** Jobs shown per schedule. */
 const HISTORY_LENGTH = 10;
-
-type Loadable<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; value: T };
 
 /**
  * The browser's time zone, the default of a new schedule.
@@ -83,24 +79,12 @@ function knownTimeZones(): string[] {
 export function SchedulesSection(props: ISectionProps): React.ReactElement {
   const { context } = props;
   const [localToken, setLocalToken] = useState(0);
-  const [list, setList] = useState<Loadable<IScheduleList>>({ state: 'loading' });
   const [expanded, setExpanded] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const reloadToken = props.refreshToken + localToken;
   const reload = useCallback(() => setLocalToken(token => token + 1), []);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    listSchedules({ signal: controller.signal }).then(
-      value => setList({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setList({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [reloadToken]);
+  const list = useLoadable<IScheduleList>(signal => listSchedules({ signal }), [reloadToken]);
 
   // Refresh by itself: often while a job runs or a tick is near, else now and then
   // (so "in 4 minutes" stays true).
@@ -358,22 +342,12 @@ function JobHistory(props: {
   reloadToken: number;
   onChanged: () => void;
 }): React.ReactElement {
-  const [jobs, setJobs] = useState<Loadable<IJob[]>>({ state: 'loading' });
   const [localToken, setLocalToken] = useState(0);
+  const jobs = useLoadable<IJob[]>(
+    signal => listJobs({ schedule: props.schedule, limit: HISTORY_LENGTH }, { signal }),
+    [props.schedule, props.reloadToken, localToken]
+  );
   const anyActive = jobs.state === 'ready' && jobs.value.some(job => isJobActive(job.status));
-
-  useEffect(() => {
-    const controller = new AbortController();
-    listJobs({ schedule: props.schedule, limit: HISTORY_LENGTH }, { signal: controller.signal }).then(
-      value => setJobs({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setJobs({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [props.schedule, props.reloadToken, localToken]);
 
   // Follow a running job even when the list is refreshed slowly.
   useEffect(() => {
@@ -544,7 +518,6 @@ function ScheduleForm(props: {
   const [timezone, setTimezone] = useState(browserTimeZone);
   const [missed, setMissed] = useState<MissedPolicy>('skip');
   const [params, setParams] = useState('');
-  const [preview, setPreview] = useState<Loadable<ICronPreview>>({ state: 'loading' });
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const zones = useMemo(knownTimeZones, []);
@@ -566,24 +539,11 @@ function ScheduleForm(props: {
   }, []);
 
   // The live preview: fetched a moment after the last change.
-  useEffect(() => {
-    const controller = new AbortController();
-    setPreview({ state: 'loading' });
-    const timer = window.setTimeout(() => {
-      previewCron(cron, timezone, { signal: controller.signal }).then(
-        value => setPreview({ state: 'ready', value }),
-        reason => {
-          if (!controller.signal.aborted) {
-            setPreview({ state: 'error', message: messageOf(reason) });
-          }
-        }
-      );
-    }, PREVIEW_DEBOUNCE_MS);
-    return () => {
-      window.clearTimeout(timer);
-      controller.abort();
-    };
-  }, [cron, timezone]);
+  const preview = useLoadable<ICronPreview>(
+    signal => previewCron(cron, timezone, { signal }),
+    [cron, timezone],
+    { clear: true, delayMs: PREVIEW_DEBOUNCE_MS }
+  );
 
   const options: ITargetOption[] = [];
   if (context.currentNotebook) {
