@@ -52,13 +52,18 @@ def log_param(key: str, value) -> None:
 
 
 def register_model(model, name: str, *, alias: str | None = None, input_example=None,
-                   reason: str | None = None, var: str | None = None) -> dict:
+                   reason: str | None = None, var: str | None = None,
+                   metrics: dict | None = None, reference=None,
+                   prediction_column: str | None = None) -> dict:
     """Log ``model`` into the current run and register a new version of ``name``.
 
     The run is the tracked cell's (``%mlops track``), the session's, or, in a
     pipeline step, the step's; with nothing tracked, a new run in experiment
     ``models``. Works for scikit-learn estimators/pipelines and torch modules;
-    the signature is inferred from ``input_example``.
+    the signature is inferred from ``input_example``. ``metrics`` are logged on the
+    run at once, so the promotion gate can judge the version straight away.
+    ``reference`` (the training frame, optionally with predictions in
+    ``prediction_column``) is profiled and kept with the version for drift checks.
 
     Returns:
         ``{name, version, run_id, model_uri, flavor, model_id}``.
@@ -68,7 +73,43 @@ def register_model(model, name: str, *, alias: str | None = None, input_example=
 
     run_id = current_session().current_run_id()
     return register(model, name, run_id=run_id, input_example=input_example, alias=alias,
-                    reason=reason, var=var)
+                    reason=reason, var=var, metrics=metrics, reference=reference,
+                    prediction_column=prediction_column)
+
+
+def promote(name: str, version, alias: str = "champion", **options) -> dict:
+    """Move ``alias`` of ``name`` to ``version`` through the model's promotion gate.
+
+    Options are those of :func:`mlops_jupyter.registry.promote` (``thresholds``,
+    ``metric``, ``margin``, ``force``, ``reason``); unset ones come from the gate
+    declared for the model. Returns ``{promoted, verdict, entry}``.
+    """
+    from .registry import promote as run_gate
+
+    return run_gate(name, version, alias, **options)
+
+
+def check_drift(model: str, current, *, reference=None, report: bool = True) -> dict:
+    """Check ``current`` data (DataFrame or .csv/.parquet path) for drift against the
+    reference profile stored with ``model`` (``NAME``, ``NAME@ALIAS``, ``NAME/VERSION``).
+
+    Recorded as a run of the ``mlops-monitoring`` experiment; returns
+    ``{run_id, model, version, result, alerts, retrain, performance}``.
+    """
+    from .monitoring.checks import check
+
+    return check(model, current, reference=reference, report=report, source="notebook")
+
+
+def load_model(uri: str):
+    """Load ``models:/NAME@ALIAS`` or ``models:/NAME/VERSION`` as an MLflow pyfunc model.
+
+    Only versions whose files live in this registry's artifact store are loaded
+    (loading unpickles). E.g. a batch-scoring step: ``load_model(model_uri)``.
+    """
+    from .registry.safety import load_model as load
+
+    return load(uri)
 
 
 def run_pipeline(path, **options):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,27 +57,20 @@ def cmd_spool_flush(args) -> int:
 def cmd_pipeline_run(args) -> int:
     """Run a pipeline; exit 1 when any step did not succeed."""
     from .pipelines.report import TerminalProgress, summary
-    from .pipelines.runner import RunOptions, parse_overrides, run_pipeline
+    from .pipelines.runner import RunOptions, parse_overrides, run_pipeline, validate_run_id
     from .pipelines.spec import load_spec
 
+    run_id = validate_run_id(args.run_id, "--run-id")
     spec = load_spec(args.file)
     options = RunOptions(executor=args.executor, scheduler=args.dask_scheduler,
                          force=args.force, only=args.only or [], from_step=args.from_step,
-                         max_parallel=args.max_parallel, run_id=_run_id(args.run_id),
+                         max_parallel=args.max_parallel, run_id=run_id,
                          overrides=parse_overrides(args.param or [], spec))
     if not args.json:
         print(f"pipeline {spec.name}: {len(spec.steps)} step(s), executor {args.executor}")
     run = run_pipeline(spec, options, on_change=None if args.json else TerminalProgress())
     _print(run.to_dict(), args.json, lambda d: summary(run))
     return 0 if run.ok else 1
-
-
-def _run_id(value: str | None) -> str | None:
-    import re
-
-    if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", value):
-        raise UsageError("--run-id takes letters, digits, '-' and '_' (at most 64)")
-    return value
 
 
 def cmd_pipeline_show(args) -> int:
@@ -246,19 +240,74 @@ def cmd_models_promote(args) -> int:
     """Move an alias to a version through the promotion gate."""
     from .registry import promote
 
-    result = promote(args.model, args.version, args.alias, thresholds=args.threshold or [],
+    result = promote(args.model, args.version, args.alias, thresholds=args.threshold,
                      force=args.force, reason=args.reason, margin=args.margin,
-                     metric=args.metric, higher_is_better=not args.lower_is_better)
+                     metric=args.metric, higher_is_better=_higher_is_better(args))
 
     def render(data) -> str:
-        verdict = data["verdict"]
         head = (f"{args.model} v{args.version} -> @{args.alias}: "
                 f"{'promoted' if data['promoted'] else 'refused'}"
                 f"{' (forced)' if args.force and data['promoted'] else ''}")
-        return "\n".join([head, *(f"  - {reason}" for reason in verdict.get("reasons", []))])
+        return "\n".join([head, *_verdict_lines(data["verdict"])])
 
     _print(result, args.json, render)
     return 0 if result["promoted"] else 1
+
+
+def _higher_is_better(args) -> bool | None:
+    return None if args.lower_is_better is None else not args.lower_is_better
+
+
+def _verdict_lines(verdict: dict) -> list[str]:
+    return [f"  {'ok ' if check['passed'] else 'NO '} {check['reason']}"
+            for check in verdict.get("checks", [])] or [("  (no checks: no thresholds "
+                                                         "and no holder to beat)")]
+
+
+def _policy_lines(policy: dict | None) -> list[str]:
+    if policy is None:
+        return ["no gate declared (promotions compare run metrics on accuracy)"]
+    evaluation = policy.get("evaluation")
+    direction = "higher" if policy["higher_is_better"] else "lower"
+    return [f"thresholds: {', '.join(policy['thresholds']) or '(none)'}",
+            (f"beat the holder on {policy['metric']} ({direction} is better) "
+            f"by {policy['margin']:g}"),
+            "scored on: " + (f"{os.path.basename(evaluation['data'])} "
+                             f"(target {evaluation['target']})" if evaluation
+                             else "the versions' own run metrics")]
+
+
+def cmd_models_gate(args) -> int:
+    """Show, declare or preview a model's promotion gate."""
+    from .registry import gate, policy
+
+    if args.set and args.version:
+        raise UsageError("--set and --version do not go together")
+    if args.set:
+        fields = {key: value for key, value in {
+            "thresholds": args.threshold, "metric": args.metric, "margin": args.margin,
+            "higher_is_better": _higher_is_better(args)}.items() if value is not None}
+        if args.data or args.target:
+            fields["evaluation"] = {"data": os.path.abspath(args.data or ""),
+                                    "target": args.target}
+        declared = policy.parse_policy(fields, where="gate")
+        policy.declare_policy(args.model, declared)
+        _print(declared.to_dict(), args.json,
+               lambda data: "\n".join([f"gate of {args.model} declared:",
+                                       *_policy_lines(data)]))
+        return 0
+    if args.version:
+        verdict = gate.evaluate_gate(
+            args.model, args.version, thresholds=args.threshold, compare_to=args.alias,
+            margin=args.margin, metric=args.metric, higher_is_better=_higher_is_better(args))
+        _print(verdict, args.json, lambda data: "\n".join([
+            (f"{args.model} v{args.version} -> @{args.alias}: gate "
+            f"{'passes' if data['passed'] else 'refuses'}"), *_verdict_lines(data)]))
+        return 0 if verdict["passed"] else 1
+    declared = policy.declared_policy(args.model)
+    _print({"policy": None if declared is None else declared.to_dict()}, args.json,
+           lambda data: "\n".join(_policy_lines(data["policy"])))
+    return 0
 
 
 def cmd_models_rollback(args) -> int:
@@ -283,6 +332,117 @@ def cmd_models_lineage(args) -> int:
     return 0
 
 
+def _drift_lines(data: dict) -> list[str]:
+    result = data["result"]
+    share = result.get("share_of_drifted_columns")
+    verdict = {True: "DRIFT", False: "no drift", None: "not computable"}[
+        result.get("dataset_drift")]
+    lines = [f"{data['model']} v{data['version']} on {data['current']}: {verdict} — "
+             f"{result.get('number_of_drifted_columns')}/{result.get('number_of_columns')} "
+             f"columns drifted" + (f" ({share:.0%}; dataset drift at "
+                                   f"{result['drift_share']:.0%})" if share is not None else "")]
+    columns = sorted((result.get("columns") or {}).values(),
+                     key=lambda c: (not c.get("drifted"), c["column"]))
+    for column in columns:
+        if column.get("status") == "skipped":
+            lines.append(f"  {column['column'][:30]:30}  skipped: {column.get('reason')}")
+            continue
+        mark = "DRIFT" if column.get("drifted") else "ok"
+        lines.append(f"  {column['column'][:30]:30}  {column.get('method'):>14} "
+                     f"{column.get('score'):.4g} (threshold {column.get('threshold'):g})  "
+                     f"{mark}")
+    for name, value in (data.get("performance") or {}).items():
+        lines.append(f"performance: {name} = {value:.4g}")
+    for alert in data.get("alerts") or []:
+        sent = f" [{alert['webhook_status']}]" if alert.get("webhook_status") else ""
+        lines.append(f"ALERT {alert['rule']}: {alert['message']}{sent}")
+    retrain = data.get("retrain")
+    if retrain:
+        detail = retrain.get("reason") or (
+            f"v{retrain.get('version')} {'promoted to' if retrain.get('promoted') else 'not'}"
+            f" @{retrain.get('alias')}" if retrain.get("version") else "")
+        lines.append(f"retrain ({retrain.get('pipeline')}): {retrain['status']}"
+                     f"{' — ' + detail if detail else ''}")
+    lines.append(f"recorded: run {data['run_id']} in experiment mlops-monitoring")
+    return lines
+
+
+def cmd_drift_check(args) -> int:
+    """Check current data for drift against a model's reference."""
+    from .monitoring.checks import read_frame, run_check
+    from .monitoring.spec import MonitorSpec, load_monitor
+
+    if args.monitor:
+        spec = load_monitor(args.monitor)
+        if args.model:
+            raise UsageError("give a monitor file or --model, not both")
+    elif args.model:
+        from .registry.common import parse_model_reference
+
+        name, ref = parse_model_reference(args.model)
+        spec = MonitorSpec(model=name, reference_of_model=ref)
+    else:
+        raise UsageError("give a monitor file (monitor.yaml) or --model MODEL[@ALIAS]")
+    current = read_frame(args.current) if args.current else None
+    reference = read_frame(args.reference) if args.reference else None
+    data = run_check(spec, current=current, reference=reference, report=not args.no_report,
+                     retrain=not args.no_retrain, source="cli")
+    _print(data, args.json, lambda d: "\n".join(_drift_lines(d)))
+    return 0
+
+
+def cmd_drift_reference(args) -> int:
+    """Store a reference profile for a model version from a data file."""
+    from .monitoring.checks import read_frame
+    from .monitoring.references import save_reference
+    from .registry.common import parse_model_reference, resolve_reference
+
+    name, ref = parse_model_reference(args.model)
+    if ref is None:
+        raise UsageError("name the version: MODEL/VERSION or MODEL@ALIAS")
+    version = resolve_reference(name, ref)
+    data = save_reference(name, version.version, read_frame(args.data),
+                          prediction_column=args.prediction_column,
+                          target_column=args.target_column)
+    _print(data, args.json, lambda d: f"reference profile of {d['name']} v{d['version']}: "
+                                      f"{d['rows']} rows, {len(d['columns'])} columns")
+    return 0
+
+
+def cmd_drift_history(args) -> int:
+    """Past drift checks of a model, newest first."""
+    from .monitoring.records import search_checks
+    from .registry import common
+
+    common.get_registered_model(args.model)
+    checks = search_checks(common.client(), args.model, max_results=args.limit)
+
+    def render(data) -> str:
+        if not data["checks"]:
+            return f"no drift checks of {args.model} yet (mlops drift check --help)"
+        rows = []
+        for item in data["checks"]:
+            share = item["drift_share"]
+            verdict = {True: "DRIFT", False: "ok", None: "?"}[item["dataset_drift"]]
+            alerts = f"  alerts: {', '.join(a['rule'] for a in item['alerts'])}" \
+                if item["alerts"] else ""
+            retrain = f"  retrain: {item['retrain']['status']}" if item["retrain"] else ""
+            rows.append(f"{_when(_iso_ms(item['time']))}  v{item['version']:<4} {verdict:6} "
+                        f"{'' if share is None else f'{share:.0%}':>5} drifted{alerts}{retrain}")
+        return "\n".join(rows)
+
+    _print({"checks": checks}, args.json, render)
+    return 0
+
+
+def _iso_ms(milliseconds: int | None) -> str | None:
+    from datetime import datetime, timezone
+
+    if not milliseconds:
+        return None
+    return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc).isoformat()
+
+
 def cmd_demo(args) -> int:
     """Run the example notebooks headless with tracking on, then say where to look."""
     from .demo import run_demo
@@ -292,6 +452,18 @@ def cmd_demo(args) -> int:
 
 
 # -------------------------------------------------------------------- parser
+def _gate_arguments(parser) -> None:
+    parser.add_argument("--threshold", action="append", metavar="'METRIC >= N'",
+                        help="a check on the version's run metrics (repeatable; "
+                             "default: the model's declared gate)")
+    parser.add_argument("--metric", help="metric compared with the current holder "
+                                         "(default: declared, else accuracy)")
+    parser.add_argument("--lower-is-better", action="store_true", default=None,
+                        help="for losses and errors (rmse, log_loss)")
+    parser.add_argument("--margin", type=float,
+                        help="how much the version must beat the holder by")
+
+
 def _group(commands, name: str, text: str):
     """A command with actions (``mlops NAME ACTION``); returns its subparsers."""
     parser = commands.add_parser(name, help=text)
@@ -403,18 +575,26 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("model")
     promote.add_argument("version")
     promote.add_argument("--alias", default="champion", help="default champion")
-    promote.add_argument("--threshold", action="append", metavar="'METRIC >= N'",
-                         help="a gate check on the version's run metrics (repeatable)")
-    promote.add_argument("--metric", default="accuracy",
-                         help="metric compared with the current holder (default accuracy)")
-    promote.add_argument("--lower-is-better", action="store_true",
-                         help="for losses and errors (rmse, log_loss)")
-    promote.add_argument("--margin", type=float, default=0.0,
-                         help="how much the version must beat the holder by")
+    _gate_arguments(promote)
     promote.add_argument("--force", action="store_true", help="skip the gate (needs --reason)")
     promote.add_argument("--reason", help="why (recorded in the alias history)")
     promote.add_argument("--json", action="store_true", help="print JSON")
     promote.set_defaults(func=cmd_models_promote)
+    gate = model_commands.add_parser(
+        "gate", help="show, declare (--set) or try (--version) a model's promotion gate",
+        description="Without options: the declared gate. --set stores the given fields "
+                    "as the model's gate. --version V: the verdict for V now, changing "
+                    "nothing.")
+    gate.add_argument("model")
+    gate.add_argument("--set", action="store_true", help="declare the gate given below")
+    gate.add_argument("--version", help="preview the gate's verdict for this version")
+    gate.add_argument("--alias", default="champion", help="alias to judge against")
+    _gate_arguments(gate)
+    gate.add_argument("--data", help="evaluation dataset (.csv/.parquet) both versions "
+                                     "are scored on (with --set)")
+    gate.add_argument("--target", help="its label column (with --set)")
+    gate.add_argument("--json", action="store_true", help="print JSON")
+    gate.set_defaults(func=cmd_models_gate)
     back = model_commands.add_parser("rollback", help="alias back to its previous holder")
     back.add_argument("model")
     back.add_argument("--alias", default="champion")
@@ -425,6 +605,38 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("reference", metavar="MODEL[@ALIAS|/VERSION]")
     trace.add_argument("--json", action="store_true", help="print JSON")
     trace.set_defaults(func=cmd_models_lineage)
+
+    drift_commands = _group(commands, "drift",
+                            "drift checks: check, reference, history")
+    check = drift_commands.add_parser(
+        "check", help="check current data for drift (alerts, retrain per monitor.yaml)",
+        description="Per-column drift verdicts with Evidently's DataDriftPreset methods "
+                    "and thresholds, the dataset verdict, alerts and the retrain loop of "
+                    "a monitor file; recorded as a run of experiment mlops-monitoring.")
+    check.add_argument("monitor", nargs="?", help="a monitor.yaml (model, data, rules)")
+    check.add_argument("--model", metavar="MODEL[@ALIAS|/VERSION]",
+                       help="check this model (default alias champion) without a file")
+    check.add_argument("--current", help="current data, .csv or .parquet")
+    check.add_argument("--reference", help="reference data instead of the stored profile")
+    check.add_argument("--no-report", action="store_true",
+                       help="skip the Evidently HTML report")
+    check.add_argument("--no-retrain", action="store_true",
+                       help="alert only; never start the retrain pipeline")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(func=cmd_drift_check)
+    reference = drift_commands.add_parser(
+        "reference", help="store the reference profile of a model version")
+    reference.add_argument("model", metavar="MODEL/VERSION|MODEL@ALIAS")
+    reference.add_argument("--data", required=True, help="training data, .csv or .parquet")
+    reference.add_argument("--prediction-column", help="the model's output column, if any")
+    reference.add_argument("--target-column", help="the label column, if any")
+    reference.add_argument("--json", action="store_true", help="print JSON")
+    reference.set_defaults(func=cmd_drift_reference)
+    history = drift_commands.add_parser("history", help="past checks of a model")
+    history.add_argument("model")
+    history.add_argument("--limit", type=int, default=50, help="newest N (default 50)")
+    history.add_argument("--json", action="store_true", help="print JSON")
+    history.set_defaults(func=cmd_drift_history)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the example notebooks")
     demo.add_argument("--notebooks", help="folder with the example notebooks")

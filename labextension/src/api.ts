@@ -658,6 +658,18 @@ export interface IModelVersion {
 }
 
 /**
+ * A model's declared promotion gate (`gate:` in pipeline.yaml or `mlops models gate --set`).
+ */
+export interface IGatePolicy {
+  thresholds: string[];
+  metric: string;
+  higher_is_better: boolean;
+  margin: number;
+  /** Both versions are scored on this dataset (file name only). */
+  evaluation: { data: string; target: string } | null;
+}
+
+/**
  * A registered model and its versions, newest first.
  */
 export interface IModel {
@@ -669,6 +681,7 @@ export interface IModel {
   aliases: Record<string, string>;
   latest_version: string | null;
   versions: IModelVersion[];
+  gate_policy: IGatePolicy | null;
 }
 
 /**
@@ -718,6 +731,9 @@ export interface IGateVerdict {
   holder: string | null;
   compare_to: string | null;
   scores: Record<string, unknown>;
+  /** The gate as applied: the declared one with the request's overrides. */
+  policy: IGatePolicy;
+  declared: boolean;
 }
 
 /**
@@ -786,7 +802,7 @@ export interface ILineage {
   } | null;
   parameters: Record<string, string>;
   data: Record<string, unknown>;
-  upstream: { step: string; run_id: string; matched?: boolean }[];
+  upstream: { step: string; run_id: string; matched?: boolean; needs?: string[] }[];
   git: { commit: string; branch: string | null; dirty: boolean } | null;
 }
 
@@ -873,4 +889,74 @@ export async function rollbackModel(
     { alias, reason },
     init
   );
+}
+
+// ------------------------------------------------------------- monitoring
+
+/**
+ * A fired alert, with the drift check that raised it.
+ */
+export interface IAlert {
+  rule: string;
+  kind: 'drift_share_above' | 'column_drifts' | 'metric_below';
+  message: string;
+  retrain: boolean;
+  webhook_status?: string;
+  /** Epoch milliseconds of the check. */
+  time: number;
+  run_id: string;
+  version: string | null;
+}
+
+/**
+ * A retrain a check started (or skipped, with the reason).
+ */
+export interface IRetrain {
+  status: 'finished' | 'failed' | 'skipped';
+  pipeline: string;
+  alias: string;
+  reason?: string;
+  pipeline_run_id?: string;
+  version?: string;
+  promoted?: boolean;
+  time: number;
+  run_id: string;
+}
+
+/**
+ * One drift check, summarized.
+ */
+export interface IDriftCheck {
+  run_id: string;
+  time: number;
+  model: string;
+  version: string | null;
+  alias: string | null;
+  dataset_drift: boolean | null;
+  drift_share: number | null;
+  drifted_columns: number;
+  checked_columns: number;
+  current_rows: number;
+  drifted: string[];
+  current: string | null;
+}
+
+/**
+ * A monitored model: its latest check, drift share over time, alerts and retrains.
+ */
+export interface IMonitoredModel {
+  model: string;
+  latest: IDriftCheck;
+  history: Pick<IDriftCheck, 'time' | 'drift_share' | 'dataset_drift' | 'version' | 'run_id'>[];
+  alerts: IAlert[];
+  retrains: IRetrain[];
+  checks: number;
+}
+
+/**
+ * Every model with drift checks.
+ */
+export async function getMonitoring(init?: RequestInit): Promise<IMonitoredModel[]> {
+  const body = await requestAPI<{ models: IMonitoredModel[] }>('monitoring', init);
+  return body.models;
 }

@@ -11,6 +11,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { mlopsIcon } from './icons';
 import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
 import { ModelsSection } from './sidebar/ModelsSection';
+import { MonitoringSection } from './sidebar/MonitoringSection';
 import { PipelinesSection } from './sidebar/PipelinesSection';
 import { RunsSection } from './sidebar/RunsSection';
 import { SchedulesSection } from './sidebar/SchedulesSection';
@@ -47,7 +48,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         { id: 'runs', title: 'Runs', component: RunsSection },
         { id: 'pipelines', title: 'Pipelines', component: PipelinesSection },
         { id: 'schedules', title: 'Schedules', component: SchedulesSection },
-        { id: 'models', title: 'Models', component: ModelsSection }
+        { id: 'models', title: 'Models', component: ModelsSection },
+        { id: 'monitoring', title: 'Monitoring', component: MonitoringSection }
       ],
       path => {
         void openFile(app, path);

@@ -18,6 +18,8 @@ USAGE = """\
 %mlops flush [--timeout S]         wait until every event reached the store
 %mlops register VAR --name MODEL [--alias A] [--input-example VAR] [--reason TEXT]
                                    log the model in VAR into this run, register it
+%mlops drift --model MODEL[@ALIAS] --current VAR|FILE [--reference VAR|FILE] [--no-report]
+                                   drift of a DataFrame (or file) vs the model's reference
 %%mlops track [--name NAME] [--experiment NAME]
                                    track just this cell as one run"""
 
@@ -51,6 +53,11 @@ def _build_parser() -> _Parser:
     register.add_argument("--alias")
     register.add_argument("--input-example", dest="input_example")
     register.add_argument("--reason")
+    drift = commands.add_parser("drift", add_help=False)
+    drift.add_argument("--model", required=True)
+    drift.add_argument("--current", required=True)
+    drift.add_argument("--reference")
+    drift.add_argument("--no-report", dest="no_report", action="store_true")
     commands.add_parser("help", add_help=False)
     return parser
 
@@ -72,7 +79,7 @@ def parse(line: str) -> argparse.Namespace:
         return argparse.Namespace(command="help")
     if words[0].startswith("-") or words[0] not in _PARSER._subparsers._group_actions[0].choices:
         raise UsageError(f"unknown subcommand {words[0]!r}; expected one of track, stop, "
-                         "status, log, snapshot, flush, register (see %mlops --help)")
+                         "status, log, snapshot, flush, register, drift (see %mlops --help)")
     return _PARSER.parse_args(words)
 
 

@@ -130,6 +130,25 @@ class MLOpsMagics(Magics):
         print(f"mlops: registered {result['name']!r} version {result['version']} "
               f"({result['flavor']}) from run {result['run_id']}{alias}")
 
+    def _cmd_drift(self, args) -> None:
+        def data(value):
+            if value is None:
+                return None
+            if value.isidentifier() and value in self.shell.user_ns:
+                return self.shell.user_ns[value]
+            if value.lower().endswith((".csv", ".parquet")):
+                return value
+            raise MLOpsError(f"{value!r} is neither a variable nor a .csv/.parquet file")
+
+        from ..monitoring.checks import check
+        from ..monitoring.render import drift_html
+
+        result = check(args.model, data(args.current), reference=data(args.reference),
+                       report=not args.no_report, source="notebook")
+        from IPython.display import HTML, display
+
+        display(HTML(drift_html(result)))
+
     # -------------------------------------------------------------- cell magic
     def _track_this_cell(self, args, cell: str):
         notebook = capture.notebook_path(self.shell.user_ns)

@@ -15,7 +15,9 @@ the sidebar).
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from ..exceptions import MLOpsError, UsageError
 from ..tracking import operations
 from . import step as statuses
 from .cache import ProjectState, cache_key
@@ -40,6 +43,9 @@ from .spec import (
 )
 from .step import StepOutcome, StepTask
 
+#: A run id names the run folder: no separators, nothing that could leave runs_dir.
+logger = logging.getLogger(__name__)
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
 FAILURES = (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED, statuses.SKIPPED)
 _MLFLOW_STATUS = {statuses.FINISHED: "FINISHED", statuses.CACHED: "FINISHED",
@@ -59,6 +65,7 @@ class RunOptions:
     max_parallel: int | None = None
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_id: str | None = None
+    trigger: str | None = None  # why it runs, e.g. "drift check <run id>" (recorded)
 
 
 @dataclass
@@ -85,6 +92,17 @@ class StepState:
         if self.started is None or self.ended is None:
             return None
         return self.ended - self.started
+
+
+def validate_run_id(value: str | None, what: str = "run id") -> str | None:
+    """``value`` when it is a safe run id (or None).
+
+    Raises:
+        UsageError: anything but letters, digits, '-' and '_' (at most 64).
+    """
+    if value is not None and not (isinstance(value, str) and RUN_ID.match(value)):
+        raise UsageError(f"{what} takes letters, digits, '-' and '_' (at most 64)")
+    return value
 
 
 def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str, Any]]:
@@ -155,7 +173,7 @@ class PipelineRun:
         self.options = options or RunOptions()
         self.on_change = on_change or (lambda run: None)
         self.state = ProjectState(spec.root).load()
-        self.run_id = self.options.run_id or \
+        self.run_id = validate_run_id(self.options.run_id) or \
             f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self.run_dir = self.state.runs_dir / self.run_id
         self.steps = {name: StepState(name) for name in spec.steps}
@@ -193,11 +211,25 @@ class PipelineRun:
         merged.update(self.options.overrides.get(name, {}))
         return _substitute(merged, self.spec)
 
-    def _declared(self, name: str):
-        step = self.spec.steps[name]
+    def _code(self, name: str) -> str:
+        """The step notebook's code hash (read once per run)."""
         if name not in self._codes:
-            self._codes[name] = code_hash(read_notebook(step.notebook))
-        return self.state.declared_parameters(step.notebook, self._codes[name])
+            self._codes[name] = code_hash(read_notebook(self.spec.steps[name].notebook))
+        return self._codes[name]
+
+    def _declared(self, name: str):
+        return self.state.declared_parameters(self.spec.steps[name].notebook, self._code(name))
+
+    def step_cache_key(self, name: str, parameters: dict[str, Any],
+                       upstream_hashes: dict[str, dict[str, str | None]]) -> str:
+        """The cache key of step ``name`` given its upstream steps' output hashes."""
+        step = self.spec.steps[name]
+        upstream = {f"{need}.{output}": digest or "missing"
+                    for need in step.needs
+                    for output, digest in sorted(upstream_hashes[need].items())}
+        return cache_key(code=self._code(name), parameters=parameters,
+                         inputs=self.state.input_hashes(step.inputs), upstream=upstream,
+                         kernel=step.kernel)
 
     def validate(self) -> None:
         """Check every selected step's parameters against its notebook, all at once.
@@ -274,6 +306,7 @@ class PipelineRun:
                         pending.remove(name)
                         if not self._try_cache(name):
                             if self._executor is None:
+                                self._declare_gates()
                                 self._executor = make_executor(
                                     self.options.executor, max_parallel=self.options.max_parallel,
                                     scheduler=self.options.scheduler)
@@ -297,14 +330,10 @@ class PipelineRun:
         return all(self.steps[name].status in SUCCESS for name in self.selected)
 
     def _try_cache(self, name: str) -> bool:
-        step, state = self.spec.steps[name], self.steps[name]
+        state = self.steps[name]
         state.parameters = self.resolved_parameters(name)
-        upstream = {f"{need}.{output}": digest or "missing"
-                    for need in step.needs
-                    for output, digest in sorted(self.steps[need].output_hashes.items())}
-        state.cache_key = cache_key(code=self._codes[name], parameters=state.parameters,
-                                    inputs=self.state.input_hashes(step.inputs),
-                                    upstream=upstream, kernel=step.kernel)
+        state.cache_key = self.step_cache_key(name, state.parameters, {
+            need: self.steps[need].output_hashes for need in self.spec.steps[name].needs})
         entry = None if self.options.force else self.state.lookup(state.cache_key)
         if entry is None:
             return False
@@ -318,6 +347,20 @@ class PipelineRun:
         self._record_cached(name)
         self._changed()
         return True
+
+    def _declare_gates(self) -> None:
+        """Store the spec's ``gate:`` policies on their models before a step runs,
+        so a step that promotes (and later the CLI and sidebar) uses them. A store
+        that is down does not stop the pipeline: steps journal their runs anyway."""
+        if not self.spec.gates:
+            return
+        from ..registry.policy import declare_policy
+
+        for model, policy in self.spec.gates.items():
+            try:
+                declare_policy(model, policy)
+            except MLOpsError as error:
+                logger.warning("gate of %s not stored: %s", model, error)
 
     def _submit(self, name: str):
         step, state = self.spec.steps[name], self.steps[name]
@@ -416,13 +459,14 @@ class PipelineRun:
         submit = self._writer.submit
         submit(operations.start_run(
             self.pipeline_key, self.spec.experiment, name=f"{self.spec.name} {self.run_id}",
-            parent=None, collect=("git", "environment"), tags={
+            parent=None, collect=("git", "environment"), cwd=str(self.spec.root), tags={
                 "mlops.kind": "pipeline", "mlops.pipeline.name": self.spec.name,
                 "mlops.pipeline.spec_hash": self.spec.source_hash,
                 "mlops.pipeline.run_id": self.run_id,
                 "mlops.pipeline.run_dir": str(self.run_dir),
                 "mlops.pipeline.executor": self.options.executor,
-                "mlops.pipeline.selected": ",".join(self.selected)}))
+                "mlops.pipeline.selected": ",".join(self.selected),
+                "mlops.pipeline.trigger": (self.options.trigger or "manual")[:500]}))
         submit(operations.artifact_text(self.pipeline_key, "pipeline/pipeline.yaml",
                                         self.spec.source))
 
@@ -438,7 +482,8 @@ class PipelineRun:
     def _record_start(self, name: str) -> None:
         self._writer.submit(operations.start_run(
             self.steps[name].run_key, self.spec.experiment, name=name,
-            parent=self.pipeline_key, tags=self._step_tags(name), collect=("git",)))
+            parent=self.pipeline_key, tags=self._step_tags(name), collect=("git",),
+            cwd=str(self.spec.root)))
 
     def _record_cached(self, name: str) -> None:
         state = self.steps[name]
@@ -462,7 +507,8 @@ class PipelineRun:
                 "mlops.step.host": state.host or "",
                 "mlops.step.output_notebook": state.output_notebook or "",
                 "mlops.step.inputs": json.dumps(self.state.input_hashes(step.inputs)),
-                "mlops.step.outputs": json.dumps(state.output_hashes)}
+                "mlops.step.outputs": json.dumps(state.output_hashes),
+                "mlops.step.upstream": self._upstream_tag(name)}
         if state.error:
             for key, value in state.error.items():
                 tags[f"mlops.error.{key}"] = str(value)[:1000]
@@ -473,6 +519,14 @@ class PipelineRun:
         if notebook is not None and notebook.is_file():
             submit(operations.artifact_file(state.run_key, notebook, "notebook", keep=True))
         submit(operations.end_run(state.run_key, _MLFLOW_STATUS[state.status]))
+
+    def _upstream_tag(self, name: str) -> str:
+        """``{need: {output: hash}}``: exactly what the step consumed, for lineage."""
+        text = json.dumps({need: self.steps[need].output_hashes
+                           for need in self.spec.steps[name].needs})
+        if len(text) > 7000:  # MLflow caps tag values; names alone still give the DAG
+            text = json.dumps({need: {} for need in self.spec.steps[name].needs})
+        return text
 
     def _record_pipeline_end(self) -> None:
         if self._writer is None:

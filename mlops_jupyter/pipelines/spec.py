@@ -37,7 +37,7 @@ STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
 REFERENCE = re.compile(r"\$\{steps\.([^}]+?)\.outputs\.([^}]+)\}")
 REFERENCE_START = "${steps."
-TOP_KEYS = {"name", "experiment", "defaults", "steps", "description"}
+TOP_KEYS = {"name", "experiment", "defaults", "steps", "description", "gate"}
 DEFAULT_KEYS = {"kernel", "timeout", "retries", "parameters", "strict_parameters"}
 STEP_KEYS = {"name", "notebook", "parameters", "needs", "inputs", "outputs", "retries",
              "timeout", "kernel", "description", "strict_parameters"}
@@ -79,6 +79,7 @@ class PipelineSpec:
     steps: dict[str, StepSpec]
     source: str
     default_parameters: dict[str, Any] = field(default_factory=dict)
+    gates: dict[str, Any] = field(default_factory=dict)  # model name -> GatePolicy
 
     @property
     def source_hash(self) -> str:
@@ -284,11 +285,37 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
             steps[step.name] = step
     _check_needs(check, steps)
     ordered = _topological(check, steps)
+    gates = _gates(check, data.get("gate"), root)
     if check.errors:
         raise SpecError(path.name, check.errors)
     return PipelineSpec(name=name, experiment=experiment.strip(), path=path.resolve(),
                         root=root, steps={n: steps[n] for n in ordered}, source=text,
-                        default_parameters=default_parameters)
+                        default_parameters=default_parameters, gates=gates)
+
+
+def _gates(check: _Checker, raw: Any, root: Path) -> dict[str, Any]:
+    """``gate: {MODEL: policy}``: each model's promotion gate (see registry.policy)."""
+    from ..registry.common import validate_model_name
+    from ..registry.policy import parse_policy
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.error("gate", "must map model names to their gate "
+                            "(thresholds, metric, margin, evaluation)")
+        return {}
+    gates = {}
+    for model, policy in raw.items():
+        try:
+            validate_model_name(model)
+        except UsageError as error:
+            check.error("gate", str(error))
+            continue
+        try:
+            gates[model] = parse_policy(policy, base_dir=str(root), where=f"gate.{model}")
+        except UsageError as error:
+            check.errors.append(str(error))
+    return gates
 
 
 def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: dict,

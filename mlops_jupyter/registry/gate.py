@@ -15,6 +15,7 @@ from typing import Any
 
 from ..exceptions import UsageError
 from . import aliases, common, safety
+from . import policy as policy_module
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -73,9 +74,40 @@ def _run_metrics(run_id: str | None) -> dict[str, float]:
         return dict(common.client().get_run(run_id).data.metrics)
 
 
-def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None,
-                  compare_to: str | None = "champion", margin: float = 0.0,
-                  metric: str = "accuracy", higher_is_better: bool = True,
+def effective_policy(name: str, *, thresholds: list[str] | None = None,
+                     metric: str | None = None, margin: float | None = None,
+                     higher_is_better: bool | None = None,
+                     evaluate: Callable[[str], float] | None = None
+                     ) -> tuple[policy_module.GatePolicy, Callable[[str], float] | None, bool]:
+    """The model's declared policy with any explicit argument overriding its field.
+
+    Returns:
+        ``(policy, evaluate, declared)``: ``evaluate`` scores a version on the declared
+        evaluation dataset unless the caller gave one (or the metric is not computable
+        on a dataset); ``declared`` says whether the model has a stored policy.
+    """
+    declared = policy_module.declared_policy(name)
+    base = declared or policy_module.GatePolicy()
+    chosen_metric = metric.strip() if isinstance(metric, str) and metric.strip() else base.metric
+    if higher_is_better is None:
+        higher_is_better = base.higher_is_better if chosen_metric == base.metric \
+            else chosen_metric not in policy_module.LOWER_IS_BETTER
+    policy = policy_module.GatePolicy(
+        thresholds=list(thresholds) if thresholds else list(base.thresholds),
+        metric=chosen_metric, higher_is_better=bool(higher_is_better),
+        margin=_margin(base.margin if margin is None else margin),
+        evaluation=base.evaluation)
+    if evaluate is None and policy.evaluation is not None \
+            and policy.metric in policy_module.EVALUATION_METRICS:
+        from .evaluation import evaluator
+
+        evaluate = evaluator(policy.evaluation, policy.metric)
+    return policy, evaluate, declared is not None
+
+
+def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = None,
+                  compare_to: str | None = "champion", margin: float | None = None,
+                  metric: str | None = None, higher_is_better: bool | None = None,
                   evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
     """Judge whether ``name``/``version`` may take alias ``compare_to``.
 
@@ -85,21 +117,28 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None,
         thresholds: expressions on the candidate run's metrics, e.g. ``["accuracy >= 0.9"]``.
         compare_to: alias whose current holder the candidate must beat (None: skip).
         margin: how much better the candidate must be (absolute, same units as ``metric``).
-        metric: the comparison metric (the run metric used when ``evaluate`` is None).
+        metric: the comparison metric (the run metric used when nothing evaluates).
         higher_is_better: direction of ``metric``.
         evaluate: ``evaluate(model_uri) -> float`` scoring a model on one evaluation
             dataset; called for candidate and holder so both are judged on the same data.
 
+        Arguments left None come from the model's declared policy
+        (:mod:`.policy`), whose evaluation dataset scores both versions.
+
     Returns:
-        ``{passed, reasons, checks, candidate, holder, scores}``; each check is
-        ``{kind, name, passed, actual, expected, reason}``.
+        ``{passed, reasons, checks, candidate, holder, scores, policy, declared}``;
+        each check is ``{kind, name, passed, actual, expected, reason}``.
 
     Raises:
         UsageError: malformed thresholds or arguments; NotFoundError: unknown model/version.
     """
-    parsed = parse_thresholds(thresholds)
-    margin = _margin(margin)
+    parse_thresholds(thresholds)
     candidate = common.get_version(name, version)
+    policy, evaluate, declared = effective_policy(
+        name, thresholds=thresholds, metric=metric, margin=margin,
+        higher_is_better=higher_is_better, evaluate=evaluate)
+    parsed = parse_thresholds(policy.thresholds)
+    margin, metric, higher_is_better = policy.margin, policy.metric, policy.higher_is_better
     if compare_to is not None:
         common.validate_alias(compare_to)
     checks: list[dict[str, Any]] = []
@@ -127,7 +166,8 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None,
     return {"passed": not failed, "reasons": failed, "checks": checks,
             "candidate": str(candidate.version),
             "holder": None if holder is None else str(holder.version),
-            "compare_to": compare_to, "scores": scores}
+            "compare_to": compare_to, "scores": scores, "policy": policy.public_dict(),
+            "declared": declared}
 
 
 def _margin(margin: Any) -> float:
@@ -180,11 +220,14 @@ def _score(evaluate: Callable[[str], float], model_uri: str) -> float:
 
 def promote(name: str, version: Any, alias: str = "champion", *,
             thresholds: list[str] | None = None, force: bool = False,
-            reason: str | None = None, actor: str | None = None, margin: float = 0.0,
-            metric: str = "accuracy", higher_is_better: bool = True,
-            evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
+            reason: str | None = None, actor: str | None = None,
+            margin: float | None = None, metric: str | None = None,
+            higher_is_better: bool | None = None, evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
     """Run the gate and move ``alias`` to ``version`` only if it passes (or is forced).
 
+    Unset gate arguments come from the model's declared policy (see
+    :func:`evaluate_gate`). When both versions were scored on the evaluation
+    dataset, the scores are also logged as a run of the ``mlops-gate`` experiment.
     Every decision is recorded in the alias history: ``set`` (passed), ``refused``
     (nothing else changed) and ``forced`` (with its reason and the failed verdict).
     The alias generation is read before the gate runs, so if another promotion of
@@ -208,6 +251,7 @@ def promote(name: str, version: Any, alias: str = "champion", *,
                             evaluate=evaluate)
     details = {"gate": {"passed": verdict["passed"], "reasons": verdict["reasons"][:20],
                         "scores": verdict["scores"]}}
+    _log_evaluation(name, alias, verdict)
     if not verdict["passed"] and not force:
         entry = aliases.record(name, alias, {
             "actor": aliases._actor(actor), "action": "refused",
@@ -230,3 +274,33 @@ def _tag_verdict(name: str, version: Any, verdict: dict[str, Any]) -> None:
     with common.mlflow_errors("cannot record the gate verdict"):
         common.client().set_model_version_tag(name, str(version), "mlops.gate.last_verdict",
                                               text)
+
+
+GATE_EXPERIMENT = "mlops-gate"
+
+
+def _log_evaluation(name: str, alias: str, verdict: dict[str, Any]) -> None:
+    """Record both versions' scores on the evaluation dataset as an MLflow run."""
+    scores = verdict["scores"]
+    if scores.get("source") != "evaluation":
+        return
+    from ..tracking.store import get_or_create_experiment
+
+    client = common.client()
+    with common.mlflow_errors("cannot log the gate evaluation"):
+        experiment_id = get_or_create_experiment(GATE_EXPERIMENT)
+        run = client.create_run(experiment_id, run_name=f"{name} v{verdict['candidate']}",
+                                tags={"mlops.gate.model": name, "mlops.gate.alias": alias,
+                                      "mlops.gate.passed": str(verdict["passed"]).lower()})
+        evaluation = verdict["policy"].get("evaluation") or {}
+        params = {"model": name, "candidate": verdict["candidate"],
+                  "holder": verdict["holder"] or "", "metric": scores["metric"],
+                  "margin": scores["margin"],
+                  "dataset": evaluation.get("data", "")}
+        for key, value in params.items():
+            client.log_param(run.info.run_id, key, value)
+        for key in ("candidate", "holder"):
+            if isinstance(scores.get(key), (int, float)):
+                client.log_metric(run.info.run_id, f"{key}_{scores['metric']}", scores[key])
+        client.set_terminated(run.info.run_id, "FINISHED")
+    scores["run_id"] = run.info.run_id

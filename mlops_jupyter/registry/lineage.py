@@ -100,6 +100,10 @@ def lineage(name: str, version_or_alias: Any) -> dict[str, Any]:
     inputs = _json(tags.get("mlops.step.inputs"))
     if isinstance(inputs, dict):
         data.update({f"file:{path}": digest for path, digest in inputs.items()})
+    consumed = _json(tags.get("mlops.step.upstream"))
+    if isinstance(consumed, dict):
+        data.update({f"{need}.{output}": digest for need, outputs in consumed.items()
+                     if isinstance(outputs, dict) for output, digest in outputs.items()})
     result["data"] = data
     commit = merged.get("mlops.git.commit") or merged.get("mlflow.source.git.commit") or \
         vtags.get("mlops.lineage.git_commit")
@@ -125,6 +129,9 @@ def _upstream(client, run, pipeline_run_id: str) -> list[dict[str, Any]]:
                           "AND tags.`mlops.kind` = 'step'", max_results=500)
     except Exception:  # noqa: BLE001 - lineage stays useful without the upstream part
         return []
+    recorded = _json(run.data.tags.get("mlops.step.upstream"))
+    if isinstance(recorded, dict):
+        return _ancestors(run, siblings, recorded)
     my_inputs = _json(run.data.tags.get("mlops.step.inputs"))
     wanted = set(my_inputs.values()) if isinstance(my_inputs, dict) else set()
     matched, earlier = [], []
@@ -142,6 +149,29 @@ def _upstream(client, run, pipeline_run_id: str) -> list[dict[str, Any]]:
             earlier.append({**entry, "matched": False})
     chosen = matched or earlier
     return sorted(chosen, key=lambda item: str(item["step"]))
+
+
+def _ancestors(run, siblings: list, recorded: dict) -> list[dict[str, Any]]:
+    """Every step upstream of ``run``, transitively, from the recorded needs."""
+    by_step = {sibling.data.tags.get("mlops.step.name"): sibling for sibling in siblings
+               if sibling.info.run_id != run.info.run_id}
+    found: dict[str, dict[str, Any]] = {}
+    queue = list(recorded)
+    while queue:
+        step = queue.pop(0)
+        sibling = by_step.get(step)
+        if step in found or sibling is None:
+            continue
+        needs = _json(sibling.data.tags.get("mlops.step.upstream"))
+        needs = list(needs) if isinstance(needs, dict) else []
+        outputs = _json(sibling.data.tags.get("mlops.step.outputs"))
+        found[step] = {"step": step, "run_id": sibling.info.run_id,
+                       "outputs": outputs if isinstance(outputs, dict) else {},
+                       "needs": needs, "direct": step in recorded, "matched": True,
+                       "started": sibling.info.start_time or 0}
+        queue.extend(needs)
+    ordered = sorted(found.values(), key=lambda item: (item.pop("started"), item["step"]))
+    return ordered
 
 
 def render_tree(info: dict[str, Any]) -> str:
@@ -169,7 +199,8 @@ def render_tree(info: dict[str, Any]) -> str:
         add(2, f"pipeline {pipeline.get('name') or '?'} run {pipeline.get('run_id')} "
                f"step {pipeline['step']}")
         for item in info.get("upstream") or []:
-            add(3, f"upstream step {item['step']} (run {item['run_id']})")
+            needs = f" <- {', '.join(item['needs'])}" if item.get("needs") else ""
+            add(3, f"upstream step {item['step']} (run {item['run_id']}){needs}")
     if info.get("parameters"):
         add(2, "parameters")
         for key, value in sorted(info["parameters"].items()):

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from . import aliases, common
+from .policy import policy_from_tags
 
 RUN_BATCH = 100
 MODEL_PAGE = 1000
@@ -100,6 +101,7 @@ def _version_entry(version, alias_map: dict[str, str], runs: dict[str, dict[str,
 
 def _model_entry(model, versions: list, runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     alias_map = {alias: str(held) for alias, held in (model.aliases or {}).items()}
+    policy = policy_from_tags(dict(model.tags or {}))
     ordered = sorted(versions, key=lambda version: int(version.version), reverse=True)
     return {
         "name": model.name,
@@ -109,6 +111,7 @@ def _model_entry(model, versions: list, runs: dict[str, dict[str, Any]]) -> dict
         "aliases": alias_map,
         "latest_version": str(ordered[0].version) if ordered else None,
         "versions": [_version_entry(version, alias_map, runs) for version in ordered],
+        "gate_policy": None if policy is None else policy.public_dict(),
     }
 
 
@@ -128,7 +131,8 @@ def list_models() -> list[dict[str, Any]]:
     latest_version, versions``; each version: ``version, run_id, run_name,
     run_status, experiment_id, status, created, updated, description, flavor,
     metrics`` (of its run), ``aliases`` (held by it) and ``gate`` (its last
-    verdict, or None). Times are epoch milliseconds.
+    verdict, or None); ``gate_policy`` is the model's declared gate (or None).
+    Times are epoch milliseconds.
     """
     client = common.client()
     with common.mlflow_errors("cannot list the registered models"):

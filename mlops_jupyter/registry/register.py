@@ -9,6 +9,7 @@ kernel it would put artifacts in experiment ``0`` under ``./mlruns``.
 from __future__ import annotations
 
 import getpass
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +36,9 @@ LINEAGE_TAGS = {
 def register_model(model: Any, name: str, *, run_id: str | None = None,
                    experiment: str | None = None, input_example: Any = None,
                    alias: str | None = None, reason: str | None = None,
-                   var: str | None = None) -> dict[str, Any]:
+                   var: str | None = None,
+                   metrics: dict[str, float] | None = None, reference: Any = None,
+                   prediction_column: str | None = None) -> dict[str, Any]:
     """Log ``model`` and register it as a new version of ``name``.
 
     Args:
@@ -49,6 +52,11 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         alias: move this alias to the new version (recorded in the alias history).
         reason: why, for the alias history.
         var: the variable name the model came from, for error messages.
+        metrics: numbers to log on the run right away (not through the journal), so
+            the gate can judge the new version at once, e.g. from a pipeline step.
+        reference: the training data (a DataFrame, optionally with the model's
+            predictions in ``prediction_column``): its profile is stored with the
+            version for later drift checks (:mod:`mlops_jupyter.monitoring`).
 
     Returns:
         ``{name, version, run_id, model_uri, flavor, model_id}``.
@@ -63,14 +71,18 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         common.validate_alias(alias)
     if experiment is not None:
         store.validate_experiment_name(experiment)
+    metrics = _metrics(metrics)
     client = common.client()
     own_run = run_id is None
     run = _new_run(client, experiment) if own_run else _get_run(client, run_id)
     run_id = run.info.run_id
     try:
+        with common.mlflow_errors("cannot log the model's metrics"):
+            for key, value in metrics.items():
+                client.log_metric(run_id, key, value)
         signature = _signature(model, flavor, input_example)
         logged = _log_model(client, run, model, flavor, name, signature, input_example)
-        _ensure_registered_model(client, name)
+        ensure_registered_model(client, name)
         tags = {"mlops.flavor": flavor, "mlops.registered_by": _actor(),
                 **_lineage_tags(client, run)}
         with common.mlflow_errors(f"cannot register a version of {name!r}"):
@@ -89,12 +101,37 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
     result = {"name": name, "version": str(version.version), "run_id": run_id,
               "model_uri": f"models:/{name}/{version.version}", "flavor": flavor,
               "model_id": logged.model_id}
+    if reference is not None:
+        from ..monitoring.references import save_reference
+
+        save_reference(name, version.version, reference, prediction_column=prediction_column)
+        result["reference_profile"] = True
     if alias is not None:
         from .aliases import set_alias
 
         set_alias(name, alias, version.version, reason=reason or "registered")
         result["alias"] = alias
     return result
+
+
+def _metrics(metrics: Any) -> dict[str, float]:
+    if metrics is None:
+        return {}
+    from ..tracking.session import validate_log_key
+
+    if not isinstance(metrics, dict):
+        raise UsageError("metrics must be a mapping of names to numbers")
+    out = {}
+    for key, value in metrics.items():
+        validate_log_key(key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"metric {key!r} is not a number: {str(value)[:40]!r}") from None
+        if math.isnan(number):
+            raise UsageError(f"metric {key!r} is NaN")
+        out[key] = number
+    return out
 
 
 def _actor() -> str:
@@ -199,7 +236,8 @@ def _numpy_example(input_example: Any, flavor: str) -> Any:
     return input_example
 
 
-def _ensure_registered_model(client, name: str) -> None:
+def ensure_registered_model(client, name: str) -> None:
+    """Create registered model ``name`` unless it exists (racing creators are fine)."""
     from mlflow.exceptions import MlflowException
 
     try:

@@ -23,6 +23,8 @@ from . import common
 _FORBIDDEN = ("#", ";", "\\", "?", "\x00")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_DECODE = 4
+_VERSION_URI = re.compile(r"^models:/([^/@]+)/(\d+)$")
+_ALIAS_URI = re.compile(r"^models:/([^/@]+)@([^/@]+)$")
 
 
 def _decoded_forms(text: str) -> list[str]:
@@ -165,10 +167,7 @@ def load_pyfunc(model_uri: str):
     Raises:
         UsageError: not a ``models:/NAME/VERSION`` URI, or its source is refused.
     """
-    import re as _re
-
-    match = _re.match(r"^models:/([^/@]+)/(\d+)$", model_uri or "") \
-        if isinstance(model_uri, str) else None
+    match = _VERSION_URI.match(model_uri) if isinstance(model_uri, str) else None
     if match is None:
         raise UsageError("expected a model URI of the form models:/NAME/VERSION")
     uri = safe_model_uri(match.group(1), match.group(2))
@@ -177,3 +176,19 @@ def load_pyfunc(model_uri: str):
 
     with _use_tracking_uri(config.tracking_uri()):
         return mlflow.pyfunc.load_model(uri)
+
+
+def load_model(model_uri: str):
+    """Load ``models:/NAME@ALIAS`` or ``models:/NAME/VERSION`` (see :func:`load_pyfunc`).
+
+    Raises:
+        UsageError: another kind of URI; NotFoundError: unknown model, version or alias.
+    """
+    match = _ALIAS_URI.match(model_uri) if isinstance(model_uri, str) else None
+    if match is not None:
+        holder = common.resolve_reference(match.group(1), match.group(2))
+        model_uri = f"models:/{holder.name}/{holder.version}"
+    elif not (isinstance(model_uri, str) and _VERSION_URI.match(model_uri)):
+        raise UsageError(f"expected models:/NAME@ALIAS or models:/NAME/VERSION, got "
+                         f"{str(model_uri)[:80]!r}")
+    return load_pyfunc(model_uri)

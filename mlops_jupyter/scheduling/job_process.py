@@ -1,7 +1,7 @@
 """One scheduled job, in its own process: ``python -m mlops_jupyter.scheduling.job_process ID``.
 
 Runs the job's pipeline (or a notebook, as a one-step pipeline) with the pipeline
-runner, then writes the outcome to the job store: status, run folder, executed
+runner — or, for a monitor file, a drift check — then writes the outcome to the job store: status, run folder, executed
 notebooks, the pipeline's MLflow run id and the error line. The scheduler that
 started it only watches for the process to end (and records a crash if it ends
 without an outcome).
@@ -76,6 +76,8 @@ def run_job(job_id: int, store: JobStore) -> str:
     from ..pipelines.spec import load_spec
 
     job = store.job(job_id)
+    if job["target_type"] == "monitor":
+        return _run_monitor(job_id, job, store)
     try:
         path = Path(job["target"])
         spec = load_spec(path) if job["target_type"] == "pipeline" else notebook_spec(path)
@@ -100,6 +102,25 @@ def run_job(job_id: int, store: JobStore) -> str:
     store.finish_job(job_id, status, error=error, outputs=outputs,
                      mlflow_run_id=_mlflow_run_id(run.pipeline_key, spec.experiment, 30))
     return status
+
+
+def _run_monitor(job_id: int, job: dict[str, Any], store: JobStore) -> str:
+    """A scheduled drift check (alerts and retrains per the monitor file)."""
+    from ..exceptions import MLOpsError
+    from ..monitoring.checks import run_check
+    from ..monitoring.spec import load_monitor
+
+    try:
+        result = run_check(load_monitor(job["target"]), source=f"schedule job {job_id}")
+    except MLOpsError as exc:
+        store.finish_job(job_id, FAILED, error=str(exc))
+        return FAILED
+    retrain = result.get("retrain") or {}
+    failed = retrain.get("status") == "failed"
+    store.finish_job(job_id, FAILED if failed else SUCCEEDED,
+                     error=f"retrain failed: {retrain.get('reason')}" if failed else None,
+                     mlflow_run_id=result["run_id"])
+    return FAILED if failed else SUCCEEDED
 
 
 def _die_with(parent: int) -> None:

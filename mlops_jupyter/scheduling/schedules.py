@@ -20,7 +20,7 @@ PIPELINE_SUFFIXES = (".yaml", ".yml")
 
 
 def resolve_target(target: str, root: Path | None = None) -> tuple[str, Path]:
-    """(``"pipeline"`` or ``"notebook"``, absolute path) of a schedule target.
+    """(``"pipeline"``, ``"monitor"`` or ``"notebook"``, absolute path) of a target.
 
     With ``root`` (the server), ``target`` is relative to it and may not leave it;
     without, it is relative to the working directory.
@@ -47,6 +47,12 @@ def resolve_target(target: str, root: Path | None = None) -> tuple[str, Path]:
         raise UsageError(f"{target!r} is neither a pipeline file (.yaml) nor a notebook")
     if not path.is_file():
         raise NotFoundError(f"no file {target!r}")
+    if kind == "pipeline":
+        from ..monitoring.spec import is_monitor_file, load_monitor
+
+        if is_monitor_file(path):  # a monitor.yaml: a drift check on a schedule
+            load_monitor(path)
+            kind = "monitor"
     return kind, path
 
 
@@ -61,6 +67,10 @@ def _parameters(kind: str, path: Path, params: list[str] | dict[str, Any]) -> di
         pairs = list(params)
     else:
         raise UsageError("parameters must be a mapping or a list of NAME=VALUE")
+    if kind == "monitor":
+        if pairs:
+            raise UsageError("a monitor file takes no parameters; edit the file instead")
+        return {}
     if kind == "pipeline":
         overrides = parse_overrides(pairs, load_spec(path))
         return {f"{step}.{name}": value for step, values in overrides.items()

@@ -9,7 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Unicode
 
-from . import experiments, models, pipelines, schedules
+from . import experiments, models, monitoring, pipelines, schedules
 from .schedule_service import SchedulerHost
 
 URL_NAMESPACE = "mlops-jupyter"
@@ -71,7 +71,7 @@ class MLOpsExtensionApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""
-        for module in (experiments, pipelines, schedules, models):
+        for module in (experiments, pipelines, schedules, models, monitoring):
             for pattern, handler in module.handlers:
                 self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
 

@@ -32,16 +32,18 @@ def now_ms() -> int:
 
 # ---------------------------------------------------------------- constructors
 def start_run(key: str, experiment: str, *, name: str | None, parent: str | None,
-              tags: dict[str, str], collect: tuple[str, ...] = ()) -> dict[str, Any]:
+              tags: dict[str, str], collect: tuple[str, ...] = (),
+              cwd: str | None = None) -> dict[str, Any]:
     """Create run ``key`` in ``experiment`` (child of run ``parent`` when given).
 
     ``collect`` names facts the writer gathers off the cell's thread before the
     event is journaled: ``"git"`` (commit, dirty flag, diff) and ``"environment"``
-    (Python and package versions; the full package list for session runs).
+    (Python and package versions; the full package list for session runs). Git
+    state is read in ``cwd`` (default: the current directory).
     """
     return {"op": "start_run", "key": key, "experiment": experiment, "name": name,
             "parent": parent, "start_ms": now_ms(), "tags": tags, "collect": list(collect),
-            "cwd": os.getcwd()}
+            "cwd": cwd or os.getcwd()}
 
 
 def log(key: str, *, params: dict[str, str] | None = None,

@@ -432,3 +432,38 @@ def test_selection_errors(project):
     with pytest.raises(SpecError, match=r"step 'a' is not selected but its output 'o' "
                                         r"\(out/o.txt\) does not exist"):
         run.validate()
+
+
+# ---------------------------------------------------------------- gate
+def test_gate_block_is_parsed_per_model(project):
+    file = project / "pipeline.yaml"
+    file.write_text(textwrap.dedent("""
+        name: p
+        steps: [{name: a, notebook: a.ipynb}]
+        gate:
+          my-model:
+            thresholds: ["accuracy >= 0.9"]
+            margin: 0.01
+            evaluation: {data: data/test.csv, target: label}
+    """).lstrip())
+    spec = load_spec(file)
+    policy = spec.gates["my-model"]
+    assert policy.thresholds == ["accuracy >= 0.9"] and policy.margin == 0.01
+    assert policy.evaluation.data == str((project / "data" / "test.csv").resolve())
+
+
+def test_gate_problems_are_reported_with_the_others(project):
+    errors = errors_of(project, """
+        name: p
+        steps: [{name: a, notebook: nope.ipynb}]
+        gate:
+          "bad name!": {thresholds: ["accuracy >= 0.9"]}
+          good: {thresholds: ["accuracy => 0.9"]}
+          leaky: {evaluation: {data: ../../etc/x.csv, target: y}}
+          listy: [1, 2]
+    """)
+    assert_has(errors, "step 'a'.notebook", "does not exist")
+    assert_has(errors, "gate", "invalid model name")
+    assert_has(errors, "gate.good", "malformed gate expression")
+    assert_has(errors, "gate.leaky.evaluation", "inside the pipeline folder")
+    assert_has(errors, "gate.listy", "expected a mapping")

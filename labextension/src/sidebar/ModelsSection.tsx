@@ -5,12 +5,13 @@ import {
   refreshIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useState } from 'react';
 
 import {
   getLineage,
   getModel,
   IAliasHistoryEntry,
+  IGateRequest,
   IGateVerdict,
   ILineageResponse,
   IModel,
@@ -24,7 +25,8 @@ import {
 } from '../api';
 import { formatAbsolute, formatMetric, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading, messageOf } from './RunsSection';
+import { ErrorMessage, Loading } from './RunsSection';
+import { messageOf, useLoadable } from './useLoadable';
 
 /**
  * Metrics shown first on a version, when its run has them.
@@ -33,39 +35,18 @@ const KEY_METRICS = ['accuracy', 'f1', 'auc', 'rmse', 'mae', 'r2', 'loss'];
 const MAX_METRICS = 4;
 const PREVIEW_DELAY_MS = 300;
 
-type Loadable<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; value: T };
-
 /**
  * The Models section: registered models, their versions with metrics and alias
  * badges, the alias history, promotion through the gate, rollback and lineage.
  */
 export function ModelsSection(props: ISectionProps): React.ReactElement {
   const [localToken, setLocalToken] = useState(0);
-  const [models, setModels] = useState<Loadable<IModel[]>>({ state: 'loading' });
   const [expanded, setExpanded] = useState<string | null>(null);
   const reloadToken = props.refreshToken + localToken;
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setModels(current => (current.state === 'ready' ? current : { state: 'loading' }));
-    listModels({ signal: controller.signal }).then(
-      value => {
-        setModels({ state: 'ready', value });
-        setExpanded(current =>
-          current === null && value.length === 1 ? value[0].name : current
-        );
-      },
-      reason => {
-        if (!controller.signal.aborted) {
-          setModels({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [reloadToken]);
+  const models = useLoadable<IModel[]>(signal => listModels({ signal }), [reloadToken], {
+    onLoaded: value =>
+      setExpanded(current => (current === null && value.length === 1 ? value[0].name : current))
+  });
 
   const reload = useCallback(() => setLocalToken(token => token + 1), []);
 
@@ -177,23 +158,13 @@ function ModelBody(props: {
   context: ISidebarContext;
 }): React.ReactElement {
   const { model } = props;
-  const [detail, setDetail] = useState<Loadable<IModelDetail>>({ state: 'loading' });
+  const detail = useLoadable<IModelDetail>(
+    signal => getModel(model.name, { signal }),
+    [model.name, props.reloadToken]
+  );
   const [promoting, setPromoting] = useState<string | null>(null);
   const [lineageOf, setLineageOf] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getModel(model.name, { signal: controller.signal }).then(
-      value => setDetail({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setDetail({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [model.name, props.reloadToken]);
 
   const rollback = async (alias: string) => {
     setNotice(null);
@@ -380,48 +351,32 @@ function PromoteForm(props: {
 }): React.ReactElement {
   const { model, version } = props;
   const [alias, setAlias] = useState('champion');
+  const policy = model.gate_policy;
+  // Empty fields mean "as declared for the model" (or the server's defaults).
   const [thresholds, setThresholds] = useState('');
-  const [margin, setMargin] = useState('0');
-  const [metric, setMetric] = useState(
-    'accuracy' in version.metrics || Object.keys(version.metrics).length === 0
-      ? 'accuracy'
-      : Object.keys(version.metrics)[0]
-  );
+  const [margin, setMargin] = useState('');
+  const [metric, setMetric] = useState('');
   const [force, setForce] = useState(false);
   const [reason, setReason] = useState('');
-  const [preview, setPreview] = useState<Loadable<IGateVerdict>>({ state: 'loading' });
   const [result, setResult] = useState<IPromoteResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const marginValue = Number(margin);
-  const request = {
+  const marginValue = margin.trim() === '' ? NaN : Number(margin);
+  const request: IGateRequest = {
     version: version.version,
     alias: alias.trim() || 'champion',
     thresholds: parseThresholds(thresholds),
-    margin: Number.isFinite(marginValue) ? marginValue : 0,
-    metric: metric.trim() || 'accuracy'
+    margin: Number.isFinite(marginValue) ? marginValue : undefined,
+    metric: metric.trim() || undefined
   };
   const requestKey = JSON.stringify(request);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setPreview({ state: 'loading' });
-    const timer = setTimeout(() => {
-      previewGate(model.name, JSON.parse(requestKey), { signal: controller.signal }).then(
-        value => setPreview({ state: 'ready', value }),
-        reason => {
-          if (!controller.signal.aborted) {
-            setPreview({ state: 'error', message: messageOf(reason) });
-          }
-        }
-      );
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [model.name, requestKey]);
+  const preview = useLoadable<IGateVerdict>(
+    signal => previewGate(model.name, JSON.parse(requestKey), { signal }),
+    [model.name, requestKey],
+    { clear: true, delayMs: PREVIEW_DELAY_MS }
+  );
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -466,12 +421,23 @@ function PromoteForm(props: {
           onChange={event => setAlias(event.target.value)}
         />
       </label>
+      <p className="jp-MLOps-note jp-MLOps-gatePolicy">
+        {policy
+          ? 'Declared gate' +
+            (policy.evaluation
+              ? `: both versions scored on ${policy.evaluation.data}. `
+              : '. ') +
+            'Leave a field empty to use it.'
+          : 'No gate declared for this model: empty fields use run metrics and accuracy.'}
+      </p>
       <label className="jp-MLOps-field">
         <span>Thresholds</span>
         <textarea
           className="jp-mod-styled jp-MLOps-thresholdsInput"
           rows={2}
-          placeholder={'accuracy >= 0.9\nrmse <= 3'}
+          placeholder={
+            policy?.thresholds.length ? policy.thresholds.join('\n') : 'accuracy >= 0.9\nrmse <= 3'
+          }
           value={thresholds}
           onChange={event => setThresholds(event.target.value)}
         />
@@ -484,12 +450,14 @@ function PromoteForm(props: {
             type="number"
             min="0"
             step="any"
+            placeholder={String(policy?.margin ?? 0)}
             value={margin}
             onChange={event => setMargin(event.target.value)}
           />
           <span>on</span>
           <input
             className="jp-mod-styled jp-MLOps-metricInput"
+            placeholder={policy?.metric ?? 'accuracy'}
             value={metric}
             onChange={event => setMetric(event.target.value)}
           />
@@ -589,21 +557,11 @@ function LineageView(props: {
   version: string;
   context: ISidebarContext;
 }): React.ReactElement {
-  const [lineage, setLineage] = useState<Loadable<ILineageResponse>>({ state: 'loading' });
   const [token, setToken] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getLineage(props.name, props.version, { signal: controller.signal }).then(
-      value => setLineage({ state: 'ready', value }),
-      reason => {
-        if (!controller.signal.aborted) {
-          setLineage({ state: 'error', message: messageOf(reason) });
-        }
-      }
-    );
-    return () => controller.abort();
-  }, [props.name, props.version, token]);
+  const lineage = useLoadable<ILineageResponse>(
+    signal => getLineage(props.name, props.version, { signal }),
+    [props.name, props.version, token]
+  );
 
   if (lineage.state === 'loading') {
     return <Loading />;

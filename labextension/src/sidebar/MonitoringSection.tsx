@@ -1,0 +1,185 @@
+import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import React, { useCallback, useState } from 'react';
+
+import { getMonitoring, IMonitoredModel } from '../api';
+import { formatAbsolute, formatRelative } from '../format';
+import { ISectionProps } from './Panel';
+import { ErrorMessage, Loading } from './RunsSection';
+import { useLoadable } from './useLoadable';
+
+const CHART_WIDTH = 220;
+const CHART_HEIGHT = 40;
+
+/**
+ * The Monitoring section: per model, the latest drift verdict, drift share over
+ * time, the alerts fired and the retrains they caused.
+ */
+export function MonitoringSection(props: ISectionProps): React.ReactElement {
+  const [localToken, setLocalToken] = useState(0);
+  const models = useLoadable<IMonitoredModel[]>(
+    signal => getMonitoring({ signal }),
+    [props.refreshToken + localToken]
+  );
+  const reload = useCallback(() => setLocalToken(token => token + 1), []);
+  const alerting =
+    models.state === 'ready' ? models.value.filter(m => m.latest.dataset_drift).length : 0;
+
+  return (
+    <div className="jp-MLOps-monitoring">
+      <div className="jp-MLOps-toolbar">
+        <span className="jp-MLOps-note">Drift checks</span>
+        {alerting > 0 && (
+          <span
+            className="jp-MLOps-badge jp-mod-failed jp-MLOps-alertBadge"
+            title="Models whose latest check found drift"
+          >
+            {alerting} drifting
+          </span>
+        )}
+        <ToolbarButtonComponent
+          className="jp-MLOps-refresh"
+          icon={refreshIcon}
+          tooltip="Refresh monitoring"
+          onClick={reload}
+        />
+      </div>
+      {models.state === 'loading' && <Loading />}
+      {models.state === 'error' && <ErrorMessage message={models.message} onRetry={reload} />}
+      {models.state === 'ready' &&
+        (models.value.length === 0 ? (
+          <p className="jp-MLOps-empty">
+            No drift checks yet. Run <code>mlops drift check --model MODEL --current data.csv</code>{' '}
+            or schedule a <code>monitor.yaml</code>.
+          </p>
+        ) : (
+          <ul className="jp-MLOps-monitorList">
+            {models.value.map(model => (
+              <MonitoredModel key={model.model} model={model} />
+            ))}
+          </ul>
+        ))}
+    </div>
+  );
+}
+
+function verdictLabel(drift: boolean | null): string {
+  return drift === null ? 'not computable' : drift ? 'drift' : 'no drift';
+}
+
+function MonitoredModel(props: { model: IMonitoredModel }): React.ReactElement {
+  const { model } = props;
+  const latest = model.latest;
+  return (
+    <li className="jp-MLOps-monitoredModel" data-model={model.model}>
+      <div className="jp-MLOps-monitorHeader">
+        <span className="jp-MLOps-name">{model.model}</span>
+        {latest.version && <span className="jp-MLOps-note">v{latest.version}</span>}
+        <span
+          className={`jp-MLOps-badge jp-MLOps-verdictBadge jp-mod-${
+            latest.dataset_drift ? 'failed' : 'finished'
+          }`}
+          data-drift={String(latest.dataset_drift)}
+        >
+          {verdictLabel(latest.dataset_drift)}
+        </span>
+        <span className="jp-MLOps-note" title={formatAbsolute(latest.time)}>
+          {formatRelative(latest.time)}
+        </span>
+      </div>
+      <p className="jp-MLOps-note jp-MLOps-driftSummary">
+        {latest.drifted_columns}/{latest.checked_columns} columns drifted
+        {latest.drift_share !== null && ` (${Math.round(latest.drift_share * 100)}%)`}
+        {latest.current && ` · ${latest.current}`}
+        {latest.drifted.length > 0 && ` · ${latest.drifted.slice(0, 4).join(', ')}`}
+      </p>
+      <DriftChart history={model.history} />
+      {model.alerts.length > 0 && (
+        <ul className="jp-MLOps-alerts" aria-label="Alerts">
+          {model.alerts.slice(0, 5).map((alert, index) => (
+            <li key={`${alert.run_id}-${index}`} className="jp-MLOps-alert" data-rule={alert.rule}>
+              <span className="jp-MLOps-badge jp-mod-failed">{alert.rule}</span> {alert.message}
+              <span className="jp-MLOps-note" title={formatAbsolute(alert.time)}>
+                {' '}
+                {formatRelative(alert.time)}
+              </span>
+              {alert.webhook_status && (
+                <span className="jp-MLOps-note"> · webhook {alert.webhook_status}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {model.retrains.length > 0 && (
+        <ul className="jp-MLOps-retrains" aria-label="Retrains">
+          {model.retrains.slice(0, 5).map(retrain => (
+            <li key={retrain.run_id} className="jp-MLOps-retrain" data-status={retrain.status}>
+              <span
+                className={`jp-MLOps-badge jp-mod-${
+                  retrain.status === 'finished' ? 'finished' : retrain.status === 'failed' ? 'failed' : 'killed'
+                }`}
+              >
+                retrain {retrain.status}
+              </span>{' '}
+              {retrain.pipeline}
+              {retrain.pipeline_run_id && ` run ${retrain.pipeline_run_id}`}
+              {retrain.version &&
+                ` → v${retrain.version} ${retrain.promoted ? 'promoted to' : 'not promoted to'} @${
+                  retrain.alias
+                }`}
+              {retrain.reason && <span className="jp-MLOps-note"> · {retrain.reason}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/**
+ * Drift share per check as a small line chart; red dots where the dataset drifted.
+ */
+function DriftChart(props: { history: IMonitoredModel['history'] }): React.ReactElement | null {
+  const points = props.history.filter(item => item.drift_share !== null);
+  if (points.length === 0) {
+    return null;
+  }
+  const step = points.length > 1 ? CHART_WIDTH / (points.length - 1) : 0;
+  const xy = points.map((item, index) => [
+    points.length > 1 ? index * step : CHART_WIDTH / 2,
+    CHART_HEIGHT - 2 - (item.drift_share ?? 0) * (CHART_HEIGHT - 4)
+  ]);
+  return (
+    <svg
+      className="jp-MLOps-driftChart"
+      role="img"
+      aria-label={`Drift share over the last ${points.length} checks`}
+      viewBox={`-4 0 ${CHART_WIDTH + 8} ${CHART_HEIGHT}`}
+      width={CHART_WIDTH + 8}
+      height={CHART_HEIGHT}
+    >
+      <line
+        className="jp-MLOps-driftThreshold"
+        x1={0}
+        x2={CHART_WIDTH}
+        y1={CHART_HEIGHT / 2}
+        y2={CHART_HEIGHT / 2}
+      />
+      <polyline className="jp-MLOps-driftLine" points={xy.map(p => p.join(',')).join(' ')} />
+      {points.map((item, index) => (
+        <circle
+          key={item.run_id}
+          className={item.dataset_drift ? 'jp-MLOps-driftPoint jp-mod-drift' : 'jp-MLOps-driftPoint'}
+          cx={xy[index][0]}
+          cy={xy[index][1]}
+          r={2.5}
+        >
+          <title>
+            {`${formatAbsolute(item.time)}: ${Math.round((item.drift_share ?? 0) * 100)}% drifted (v${
+              item.version
+            })`}
+          </title>
+        </circle>
+      ))}
+    </svg>
+  );
+}

@@ -1,0 +1,223 @@
+"""One drift check end to end: verdicts, the MLflow record, alerts and the retrain loop.
+
+Used by ``mlops drift check``, ``%mlops drift``, the scheduler (monitor targets) and
+the server. What gets stored is described in :mod:`.records`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import UsageError
+from . import records
+from .spec import MonitorSpec
+
+DEFAULT_ALIAS = "champion"
+
+
+def read_frame(path: str | Path):
+    """A DataFrame from a .csv or .parquet file, or UsageError in one line."""
+    import pandas as pd
+
+    file = Path(path)
+    name = file.name
+    if file.suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError(f"{name}: expected a .csv or .parquet file")
+    if not file.is_file():
+        raise UsageError(f"no data file {name}")
+    try:
+        return pd.read_parquet(file) if file.suffix.lower() == ".parquet" else pd.read_csv(file)
+    except Exception as error:  # noqa: BLE001 - any parser failure is the file's problem
+        first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise UsageError(f"cannot read {name}: {first}") from None
+
+
+def fingerprint(frame) -> str:
+    """A content hash of a frame (sampled rows for very large frames)."""
+    import pandas as pd
+
+    rows = frame if len(frame) <= 200_000 else frame.iloc[:: max(1, len(frame) // 200_000)]
+    digest = hashlib.sha256(str(list(frame.columns)).encode())
+    digest.update(str(frame.shape).encode())
+    digest.update(pd.util.hash_pandas_object(rows, index=False).values.tobytes())
+    return digest.hexdigest()
+
+
+def _options(spec: MonitorSpec):
+    from .drift import DriftOptions
+
+    try:
+        return DriftOptions(
+            drift_share=spec.drift_share,
+            per_column_method={c: o["method"] for c, o in spec.columns.items() if "method" in o},
+            per_column_threshold={c: o["threshold"] for c, o in spec.columns.items()
+                                  if "threshold" in o})
+    except TypeError as error:
+        raise UsageError(f"columns: {error}") from None
+
+
+def _performance(spec: MonitorSpec, profile, frame, version) -> dict[str, float]:
+    """Metrics named by ``metric_below`` rules, when the labels are in the data."""
+    metrics = {next(iter(rule.value)) for rule in spec.rules
+               if rule.condition == "metric_below"}
+    target = profile.target_column or "target"
+    if not metrics or target not in frame.columns:
+        return {}
+    from ..registry.evaluation import score
+    from ..registry.safety import load_pyfunc, safe_model_uri
+
+    model = load_pyfunc(safe_model_uri(version.name, version.version))
+    features = frame.drop(columns=[c for c in (target, profile.prediction_column)
+                                   if c and c in frame.columns])
+    predictions = model.predict(features)
+    return {metric: score(predictions, frame[target], metric) for metric in sorted(metrics)}
+
+
+def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, float],
+         report_html: str | None, meta: dict[str, Any]) -> None:
+    from mlflow.entities import Metric
+
+    timestamp = int(meta["time"] * 1000)
+    values = {"drift_share": result.get("share_of_drifted_columns"),
+              "dataset_drift": None if result.get("dataset_drift") is None
+              else float(result["dataset_drift"]),
+              "drifted_columns": result.get("number_of_drifted_columns"),
+              "checked_columns": result.get("number_of_columns"),
+              "current_rows": result.get("current_rows")}
+    for column, verdict in (result.get("columns") or {}).items():
+        if verdict.get("score") is not None:
+            values[records.metric_key("drift_score", column)] = verdict["score"]
+            values[records.metric_key("drifted", column)] = float(bool(verdict["drifted"]))
+    prediction = result.get("prediction") or {}
+    if prediction.get("score") is not None:
+        values["prediction_drift_score"] = prediction["score"]
+    values.update({f"performance/{k}": v for k, v in performance.items()})
+    metrics = [Metric(key, float(value), timestamp, 0) for key, value in values.items()
+               if value is not None]
+    for start in range(0, len(metrics), 900):  # MLflow's batch limit is 1000
+        client.log_batch(run_id, metrics=metrics[start:start + 900])
+    client.log_text(run_id, json.dumps({**result, "meta": meta}, indent=1),
+                    records.RESULT_ARTIFACT)
+    if report_html:
+        client.log_text(run_id, report_html, records.REPORT_ARTIFACT)
+
+
+def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool = True,
+              retrain: bool = True, source: str | None = None) -> dict[str, Any]:
+    """Check ``spec.model``'s current data for drift and act on the rules.
+
+    Args:
+        spec: what to check (model, current data, options, rules, retrain plan).
+        current: a DataFrame to check instead of ``spec.current``.
+        reference: a DataFrame to use instead of the version's stored profile.
+        report: also produce Evidently's HTML report (on a bounded sample).
+        retrain: allow a firing rule to start the retrain pipeline.
+        source: how the check was started (``cli``, ``schedule``, ``notebook``...).
+
+    Returns:
+        ``{run_id, model, version, result, alerts, retrain, performance}``.
+
+    Raises:
+        UsageError / NotFoundError: bad data, unknown model, no reference profile.
+    """
+    import time
+
+    from ..registry import common
+    from ..tracking.store import get_or_create_experiment
+    from .drift import check_drift
+    from .references import build_profile, load_reference
+
+    version = common.resolve_reference(spec.model, spec.reference_of_model or DEFAULT_ALIAS)
+    if current is None:
+        if spec.current is None:
+            raise UsageError("no current data: give --current FILE (or current: in the "
+                             "monitor file)")
+        frame, label = read_frame(spec.current), spec.current.name
+    else:
+        frame, label = current, "DataFrame"
+    if reference is None and spec.reference is not None:
+        reference = read_frame(spec.reference)
+    profile = build_profile(reference) if reference is not None else load_reference(version)
+    outcome = check_drift(profile, frame, options=_options(spec))
+    result = outcome.to_dict()
+    performance = _performance(spec, profile, frame, version)
+    html = None
+    if report:
+        from .report import profile_report
+
+        html = profile_report(profile, frame).html
+    started = time.time()
+    client = common.client()
+    with common.mlflow_errors("cannot record the drift check"):
+        experiment_id = get_or_create_experiment(records.EXPERIMENT)
+        verdict = result.get("dataset_drift")
+        run = client.create_run(experiment_id, run_name=f"{spec.model} v{version.version}",
+                                tags={
+            records.TAG_KIND: records.KIND, records.TAG_MODEL: spec.model,
+            records.TAG_VERSION: str(version.version),
+            records.TAG_ALIAS: spec.reference_of_model if spec.reference_of_model
+            and not str(spec.reference_of_model).isdigit() else "",
+            records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
+            records.TAG_CURRENT: label, records.TAG_FINGERPRINT: fingerprint(frame),
+            "mlops.monitor.source": source or "api",
+            "mlops.monitor.spec": spec.path.name if spec.path else ""})
+        run_id = run.info.run_id
+    try:
+        meta = {"time": started, "model": spec.model, "version": str(version.version),
+                "current": label, "reference": "stored profile" if reference is None
+                else "given data"}
+        with common.mlflow_errors("cannot record the drift check"):
+            _log(client, run_id, result, performance, html, meta)
+        alerts = _alerts(spec, result, performance, run_id, version)
+        retrained = None
+        if retrain and spec.retrain is not None and any(a["retrain"] for a in alerts):
+            from .retrain import retrain as start_retrain
+
+            retrained = start_retrain(spec.model, spec.retrain, run_id)
+        with common.mlflow_errors("cannot record the drift check"):
+            client.set_tag(run_id, records.TAG_ALERTS, json.dumps(alerts)[:7500])
+            client.log_metric(run_id, "alerts", len(alerts))
+            if retrained is not None:
+                client.set_tag(run_id, records.TAG_RETRAIN, json.dumps(retrained)[:7500])
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
+    return {"run_id": run_id, "model": spec.model, "version": str(version.version),
+            "current": label, "result": result, "alerts": alerts, "retrain": retrained,
+            "performance": performance}
+
+
+def _alerts(spec: MonitorSpec, result, performance, run_id: str, version) -> list[dict]:
+    from .alerts import deliver, evaluate_rules
+
+    fired = evaluate_rules(spec.rules, result, performance)
+    payload = {"model": spec.model, "version": str(version.version), "check_run_id": run_id,
+               "dataset_drift": result.get("dataset_drift"),
+               "drift_share": result.get("share_of_drifted_columns"),
+               "drifted_columns": [c for c, v in (result.get("columns") or {}).items()
+                                   if v.get("drifted")]}
+    deliver(fired, payload)
+    return fired
+
+
+def check(model: str, current, *, reference=None, report: bool = True,
+          source: str | None = None) -> dict[str, Any]:
+    """A one-off check without rules: ``model`` is ``NAME[@ALIAS|/VERSION]``; ``current``
+    and ``reference`` are DataFrames or .csv/.parquet paths."""
+    from ..registry.common import parse_model_reference, resolve_reference
+
+    name, ref = parse_model_reference(model)
+    resolve_reference(name, ref or DEFAULT_ALIAS)  # an unknown model before a bad file
+    spec = MonitorSpec(model=name, reference_of_model=ref)
+    if isinstance(current, (str, os.PathLike)):
+        current = read_frame(current)
+    if isinstance(reference, (str, os.PathLike)):
+        reference = read_frame(reference)
+    return run_check(spec, current=current, reference=reference, report=report,
+                     source=source)
+

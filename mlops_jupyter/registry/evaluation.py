@@ -1,0 +1,117 @@
+"""Score registered versions on a declared evaluation dataset, for the gate.
+
+Versions are immutable, so a score is memoized per (version URI, dataset file as it
+is now, target, metric): previewing the gate while a user types re-loads nothing.
+Models are loaded only through :func:`.safety.load_pyfunc`, which refuses sources
+outside this registry's artifact store.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..exceptions import UsageError
+from . import safety
+from .policy import Evaluation
+
+_MEMO: dict[tuple, float] = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 256
+
+
+def load_dataset(evaluation: Evaluation):
+    """``(X, y)`` from the evaluation file; UsageError when it cannot be used."""
+    import pandas as pd
+
+    path = evaluation.data
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise UsageError(f"the evaluation dataset {name} does not exist "
+                         "(run the step that writes it first)")
+    try:
+        frame = pd.read_parquet(path) if path.lower().endswith(".parquet") \
+            else pd.read_csv(path)
+    except Exception as error:  # noqa: BLE001 - any parser error is the file's fault
+        raise UsageError(f"cannot read the evaluation dataset {name}: "
+                         f"{str(error).splitlines()[0][:200]}") from None
+    if evaluation.target not in frame.columns:
+        raise UsageError(f"the evaluation dataset {name} has no target column "
+                         f"{evaluation.target!r}")
+    if frame.empty:
+        raise UsageError(f"the evaluation dataset {name} is empty")
+    return frame.drop(columns=[evaluation.target]), frame[evaluation.target]
+
+
+def _as_labels(predictions: Any):
+    """Model output → one prediction per row: argmax of class scores, else flattened."""
+    import numpy as np
+
+    values = predictions.to_numpy() if hasattr(predictions, "to_numpy") else \
+        np.asarray(predictions)
+    if values.ndim == 2 and values.shape[1] > 1:
+        return values.argmax(axis=1)
+    return values.reshape(len(values), -1)[:, 0] if values.ndim > 1 else values
+
+
+def score(predictions: Any, truth: Any, metric: str) -> float:
+    """``metric`` of ``predictions`` against ``truth``.
+
+    Classification metrics round probability-like outputs (a single column in
+    [0, 1] for 0/1 labels) to labels.
+    """
+    import numpy as np
+    from sklearn import metrics as sk
+
+    predicted = _as_labels(predictions)
+    truth = np.asarray(truth)
+    if len(predicted) != len(truth):
+        raise UsageError(f"the model returned {len(predicted)} predictions "
+                         f"for {len(truth)} rows")
+    if metric in ("rmse", "mae", "r2"):
+        function = {"rmse": sk.root_mean_squared_error, "mae": sk.mean_absolute_error,
+                    "r2": sk.r2_score}[metric]
+        return float(function(truth, predicted.astype(float)))
+    if predicted.dtype.kind == "f" and set(np.unique(truth)) <= {0, 1}:
+        predicted = (predicted >= 0.5).astype(truth.dtype)
+    if metric == "accuracy":
+        return float(sk.accuracy_score(truth, predicted))
+    function = {"f1": sk.f1_score, "precision": sk.precision_score,
+                "recall": sk.recall_score}[metric]
+    average = "binary" if len(np.unique(truth)) <= 2 else "macro"
+    return float(function(truth, predicted, average=average, zero_division=0))
+
+
+def _file_state(path: str) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
+
+
+def evaluator(evaluation: Evaluation, metric: str) -> Callable[[str], float]:
+    """``evaluate(models:/NAME/VERSION) -> score`` on the declared dataset."""
+
+    def evaluate(model_uri: str) -> float:
+        state = _file_state(evaluation.data) if os.path.isfile(evaluation.data) else None
+        key = (model_uri, evaluation.data, state, evaluation.target, metric)
+        with _MEMO_LOCK:
+            if state is not None and key in _MEMO:
+                return _MEMO[key]
+        features, truth = load_dataset(evaluation)
+        model = safety.load_pyfunc(model_uri)
+        try:
+            predictions = model.predict(features)
+        except Exception as error:  # noqa: BLE001 - report the model's failure in one line
+            raise UsageError(f"{model_uri} cannot score the evaluation dataset: "
+                             f"{type(error).__name__}: "
+                             f"{str(error).splitlines()[0][:200] if str(error) else ''}"
+                             ) from None
+        value = score(predictions, truth, metric)
+        with _MEMO_LOCK:
+            if len(_MEMO) >= _MEMO_SIZE:
+                _MEMO.clear()
+            _MEMO[key] = value
+        return value
+
+    return evaluate

@@ -1,0 +1,188 @@
+"""A model's declared promotion gate: thresholds, comparison and evaluation dataset.
+
+Declared once per registered model — from a ``gate:`` block in ``pipeline.yaml``
+(applied when the pipeline runs), through :func:`declare_policy`, or with
+``mlops models gate MODEL --set ...`` — and stored as the registered-model tag
+``mlops.gate.policy`` so the CLI, the sidebar and the retrain loop all judge a
+candidate by the same rules. A ``gate:`` block looks like::
+
+    gate:
+      breast-cancer:
+        thresholds: ["accuracy >= 0.9"]
+        metric: accuracy          # compared against the current alias holder
+        higher_is_better: true
+        margin: 0.0               # candidate must beat the holder by this much
+        evaluation:               # both versions are scored on this dataset
+          data: data/test.csv     # .csv or .parquet, relative to the pipeline folder
+          target: target          # the label column
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..exceptions import UsageError
+from . import common
+
+POLICY_TAG = "mlops.gate.policy"
+EVALUATION_METRICS = ("accuracy", "f1", "precision", "recall", "rmse", "mae", "r2")
+LOWER_IS_BETTER = frozenset({"rmse", "mae"})
+DATA_SUFFIXES = (".csv", ".parquet")
+_KEYS = {"thresholds", "metric", "higher_is_better", "margin", "evaluation"}
+_EVALUATION_KEYS = {"data", "target"}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The dataset both the candidate and the holder are scored on."""
+
+    data: str
+    target: str
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """What a version must satisfy to take an alias."""
+
+    thresholds: list[str] = field(default_factory=list)
+    metric: str = "accuracy"
+    higher_is_better: bool = True
+    margin: float = 0.0
+    evaluation: Evaluation | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (the stored form)."""
+        return asdict(self)
+
+    def public_dict(self) -> dict[str, Any]:
+        """As :meth:`to_dict` but naming the dataset by file name only (for clients)."""
+        data = self.to_dict()
+        if self.evaluation is not None:
+            data["evaluation"]["data"] = os.path.basename(self.evaluation.data)
+        return data
+
+
+def _fail(where: str, message: str) -> UsageError:
+    return UsageError(f"{where}: {message}")
+
+
+def parse_policy(raw: Any, *, base_dir: str | None = None, where: str = "gate") -> GatePolicy:
+    """Validate a policy mapping (from YAML, JSON or the CLI).
+
+    Args:
+        raw: the mapping.
+        base_dir: relative ``evaluation.data`` paths are resolved against it and must
+            stay inside it; None keeps the path as given (it must then be absolute).
+        where: prefix of error messages, e.g. ``gate.breast-cancer``.
+
+    Raises:
+        UsageError: one line naming the field at fault.
+    """
+    from .gate import parse_thresholds
+
+    if not isinstance(raw, dict):
+        raise _fail(where, "expected a mapping with thresholds/metric/margin/evaluation")
+    unknown = sorted(set(map(str, raw)) - _KEYS)
+    if unknown:
+        raise _fail(where, f"unknown field(s) {', '.join(unknown)} "
+                           f"(allowed: {', '.join(sorted(_KEYS))})")
+    thresholds = raw.get("thresholds") or []
+    if isinstance(thresholds, str):
+        thresholds = [thresholds]
+    if not isinstance(thresholds, list):
+        raise _fail(where, "thresholds must be a list like ['accuracy >= 0.9']")
+    try:
+        parse_thresholds(thresholds)
+    except UsageError as error:
+        raise _fail(where, str(error)) from None
+    metric = raw.get("metric", "accuracy")
+    if not isinstance(metric, str) or not metric.strip() or len(metric) > 250:
+        raise _fail(where, "metric must be a metric name such as 'accuracy'")
+    higher = raw.get("higher_is_better", metric not in LOWER_IS_BETTER)
+    if not isinstance(higher, bool):
+        raise _fail(where, "higher_is_better must be true or false")
+    margin = raw.get("margin", 0.0)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) \
+            or not math.isfinite(margin) or margin < 0:
+        raise _fail(where, "margin must be a finite number >= 0")
+    evaluation = _parse_evaluation(raw.get("evaluation"), metric, base_dir, where)
+    return GatePolicy([str(item) for item in thresholds], metric.strip(), higher,
+                      float(margin), evaluation)
+
+
+def _parse_evaluation(raw: Any, metric: str, base_dir: str | None,
+                      where: str) -> Evaluation | None:
+    if raw is None:
+        return None
+    where = f"{where}.evaluation"
+    if not isinstance(raw, dict):
+        raise _fail(where, "expected a mapping with data and target")
+    unknown = sorted(set(map(str, raw)) - _EVALUATION_KEYS)
+    if unknown:
+        raise _fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: data, target)")
+    data, target = raw.get("data"), raw.get("target")
+    if not isinstance(data, str) or not data.strip():
+        raise _fail(where, "data must be the path of a .csv or .parquet file")
+    if not isinstance(target, str) or not target.strip():
+        raise _fail(where, "target must name the label column")
+    if metric not in EVALUATION_METRICS:
+        raise _fail(where, f"metric {metric!r} cannot be computed on a dataset; use one of "
+                           f"{', '.join(EVALUATION_METRICS)}")
+    if not data.lower().endswith(DATA_SUFFIXES):
+        raise _fail(where, f"data {data!r} must be a .csv or .parquet file")
+    return Evaluation(_resolve_data(data, base_dir, where), target)
+
+
+def _resolve_data(data: str, base_dir: str | None, where: str) -> str:
+    if base_dir is None:
+        if not os.path.isabs(data):
+            raise _fail(where, f"data {data!r} must be an absolute path")
+        return os.path.realpath(data)
+    root = os.path.realpath(base_dir)
+    if os.path.isabs(data) or ".." in data.replace("\\", "/").split("/"):
+        raise _fail(where, f"data {data!r} must be a relative path inside the pipeline folder")
+    path = os.path.realpath(os.path.join(root, data))
+    if os.path.commonpath([path, root]) != root:
+        raise _fail(where, f"data {data!r} leaves the pipeline folder")
+    return path
+
+
+def declare_policy(name: str, policy: GatePolicy) -> None:
+    """Store ``policy`` on registered model ``name`` (created when missing)."""
+    from .register import ensure_registered_model
+
+    common.validate_model_name(name)
+    client = common.client()
+    ensure_registered_model(client, name)
+    with common.mlflow_errors(f"cannot store the gate policy of {name!r}"):
+        client.set_registered_model_tag(name, POLICY_TAG, json.dumps(policy.to_dict()))
+
+
+def policy_from_tags(tags: dict[str, str]) -> GatePolicy | None:
+    """The policy stored in a registered model's tags, or None."""
+    text = tags.get(POLICY_TAG)
+    if not text:
+        return None
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return None
+    evaluation = raw.get("evaluation") if isinstance(raw, dict) else None
+    try:
+        return GatePolicy(
+            thresholds=list(raw.get("thresholds") or []), metric=str(raw.get("metric")),
+            higher_is_better=bool(raw.get("higher_is_better", True)),
+            margin=float(raw.get("margin") or 0.0),
+            evaluation=Evaluation(**evaluation) if evaluation else None)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def declared_policy(name: str) -> GatePolicy | None:
+    """The policy declared for registered model ``name``, or None."""
+    model = common.get_registered_model(name)
+    return policy_from_tags(dict(model.tags or {}))

@@ -1,0 +1,57 @@
+"""The Monitoring section in a real JupyterLab and Chromium: real drift checks of a
+registered model — one clean, two drifted with an alert — show the latest verdict,
+the drift-share chart and the alerts."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_jupyter.monitoring.checks import run_check
+from mlops_jupyter.monitoring.spec import parse_monitor
+from mlops_jupyter.registry import register_model
+from tests.registry import conftest as registry_fixtures
+from tests.ui.helpers import open_sidebar, save_screenshot
+
+_empty_store = registry_fixtures._empty_store
+iris = registry_fixtures.iris
+iris_model = registry_fixtures.iris_model
+make_run = registry_fixtures.make_run
+registry_home = registry_fixtures.registry_home
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def checks(registry_home, make_run, iris_model, iris, tmp_path):
+    features, _ = iris
+    register_model(iris_model, "iris", run_id=make_run(), alias="champion", reference=features)
+    spec = parse_monitor({"model": "iris", "rules": [
+        {"name": "too-much-drift", "drift_share_above": 0.4}]}, root=tmp_path)
+    shifted = features.copy()
+    for column in features.columns[:3]:
+        shifted[column] = shifted[column] + 3 * shifted[column].std()
+    run_check(spec, current=features.sample(frac=1.0, random_state=0), report=False)
+    run_check(spec, current=shifted, report=False)
+    return run_check(spec, current=shifted, report=False)
+
+
+def test_monitoring_shows_verdicts_history_and_alerts(start_lab, page, checks):
+    from playwright.sync_api import expect
+
+    page_errors: list[str] = []
+    lab = start_lab()
+    sidebar = open_sidebar(page, lab, page_errors, widen=240)
+    for section in ("runs", "pipelines", "schedules", "models"):
+        sidebar.locator(f'.jp-MLOps-section[data-section="{section}"] '
+                        ".jp-MLOps-sectionHeader").click()
+    section = sidebar.locator('.jp-MLOps-section[data-section="monitoring"]')
+    model = section.locator('.jp-MLOps-monitoredModel[data-model="iris"]')
+    expect(model.locator(".jp-MLOps-verdictBadge")).to_have_text("drift", timeout=60_000)
+    expect(section.locator(".jp-MLOps-alertBadge")).to_have_text("1 drifting")
+    expect(model.locator(".jp-MLOps-driftSummary")).to_contain_text("3/4 columns drifted (75%)")
+    expect(model.locator(".jp-MLOps-driftPoint")).to_have_count(3)
+    expect(model.locator(".jp-MLOps-driftPoint.jp-mod-drift")).to_have_count(2)
+    expect(model.locator(".jp-MLOps-alert")).to_have_count(2)
+    expect(model.locator(".jp-MLOps-alert").first).to_contain_text("75% of columns drifted")
+    save_screenshot(page, "monitoring-sidebar")
+    assert page_errors == []
