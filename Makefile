@@ -34,7 +34,7 @@ test: $(INSTALLED) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
-	$(PY) benchmarks/bench_tracking.py
+	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks

@@ -332,41 +332,6 @@ def cmd_models_lineage(args) -> int:
     return 0
 
 
-def _drift_lines(data: dict) -> list[str]:
-    result = data["result"]
-    share = result.get("share_of_drifted_columns")
-    verdict = {True: "DRIFT", False: "no drift", None: "not computable"}[
-        result.get("dataset_drift")]
-    lines = [f"{data['model']} v{data['version']} on {data['current']}: {verdict} — "
-             f"{result.get('number_of_drifted_columns')}/{result.get('number_of_columns')} "
-             f"columns drifted" + (f" ({share:.0%}; dataset drift at "
-                                   f"{result['drift_share']:.0%})" if share is not None else "")]
-    columns = sorted((result.get("columns") or {}).values(),
-                     key=lambda c: (not c.get("drifted"), c["column"]))
-    for column in columns:
-        if column.get("status") == "skipped":
-            lines.append(f"  {column['column'][:30]:30}  skipped: {column.get('reason')}")
-            continue
-        mark = "DRIFT" if column.get("drifted") else "ok"
-        lines.append(f"  {column['column'][:30]:30}  {column.get('method'):>14} "
-                     f"{column.get('score'):.4g} (threshold {column.get('threshold'):g})  "
-                     f"{mark}")
-    for name, value in (data.get("performance") or {}).items():
-        lines.append(f"performance: {name} = {value:.4g}")
-    for alert in data.get("alerts") or []:
-        sent = f" [{alert['webhook_status']}]" if alert.get("webhook_status") else ""
-        lines.append(f"ALERT {alert['rule']}: {alert['message']}{sent}")
-    retrain = data.get("retrain")
-    if retrain:
-        detail = retrain.get("reason") or (
-            f"v{retrain.get('version')} {'promoted to' if retrain.get('promoted') else 'not'}"
-            f" @{retrain.get('alias')}" if retrain.get("version") else "")
-        lines.append(f"retrain ({retrain.get('pipeline')}): {retrain['status']}"
-                     f"{' — ' + detail if detail else ''}")
-    lines.append(f"recorded: run {data['run_id']} in experiment mlops-monitoring")
-    return lines
-
-
 def cmd_drift_check(args) -> int:
     """Check current data for drift against a model's reference."""
     from .monitoring.checks import read_frame, run_check
@@ -387,7 +352,9 @@ def cmd_drift_check(args) -> int:
     reference = read_frame(args.reference) if args.reference else None
     data = run_check(spec, current=current, reference=reference, report=not args.no_report,
                      retrain=not args.no_retrain, source="cli")
-    _print(data, args.json, lambda d: "\n".join(_drift_lines(d)))
+    from .monitoring.render import drift_lines
+
+    _print(data, args.json, lambda d: "\n".join(drift_lines(d)))
     return 0
 
 
@@ -637,6 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=50, help="newest N (default 50)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(func=cmd_drift_history)
+
+
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the example notebooks")
     demo.add_argument("--notebooks", help="folder with the example notebooks")

@@ -15,7 +15,9 @@ from .exceptions import NotFoundError
 
 TRACK_NOTEBOOK = "01_track.ipynb"
 PIPELINE = "pipeline/pipeline.yaml"
-STEPS = 2
+MONITOR = "pipeline/monitor.yaml"
+MODEL = "breast-cancer"
+STEPS = 4
 
 
 def _wait_for_spool(timeout: float) -> int:
@@ -81,11 +83,15 @@ def run_demo(notebooks: Path, out: Path | None) -> int:
         print(f"      {result['pending']} event(s) still spooled; `mlops spool flush` writes them")
 
     pipeline_ok = run_pipeline_step(notebooks / PIPELINE)
+    registry_ok = pipeline_ok and run_registry_step()
+    drift_ok = registry_ok and run_drift_step(notebooks / MONITOR)
     print("\nNext:")
     print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # then open http://127.0.0.1:5000")
     print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook")
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
-    return 0 if result["experiment"] is not None and not failed and pipeline_ok else 1
+    print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
+    ok = result["experiment"] is not None and not failed and drift_ok
+    return 0 if ok else 1
 
 
 def run_pipeline_step(path: Path) -> bool:
@@ -107,3 +113,61 @@ def run_pipeline_step(path: Path) -> bool:
     cached = sum(state.status == "CACHED" for state in second.steps.values())
     print(f"      re-run: {cached}/{len(spec.steps)} steps cached, {took:.2f} s")
     return second.ok
+
+
+def run_registry_step() -> bool:
+    """What the pipeline's register step did: versions, champion, its lineage."""
+    from .registry import common
+    from .registry.lineage import lineage
+
+    print(f"\n[3/{STEPS}] register: the pipeline registered {MODEL} and promoted it "
+          "through its gate")
+    model = common.get_registered_model(MODEL)
+    champion = (model.aliases or {}).get("champion")
+    if champion is None:
+        print("      no champion: the gate refused every version (mlops models list)")
+        return False
+    info = lineage(MODEL, "champion")
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(info["run"]["metrics"].items()))
+    print(f"      @champion = v{champion} ({metrics})")
+    print(f"      lineage: step {info['pipeline']['step']} of pipeline run "
+          f"{info['pipeline']['run_id']}, {len(info['upstream'])} upstream steps, "
+          f"git {(info['git'] or {}).get('commit', 'none')[:12]}")
+    return True
+
+
+def write_drifted_window(folder: Path) -> Path:
+    """``data/current.csv``: the test rows with two thirds of the features shifted,
+    standing in for a production window that has drifted."""
+    import pandas as pd
+
+    frame = pd.read_csv(folder / "data" / "test.csv").drop(columns="target")
+    for column in frame.columns[: 2 * len(frame.columns) // 3]:
+        frame[column] = frame[column] + 2 * frame[column].std()
+    path = folder / "data" / "current.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run_drift_step(monitor: Path) -> bool:
+    """Check a drifted window: verdicts, alerts, and the retrain through the gate."""
+    from .monitoring.checks import run_check
+    from .monitoring.render import drift_lines
+    from .monitoring.spec import load_monitor
+
+    print(f"\n[4/{STEPS}] drift: checking a drifted production window "
+          f"({monitor.name}: alert and retrain rules)")
+    write_drifted_window(monitor.parent)
+    result = run_check(load_monitor(monitor), source="demo")
+    lines = drift_lines(result)
+    drifted = [line for line in lines if line.endswith("DRIFT")]
+    head, tail = lines[0], [line for line in lines[1:] if not line.startswith("  ")]
+    print(f"      {head}")
+    for line in drifted[:5]:
+        print(f"      {line}")
+    if len(drifted) > 5:
+        print(f"        ... and {len(drifted) - 5} more drifted columns")
+    for line in tail:
+        print(f"      {line}")
+    retrain = result.get("retrain") or {}
+    return retrain.get("status") != "failed"

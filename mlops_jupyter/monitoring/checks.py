@@ -77,6 +77,26 @@ def _performance(spec: MonitorSpec, profile, frame, version) -> dict[str, float]
     return {metric: score(predictions, frame[target], metric) for metric in sorted(metrics)}
 
 
+def _names(columns: list[str]) -> str:
+    """A JSON list of column names that fits in a tag (MLflow caps values)."""
+    names = list(columns)
+    while names and len(json.dumps(names)) > 7000:
+        names.pop()
+    return json.dumps(names)
+
+
+def _report(profile, frame) -> str:
+    """Evidently's report on bounded samples of the columns both sides have (the
+    prediction or label column may be absent from a production window)."""
+    from .report import evidently_report
+
+    sample = profile.reference_sample()
+    shared = [column for column in sample.columns if column in frame.columns]
+    types = {column: kind for column, kind in profile.column_types().items()
+             if column in shared}
+    return evidently_report(sample[shared], frame, column_types=types).html
+
+
 def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, float],
          report_html: str | None, meta: dict[str, Any]) -> None:
     from mlflow.entities import Metric
@@ -147,9 +167,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
     performance = _performance(spec, profile, frame, version)
     html = None
     if report:
-        from .report import profile_report
-
-        html = profile_report(profile, frame).html
+        html = _report(profile, frame)
     started = time.time()
     client = common.client()
     with common.mlflow_errors("cannot record the drift check"):
@@ -163,6 +181,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             and not str(spec.reference_of_model).isdigit() else "",
             records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
             records.TAG_CURRENT: label, records.TAG_FINGERPRINT: fingerprint(frame),
+            records.TAG_DRIFTED: _names(outcome.drifted_columns),
             "mlops.monitor.source": source or "api",
             "mlops.monitor.spec": spec.path.name if spec.path else ""})
         run_id = run.info.run_id

@@ -12,7 +12,8 @@ Run tags
     ``mlops.monitor.retrain`` = JSON ``{status, pipeline, pipeline_run_id,
     version, promoted, reason}`` when the check started (or skipped) a retrain;
     ``mlops.monitor.current`` = the current data's file name (or ``DataFrame``) and
-    ``mlops.monitor.fingerprint`` its content hash.
+    ``mlops.monitor.fingerprint`` its content hash; ``mlops.monitor.drifted`` = JSON
+    list of the drifted columns' names (metric names cannot hold every character).
 Metrics
     ``drift_share`` (share of drifted columns), ``dataset_drift`` (0/1),
     ``drifted_columns``, ``checked_columns``, ``current_rows``, ``alerts``;
@@ -40,6 +41,7 @@ TAG_ALERTS = "mlops.monitor.alerts"
 TAG_RETRAIN = "mlops.monitor.retrain"
 TAG_CURRENT = "mlops.monitor.current"
 TAG_FINGERPRINT = "mlops.monitor.fingerprint"
+TAG_DRIFTED = "mlops.monitor.drifted"
 RESULT_ARTIFACT = "drift/result.json"
 REPORT_ARTIFACT = "drift/report.html"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
@@ -76,8 +78,9 @@ def summarize(run) -> dict[str, Any]:
         "current_rows": int(metrics.get("current_rows", 0)),
         "column_scores": {key.split("/", 1)[1]: value for key, value in metrics.items()
                           if key.startswith("drift_score/")},
-        "drifted": sorted(key.split("/", 1)[1] for key, value in metrics.items()
-                          if key.startswith("drifted/") and value >= 1),
+        "drifted": _json(tags.get(TAG_DRIFTED), None) or sorted(
+            key.split("/", 1)[1] for key, value in metrics.items()
+            if key.startswith("drifted/") and value >= 1),
         "alerts": _json(tags.get(TAG_ALERTS), []),
         "retrain": _json(tags.get(TAG_RETRAIN), None),
         "current": tags.get(TAG_CURRENT),

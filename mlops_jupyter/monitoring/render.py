@@ -1,4 +1,4 @@
-"""A drift check as a small HTML table, for notebooks (``%mlops drift``)."""
+"""A drift check for people: terminal lines (CLI, demo) and HTML (``%mlops drift``)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,39 @@ def drift_html(check: dict[str, Any]) -> str:
             "<table><thead><tr><th>column</th><th>test</th><th>score</th><th>threshold</th>"
             f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
             + (f"<p>Alerts:</p><ul>{alerts}</ul>" if alerts else "") + "</div>")
+
+
+def drift_lines(data: dict[str, Any]) -> list[str]:
+    """A drift check as terminal lines: verdict, columns (drifted first), alerts, retrain."""
+    result = data["result"]
+    share = result.get("share_of_drifted_columns")
+    verdict = {True: "DRIFT", False: "no drift", None: "not computable"}[
+        result.get("dataset_drift")]
+    lines = [f"{data['model']} v{data['version']} on {data['current']}: {verdict} — "
+             f"{result.get('number_of_drifted_columns')}/{result.get('number_of_columns')} "
+             f"columns drifted" + (f" ({share:.0%}; dataset drift at "
+                                   f"{result['drift_share']:.0%})" if share is not None else "")]
+    columns = sorted((result.get("columns") or {}).values(),
+                     key=lambda c: (not c.get("drifted"), c["column"]))
+    for column in columns:
+        if column.get("status") == "skipped":
+            lines.append(f"  {column['column'][:30]:30}  skipped: {column.get('reason')}")
+            continue
+        mark = "DRIFT" if column.get("drifted") else "ok"
+        lines.append(f"  {column['column'][:30]:30}  {column.get('method'):>14} "
+                     f"{column.get('score'):.4g} (threshold {column.get('threshold'):g})  "
+                     f"{mark}")
+    for name, value in (data.get("performance") or {}).items():
+        lines.append(f"performance: {name} = {value:.4g}")
+    for alert in data.get("alerts") or []:
+        sent = f" [{alert['webhook_status']}]" if alert.get("webhook_status") else ""
+        lines.append(f"ALERT {alert['rule']}: {alert['message']}{sent}")
+    retrain = data.get("retrain")
+    if retrain:
+        detail = retrain.get("reason") or (
+            f"v{retrain.get('version')} {'promoted to' if retrain.get('promoted') else 'not'}"
+            f" @{retrain.get('alias')}" if retrain.get("version") else "")
+        lines.append(f"retrain ({retrain.get('pipeline')}): {retrain['status']}"
+                     f"{' — ' + detail if detail else ''}")
+    lines.append(f"recorded: run {data['run_id']} in experiment mlops-monitoring")
+    return lines

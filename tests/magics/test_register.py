@@ -40,3 +40,34 @@ def test_register_from_a_tracked_cell_with_alias_and_signature(tmp_path):
     challenger = client.get_model_version_by_alias("iris", "challenger")
     run = client.get_run(challenger.run_id)  # from code: the executing cell's run
     assert run.data.tags["mlops.kind"] == "cell" and run.info.run_name == "cell [8]"
+
+
+def test_drift_magic_on_a_dataframe_and_its_errors(tmp_path):
+    home = tmp_path / "home"
+    with KernelSession(kernel_env(home), cwd=tmp_path) as kernel:
+        kernel.run("%load_ext mlops_jupyter\n"
+                   "import mlops_jupyter\n"
+                   "from sklearn.datasets import load_iris\n"
+                   "from sklearn.linear_model import LogisticRegression\n"
+                   "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+                   "clf = LogisticRegression(max_iter=500).fit(X, y)\n"
+                   "mlops_jupyter.register_model(clf, 'iris', alias='champion', reference=X)\n"
+                   "shifted = X + 3 * X.std()")
+        same = kernel.run("%mlops drift --model iris --current X --no-report")
+        drifted = kernel.run("%mlops drift --model iris@champion --current shifted "
+                             "--no-report")
+        errors = [cell_text(kernel.run(line)) for line in (
+            "%mlops drift --model iris --current nothing_here",
+            "%mlops drift --model iris --current y",
+            "%mlops drift --model nobody --current X",
+            "%mlops drift --current X")]
+    assert "No dataset drift" in html_of(same)
+    assert "Dataset drift" in html_of(drifted) and "4 of 4 columns drifted" in html_of(drifted)
+    assert "neither a variable nor a .csv/.parquet file" in errors[0]
+    assert "no registered model named 'nobody'" in errors[2]
+    assert "required: --model" in errors[3]
+    assert all(e.startswith("UsageError: mlops: ") and e.count("\n") == 1 for e in errors)
+
+
+def html_of(cell) -> str:
+    return "".join(output.get("data", {}).get("text/html", "") for output in cell["outputs"])

@@ -76,7 +76,7 @@ def test_shifted_data_drifts_and_fires_rules(model, iris, iris_model):
     summary = records.search_checks(store.client(), "iris")[0]
     assert summary["dataset_drift"] is True and summary["drift_share"] == 0.6  # 3 of 4 + pred
     assert [a["rule"] for a in summary["alerts"]] == [a["rule"] for a in outcome["alerts"]]
-    assert "petal width _cm_" in summary["drifted"]  # MLflow metric names: no parentheses
+    assert "petal width (cm)" in summary["drifted"]
 
 
 def _root():
@@ -243,3 +243,23 @@ def test_a_monitor_file_is_a_schedule_target_and_its_job_records_the_check(
     (summary,) = records.search_checks(store.client(), "iris")
     assert finished["mlflow_run_id"] == summary["run_id"]
     assert summary["dataset_drift"] is True and summary["alerts"][0]["rule"] == "drift"
+
+
+def test_a_running_retrain_blocks_a_second_one(registry_home, tmp_path):
+    import fcntl
+
+    from mlops_jupyter import config
+    from mlops_jupyter.monitoring.retrain import retrain
+    from mlops_jupyter.monitoring.spec import Retrain
+
+    (tmp_path / "pipeline.yaml").write_text("name: p\nsteps: [{name: a, notebook: a.ipynb}]\n")
+    plan = Retrain(tmp_path / "pipeline.yaml", cooldown_minutes=0)
+    folder = config.home_dir() / "monitoring"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "retrain-iris.lock", "a+") as held:  # another process retraining
+        fcntl.flock(held, fcntl.LOCK_EX)
+        outcome = retrain("iris", plan, "check-1")
+    assert outcome["status"] == "skipped" and "already running" in outcome["reason"]
+    # Free again: it starts (and fails cleanly, the notebook does not exist).
+    outcome = retrain("iris", plan, "check-2")
+    assert outcome["status"] == "failed" and "a.ipynb" in outcome["reason"]

@@ -53,5 +53,5 @@ def test_monitoring_shows_verdicts_history_and_alerts(start_lab, page, checks):
     expect(model.locator(".jp-MLOps-driftPoint.jp-mod-drift")).to_have_count(2)
     expect(model.locator(".jp-MLOps-alert")).to_have_count(2)
     expect(model.locator(".jp-MLOps-alert").first).to_contain_text("75% of columns drifted")
-    save_screenshot(page, "monitoring-sidebar")
+    save_screenshot(page, "monitoring-sidebar.png")
     assert page_errors == []
