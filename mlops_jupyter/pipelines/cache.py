@@ -32,10 +32,16 @@ _CHUNK = 1 << 20
 
 
 def cache_key(*, code: str, parameters: dict[str, Any], inputs: dict[str, str],
-              upstream: dict[str, str], kernel: str) -> str:
-    """The hash that decides whether a step must run again."""
+              upstream: dict[str, str], kernel: str, store: str = "") -> str:
+    """The hash that decides whether a step must run again.
+
+    ``store`` is the tracking URI: a step's result is reused only where its run (and
+    anything it registered) is recorded, so switching stores re-runs the pipeline.
+    """
     record = {"code": code, "parameters": parameters, "inputs": inputs,
               "upstream": upstream, "kernel": kernel}
+    if store:
+        record["store"] = store
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -229,7 +229,7 @@ class PipelineRun:
                     for output, digest in sorted(upstream_hashes[need].items())}
         return cache_key(code=self._code(name), parameters=parameters,
                          inputs=self.state.input_hashes(step.inputs), upstream=upstream,
-                         kernel=step.kernel)
+                         kernel=step.kernel, store=config.tracking_uri())
 
     def validate(self) -> None:
         """Check every selected step's parameters against its notebook, all at once.

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from mlops_jupyter import config
 from mlops_jupyter.pipelines.runner import parse_overrides
 from mlops_jupyter.pipelines.spec import load_spec
 from tests.pipelines.helpers import (
@@ -76,10 +77,16 @@ def warm(tmp_path_factory):
 
 
 @pytest.fixture
-def project(warm, tmp_path, home) -> Path:
-    """A copy of the warm project, in this test's own home."""
+def project(warm, tmp_path, home, monkeypatch) -> Path:
+    """A copy of the warm project, in this test's own home but the warm run's store
+    (cached results are only reused in the store that recorded them)."""
+    from mlops_jupyter.tracking import store
+
     root = tmp_path / "project"
     shutil.copytree(warm[0], root, symlinks=True)
+    monkeypatch.setenv(config.TRACKING_URI_ENV,
+                       f"sqlite:///{warm[0].parent / 'home' / 'mlflow.db'}")
+    store._clients.clear()
     return root
 
 
@@ -130,6 +137,12 @@ def test_rerun_is_fully_cached(project, warm):
     assert not (again.run_dir / "A.ipynb").exists()
     saved = status_json(again)
     assert [s["cached_from"]["pipeline_run"] for s in saved["steps"]] == [first.run_id] * 2
+
+
+def test_another_tracking_store_reruns_everything(warm, tmp_path, home):
+    root = tmp_path / "project"
+    shutil.copytree(warm[0], root, symlinks=True)
+    assert_statuses(run(root / "pipeline.yaml"), BOTH_RAN)  # this test's own store
 
 
 def test_cosmetic_notebook_changes_keep_the_cache(project):

@@ -1,10 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
-import {
-  caretDownIcon,
-  caretRightIcon,
-  refreshIcon,
-  ToolbarButtonComponent
-} from '@jupyterlab/ui-components';
+import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import React, { useCallback, useState } from 'react';
 
 import {
@@ -25,7 +20,7 @@ import {
 } from '../api';
 import { formatAbsolute, formatMetric, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading } from './RunsSection';
+import { ErrorMessage, Loading, RefreshButton } from './RunsSection';
 import { messageOf, useLoadable } from './useLoadable';
 
 /**
@@ -54,12 +49,7 @@ export function ModelsSection(props: ISectionProps): React.ReactElement {
     <div className="jp-MLOps-models">
       <div className="jp-MLOps-toolbar">
         <span className="jp-MLOps-note">Model registry</span>
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh models"
-          onClick={reload}
-        />
+        <RefreshButton what="models" onClick={reload} />
       </div>
       {models.state === 'loading' && <Loading />}
       {models.state === 'error' && <ErrorMessage message={models.message} onRetry={reload} />}

@@ -1,10 +1,9 @@
-import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import React, { useCallback, useState } from 'react';
 
 import { getMonitoring, IMonitoredModel } from '../api';
 import { formatAbsolute, formatRelative } from '../format';
 import { ISectionProps } from './Panel';
-import { ErrorMessage, Loading } from './RunsSection';
+import { ErrorMessage, Loading, RefreshButton } from './RunsSection';
 import { useLoadable } from './useLoadable';
 
 const CHART_WIDTH = 220;
@@ -36,12 +35,7 @@ export function MonitoringSection(props: ISectionProps): React.ReactElement {
             {alerting} drifting
           </span>
         )}
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh monitoring"
-          onClick={reload}
-        />
+        <RefreshButton what="monitoring" onClick={reload} />
       </div>
       {models.state === 'loading' && <Loading />}
       {models.state === 'error' && <ErrorMessage message={models.message} onRetry={reload} />}

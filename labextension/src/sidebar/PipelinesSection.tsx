@@ -6,7 +6,6 @@ import {
   editIcon,
   errorIcon,
   fastForwardIcon,
-  refreshIcon,
   runIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
@@ -30,7 +29,7 @@ import {
 } from '../api';
 import { baseName, formatAbsolute, formatDuration, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading } from './RunsSection';
+import { ErrorMessage, Loading, RefreshButton } from './RunsSection';
 import { messageOf, useLoadable } from './useLoadable';
 
 /**
@@ -107,12 +106,7 @@ export function PipelinesSection(props: ISectionProps): React.ReactElement {
           <addIcon.react tag="span" className="jp-MLOps-buttonIcon" />
           <span>Pipeline from notebook</span>
         </button>
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh pipelines"
-          onClick={reload}
-        />
+        <RefreshButton what="pipelines" onClick={reload} />
       </div>
       {notice !== null && <ErrorMessage message={notice} onRetry={createFromNotebook} />}
       {list.state === 'loading' && <Loading />}

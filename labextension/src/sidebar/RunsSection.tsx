@@ -61,12 +61,7 @@ export function RunsSection(props: ISectionProps): React.ReactElement {
             ]}
           />
         </label>
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh runs"
-          onClick={reload}
-        />
+        <RefreshButton what="runs" onClick={reload} />
       </div>
       {experiments.state === 'loading' && <Loading />}
       {experiments.state === 'error' && (
@@ -316,6 +311,20 @@ export function ErrorMessage(props: { message: string; onRetry: () => void }): R
         Retry
       </button>
     </div>
+  );
+}
+
+/**
+ * The toolbar's refresh button of a section.
+ */
+export function RefreshButton(props: { what: string; onClick: () => void }): React.ReactElement {
+  return (
+    <ToolbarButtonComponent
+      className="jp-MLOps-refresh"
+      icon={refreshIcon}
+      tooltip={`Refresh ${props.what}`}
+      onClick={props.onClick}
+    />
   );
 }
 

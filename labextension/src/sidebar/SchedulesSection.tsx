@@ -6,7 +6,6 @@ import {
   closeIcon,
   deleteIcon,
   errorIcon,
-  refreshIcon,
   runIcon,
   stopIcon,
   ToolbarButtonComponent
@@ -34,7 +33,7 @@ import {
 } from '../api';
 import { baseName, formatAbsolute, formatDuration, formatRelative } from '../format';
 import { ISectionProps, ISidebarContext } from './Panel';
-import { ErrorMessage, Loading } from './RunsSection';
+import { ErrorMessage, Loading, RefreshButton } from './RunsSection';
 import { messageOf, useLoadable } from './useLoadable';
 
 /**
@@ -110,12 +109,7 @@ export function SchedulesSection(props: ISectionProps): React.ReactElement {
           <addIcon.react tag="span" className="jp-MLOps-buttonIcon" />
           <span>New schedule</span>
         </button>
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh schedules"
-          onClick={reload}
-        />
+        <RefreshButton what="schedules" onClick={reload} />
       </div>
       {value && <SchedulerNotice state={value.scheduler} />}
       {creating && (
