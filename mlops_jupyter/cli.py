@@ -415,7 +415,7 @@ def cmd_demo(args) -> int:
     from .demo import run_demo
 
     return run_demo(EXAMPLE_NOTEBOOKS if args.notebooks is None else Path(args.notebooks),
-                    Path(args.out) if args.out else None)
+                    Path(args.out) if args.out else None, serve=not args.no_serve)
 
 
 # -------------------------------------------------------------------- parser
@@ -605,11 +605,15 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(func=cmd_drift_history)
 
+    from .dashboards.commands import add_commands as add_dashboard_commands
 
+    add_dashboard_commands(commands)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the example notebooks")
     demo.add_argument("--notebooks", help="folder with the example notebooks")
     demo.add_argument("--out", help="folder for executed notebooks (default: home/demo)")
+    demo.add_argument("--no-serve", action="store_true",
+                      help="publish the dashboards but do not start the Voila server")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -17,7 +17,7 @@ TRACK_NOTEBOOK = "01_track.ipynb"
 PIPELINE = "pipeline/pipeline.yaml"
 MONITOR = "pipeline/monitor.yaml"
 MODEL = "breast-cancer"
-STEPS = 4
+STEPS = 5
 
 
 def _wait_for_spool(timeout: float) -> int:
@@ -59,7 +59,7 @@ def run_tracking_step(notebooks: Path, out: Path) -> dict:
     return {"notebook": target, "experiment": experiment, "runs": runs, "pending": pending}
 
 
-def run_demo(notebooks: Path, out: Path | None) -> int:
+def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
     """Run each demo step and print a summary; returns the exit code."""
     if not (notebooks / TRACK_NOTEBOOK).is_file():
         raise NotFoundError(f"no {TRACK_NOTEBOOK} in {notebooks} (pass --notebooks DIR)")
@@ -85,13 +85,24 @@ def run_demo(notebooks: Path, out: Path | None) -> int:
     pipeline_ok = run_pipeline_step(notebooks / PIPELINE)
     registry_ok = pipeline_ok and run_registry_step()
     drift_ok = registry_ok and run_drift_step(notebooks / MONITOR)
+    folder = run_dashboard_step() if drift_ok else None
     print("\nNext:")
     print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # then open http://127.0.0.1:5000")
     print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook")
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
     print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
-    ok = result["experiment"] is not None and not failed and drift_ok
-    return 0 if ok else 1
+    ok = result["experiment"] is not None and not failed and folder is not None
+    if not ok:
+        return 1
+    if not serve:
+        print(f"  mlops dashboard serve {folder}   # the stakeholders' dashboards, token-protected")
+        return 0
+    from .dashboards.serve import ServeOptions
+    from .dashboards.serve import serve as serve_dashboards
+
+    print("\nServing the dashboards for stakeholders (Ctrl-C stops):")
+    return serve_dashboards(ServeOptions(directory=folder),
+                            announce=lambda line: print(f"  {line}"))
 
 
 def run_pipeline_step(path: Path) -> bool:
@@ -171,3 +182,14 @@ def run_drift_step(monitor: Path) -> bool:
         print(f"      {line}")
     retrain = result.get("retrain") or {}
     return retrain.get("status") != "failed"
+
+
+def run_dashboard_step() -> Path:
+    """Publish the example model's dashboards (overview, drift, health)."""
+    from .dashboards.publish import dashboards_dir, publish_all
+
+    print(f"\n[5/{STEPS}] dashboard: publishing {MODEL}'s dashboards for stakeholders")
+    folder = dashboards_dir()
+    for path in publish_all(MODEL, folder):
+        print(f"      {path}")
+    return folder

@@ -393,7 +393,7 @@ export interface IJob {
   schedule_id: number | null;
   /** The schedule's name (kept after the schedule is deleted). */
   schedule: string | null;
-  target_type: 'pipeline' | 'notebook';
+  target_type: 'pipeline' | 'notebook' | 'monitor';
   /** Relative to the server root, or just the file name when outside it. */
   target: string;
   target_in_root: boolean;
@@ -422,7 +422,7 @@ export interface IJob {
 export interface ISchedule {
   id: number;
   name: string;
-  target_type: 'pipeline' | 'notebook';
+  target_type: 'pipeline' | 'notebook' | 'monitor';
   /** Relative to the server root, or just the file name when outside it. */
   target: string;
   target_in_root: boolean;
@@ -959,4 +959,63 @@ export interface IMonitoredModel {
 export async function getMonitoring(init?: RequestInit): Promise<IMonitoredModel[]> {
   const body = await requestAPI<{ models: IMonitoredModel[] }>('monitoring', init);
   return body.models;
+}
+
+// ------------------------------------------------------------- dashboards
+
+/**
+ * The dashboard templates that can be published.
+ */
+export type DashboardTemplate = 'overview' | 'drift' | 'health';
+
+/**
+ * A published Voila dashboard.
+ */
+export interface IDashboard {
+  /** File name, e.g. `churn-drift.ipynb`. */
+  file: string;
+  model: string;
+  template: DashboardTemplate;
+  /** ISO time it was (last) published. */
+  published: string | null;
+  /** Path relative to the server root. */
+  path: string;
+  /** Its page, rendered by Voila's server extension under this server. */
+  url: string;
+}
+
+/**
+ * The published dashboards and where they live.
+ */
+export interface IDashboardList {
+  dashboards: IDashboard[];
+  /** The dashboards folder, relative to the server root. */
+  folder: string;
+  /** Template name → what it shows. */
+  templates: Record<DashboardTemplate, string>;
+  /** Whether Voila's server extension is enabled (else the URLs do not work). */
+  voila: boolean;
+}
+
+/**
+ * The dashboards published under this server.
+ */
+export async function listDashboards(init?: RequestInit): Promise<IDashboardList> {
+  return requestAPI<IDashboardList>('dashboards', init);
+}
+
+/**
+ * Publish a model's dashboard (`all`: every template); the published ones.
+ */
+export async function publishDashboard(
+  model: string,
+  template: DashboardTemplate | 'all' = 'all',
+  init: RequestInit = {}
+): Promise<IDashboard[]> {
+  const body = await postJSON<{ dashboards: IDashboard[] }>(
+    'dashboards',
+    { model, template },
+    init
+  );
+  return body.dashboards;
 }

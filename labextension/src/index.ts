@@ -10,6 +10,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { mlopsIcon } from './icons';
 import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
+import { DashboardsSection } from './sidebar/DashboardsSection';
 import { ModelsSection } from './sidebar/ModelsSection';
 import { MonitoringSection } from './sidebar/MonitoringSection';
 import { PipelinesSection } from './sidebar/PipelinesSection';
@@ -49,7 +50,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         { id: 'pipelines', title: 'Pipelines', component: PipelinesSection },
         { id: 'schedules', title: 'Schedules', component: SchedulesSection },
         { id: 'models', title: 'Models', component: ModelsSection },
-        { id: 'monitoring', title: 'Monitoring', component: MonitoringSection }
+        { id: 'monitoring', title: 'Monitoring', component: MonitoringSection },
+        { id: 'dashboards', title: 'Dashboards', component: DashboardsSection }
       ],
       path => {
         void openFile(app, path);

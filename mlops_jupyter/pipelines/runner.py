@@ -100,7 +100,7 @@ def validate_run_id(value: str | None, what: str = "run id") -> str | None:
     Raises:
         UsageError: anything but letters, digits, '-' and '_' (at most 64).
     """
-    if value is not None and not (isinstance(value, str) and RUN_ID.match(value)):
+    if value is not None and not (isinstance(value, str) and RUN_ID.fullmatch(value)):
         raise UsageError(f"{what} takes letters, digits, '-' and '_' (at most 64)")
     return value
 

@@ -223,7 +223,7 @@ def _outputs(check: _Checker, where: str, value: Any) -> dict[str, str]:
         return {}
     outputs = {}
     for name, path in value.items():
-        if not isinstance(name, str) or not STEP_NAME.match(name):
+        if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
             check.error(f"{where}.{_label(name)}", "output names use letters, digits, '_', '-', '.'")
             continue
         if check.path(f"{where}.{name}", path) is not None:
@@ -252,7 +252,7 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
     for key in sorted(set(data) - TOP_KEYS, key=str):
         check.error(_label(key), "unknown field")
     name = data.get("name")
-    if not isinstance(name, str) or not STEP_NAME.match(name):
+    if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
         check.error("name", "required: letters, digits, '_', '-', '.'")
         name = path.stem
     experiment = data.get("experiment", name)
@@ -324,7 +324,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
         check.error(f"steps[{index}]", "must be a mapping")
         return None
     name = raw.get("name")
-    if not isinstance(name, str) or not STEP_NAME.match(name):
+    if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
         check.error(f"steps[{index}].name", "required: letters, digits, '_', '-', '.'")
         return None
     where = f"step {name!r}"

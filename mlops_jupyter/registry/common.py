@@ -27,7 +27,7 @@ def validate_model_name(name: Any) -> str:
         UsageError: not a string, empty, too long, or with characters other than
             letters, digits, ``.``, ``_`` and ``-`` (first character alphanumeric).
     """
-    if not isinstance(name, str) or not _MODEL_NAME.match(name):
+    if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
         raise UsageError(
             f"invalid model name {str(name)[:80]!r}: use 1-128 letters, digits, '.', '_' "
             "or '-', starting with a letter or digit")
@@ -40,7 +40,7 @@ def validate_alias(alias: Any) -> str:
     Raises:
         UsageError: malformed, or reserved by MLflow (``latest``, ``v1``...).
     """
-    if not isinstance(alias, str) or not _ALIAS_NAME.match(alias):
+    if not isinstance(alias, str) or not _ALIAS_NAME.fullmatch(alias):
         raise UsageError(f"invalid alias {str(alias)[:80]!r}: use letters, digits, '_' or '-', "
                          "starting with a letter or '_'")
     if _RESERVED_ALIAS.match(alias):

@@ -110,7 +110,7 @@ def build_schedule(target: str, expression: str, *, tz: str = "UTC",
     """
     kind, path = resolve_target(target, root)
     name = name if name is not None else path.stem
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise UsageError(f"schedule name {name!r}: use letters, digits, '_', '-', '.' "
                          "(at most 100)")
     if name in RESERVED_NAMES:

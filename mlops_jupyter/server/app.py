@@ -9,7 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Unicode
 
-from . import experiments, models, monitoring, pipelines, schedules
+from . import dashboards, experiments, models, monitoring, pipelines, schedules
 from .schedule_service import SchedulerHost
 
 URL_NAMESPACE = "mlops-jupyter"
@@ -53,6 +53,12 @@ class MLOpsExtensionApp(ExtensionApp):
         help="""SQLAlchemy URL of the job store. Empty: $MLOPS_JOB_DB_URL, else
         sqlite:///<home>/jobs.db in the mlops-jupyter home directory.""")
 
+    dashboards_dir = Unicode(
+        dashboards.DEFAULT_FOLDER, config=True,
+        help="""Folder, relative to the server root, where the sidebar's Dashboards
+        section publishes Voila dashboards (served by Voila's server extension at
+        /voila/render/<folder>/<file>, behind this server's authentication).""")
+
     def initialize_settings(self) -> None:
         """Share the pipeline launcher and the scheduler host between handlers, and
         start the scheduler in the background (a store that cannot be opened is
@@ -65,13 +71,14 @@ class MLOpsExtensionApp(ExtensionApp):
                              poll_interval=self.scheduler_poll_interval, retention=retention)
         self.settings[schedules.HOST_SETTING] = host
         self._scheduler_host = host
+        self.settings[dashboards.FOLDER_SETTING] = self.dashboards_dir
         host.start_in_background()
         if not self.scheduler_enabled:
             self.log.info("mlops-jupyter: the scheduler is disabled in this server")
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""
-        for module in (experiments, pipelines, schedules, models, monitoring):
+        for module in (experiments, pipelines, schedules, models, monitoring, dashboards):
             for pattern, handler in module.handlers:
                 self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
 

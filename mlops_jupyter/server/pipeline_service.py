@@ -230,7 +230,7 @@ class Workspace:
     def run_status(self, pipeline: Path, run_id: str) -> dict[str, Any] | None:
         """status.json of run ``run_id`` of the project holding ``pipeline``, made
         client-safe (paths relative to the server root), or None."""
-        if not RUN_ID.match(run_id or ""):
+        if not RUN_ID.fullmatch(run_id or ""):
             return None
         run_dir = ProjectState(pipeline.parent).runs_dir / run_id
         try:
@@ -382,7 +382,7 @@ class PipelineLauncher:
         Raises:
             NotFoundError: no such run of that pipeline.
         """
-        if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+        if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
             raise NotFoundError("no such pipeline run")
         job = self._jobs.get(run_id)
         if relative in (None, "") and job is not None:

@@ -64,7 +64,7 @@ def _new_key() -> str:
 
 def validate_log_key(key: str) -> str:
     """Metric and parameter names MLflow accepts: letters, digits, ``_-. /``, ≤ 250."""
-    if not isinstance(key, str) or not _KEY_PATTERN.match(key):
+    if not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key):
         raise UsageError(
             f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ' or '/' "
             "(at most 250 characters)")

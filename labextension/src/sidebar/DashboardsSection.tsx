@@ -1,0 +1,203 @@
+import { HTMLSelect, refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import React, { useCallback, useState } from 'react';
+
+import {
+  DashboardTemplate,
+  IDashboard,
+  IDashboardList,
+  IModel,
+  listDashboards,
+  listModels,
+  publishDashboard
+} from '../api';
+import { formatRelative } from '../format';
+import { ISectionProps } from './Panel';
+import { ErrorMessage, Loading } from './RunsSection';
+import { messageOf, useLoadable } from './useLoadable';
+
+/**
+ * What one click publishes, and the order dashboards are listed in.
+ */
+const TEMPLATE_ORDER: DashboardTemplate[] = ['overview', 'drift', 'health'];
+type Choice = DashboardTemplate | 'all';
+
+interface IData {
+  models: IModel[];
+  list: IDashboardList;
+}
+
+/**
+ * The Dashboards section: publish a registered model's Voila dashboards in one
+ * click and open the published ones (in a new browser tab, rendered by Voila's
+ * server extension behind this server's login).
+ */
+export function DashboardsSection(props: ISectionProps): React.ReactElement {
+  const [localToken, setLocalToken] = useState(0);
+  const reload = useCallback(() => setLocalToken(token => token + 1), []);
+  const data = useLoadable<IData>(
+    async signal => {
+      const [models, list] = await Promise.all([
+        listModels({ signal }),
+        listDashboards({ signal })
+      ]);
+      return { models, list };
+    },
+    [props.refreshToken, localToken]
+  );
+
+  return (
+    <div className="jp-MLOps-dashboards">
+      <div className="jp-MLOps-toolbar">
+        <span className="jp-MLOps-note">Voila dashboards for stakeholders</span>
+        <ToolbarButtonComponent
+          className="jp-MLOps-refresh"
+          icon={refreshIcon}
+          tooltip="Refresh dashboards"
+          onClick={reload}
+        />
+      </div>
+      {data.state === 'loading' && <Loading />}
+      {data.state === 'error' && <ErrorMessage message={data.message} onRetry={reload} />}
+      {data.state === 'ready' && (
+        <DashboardsBody models={data.value.models} list={data.value.list} onChanged={reload} />
+      )}
+    </div>
+  );
+}
+
+function DashboardsBody(props: {
+  models: IModel[];
+  list: IDashboardList;
+  onChanged: () => void;
+}): React.ReactElement {
+  const { models, list } = props;
+  if (models.length === 0 && list.dashboards.length === 0) {
+    return (
+      <div className="jp-MLOps-empty">
+        <p className="jp-MLOps-emptyTitle">No registered models yet</p>
+        <p>Register a model to publish its dashboards: overview, drift and health.</p>
+      </div>
+    );
+  }
+  const byModel = new Map<string, IDashboard[]>();
+  for (const dashboard of list.dashboards) {
+    byModel.set(dashboard.model, [...(byModel.get(dashboard.model) ?? []), dashboard]);
+  }
+  const names = [...new Set([...models.map(model => model.name), ...byModel.keys()])].sort();
+  return (
+    <>
+      {!list.voila && (
+        <p className="jp-MLOps-note jp-MLOps-dashboardWarning" role="status">
+          Voila&apos;s server extension is not enabled in this server, so the links will not
+          open; serve the folder with <code>mlops dashboard serve</code>.
+        </p>
+      )}
+      <ul className="jp-MLOps-dashboardList">
+        {names.map(name => (
+          <DashboardModel
+            key={name}
+            name={name}
+            registered={models.some(model => model.name === name)}
+            dashboards={byModel.get(name) ?? []}
+            templates={list.templates}
+            onChanged={props.onChanged}
+          />
+        ))}
+      </ul>
+      <p className="jp-MLOps-note jp-MLOps-dashboardFolder">
+        Published in <code>{list.folder}/</code> of the server root.
+      </p>
+    </>
+  );
+}
+
+function DashboardModel(props: {
+  name: string;
+  registered: boolean;
+  dashboards: IDashboard[];
+  templates: Record<DashboardTemplate, string>;
+  onChanged: () => void;
+}): React.ReactElement {
+  const [choice, setChoice] = useState<Choice>('all');
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const ordered = [...props.dashboards].sort(
+    (a, b) => TEMPLATE_ORDER.indexOf(a.template) - TEMPLATE_ORDER.indexOf(b.template)
+  );
+
+  const publish = async () => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const published = await publishDashboard(props.name, choice);
+      setMessage(`Published ${published.map(item => item.template).join(', ')}`);
+      props.onChanged();
+    } catch (reason) {
+      setMessage(messageOf(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li className="jp-MLOps-dashboardModel" data-model={props.name}>
+      <div className="jp-MLOps-dashboardHeader">
+        <span className="jp-MLOps-modelName">{props.name}</span>
+        {props.registered && (
+          <span className="jp-MLOps-dashboardActions">
+            <HTMLSelect
+              className="jp-MLOps-templateSelect"
+              aria-label={`Dashboard of ${props.name} to publish`}
+              value={choice}
+              onChange={event => setChoice(event.target.value as Choice)}
+              options={[
+                { label: 'all three', value: 'all' },
+                ...TEMPLATE_ORDER.map(template => ({ label: template, value: template }))
+              ]}
+            />
+            <button
+              className="jp-MLOps-button jp-mod-accept jp-MLOps-publish"
+              disabled={busy}
+              onClick={() => void publish()}
+              title={`Publish the ${choice === 'all' ? '' : `${choice} `}dashboard${
+                choice === 'all' ? 's' : ''
+              } of ${props.name}`}
+            >
+              {busy ? 'Publishing…' : 'Publish'}
+            </button>
+          </span>
+        )}
+      </div>
+      {ordered.length > 0 ? (
+        <ul className="jp-MLOps-dashboardLinks">
+          {ordered.map(dashboard => (
+            <li key={dashboard.file} data-template={dashboard.template}>
+              <a
+                className="jp-MLOps-dashboardLink"
+                href={dashboard.url}
+                target="_blank"
+                rel="noopener noreferrer"
+                title={`${props.templates[dashboard.template] ?? ''} (${dashboard.path})`}
+              >
+                {dashboard.template} ↗
+              </a>
+              {dashboard.published && (
+                <span className="jp-MLOps-muted">
+                  {' '}
+                  {formatRelative(Date.parse(dashboard.published))}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="jp-MLOps-muted jp-MLOps-dashboardNone">not published yet</p>
+      )}
+      {message && (
+        <p className="jp-MLOps-note jp-MLOps-dashboardMessage" role="status">
+          {message}
+        </p>
+      )}
+    </li>
+  );
+}
