@@ -18,16 +18,7 @@ import pytest
 from mlops_jupyter import config
 from mlops_jupyter.tracking import store
 from tests.dashboards.seed import SeededChecks, seed_checks
-from tests.registry import conftest as registry_fixtures
 from tests.ui.helpers import page, start_lab  # noqa: F401 - fixtures of the browser tests
-
-# The registry tests' fixtures: a real SQLite store and real trained sklearn models.
-_empty_store = registry_fixtures._empty_store
-iris = registry_fixtures.iris
-iris_model = registry_fixtures.iris_model
-make_run = registry_fixtures.make_run
-registered = registry_fixtures.registered
-registry_home = registry_fixtures.registry_home
 
 try:  # the browser tests: the same patience as tests/ui (a loaded CI machine)
     from playwright.sync_api import expect

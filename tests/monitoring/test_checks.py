@@ -17,13 +17,6 @@ from mlops_jupyter.monitoring.checks import check, run_check
 from mlops_jupyter.monitoring.spec import parse_monitor
 from mlops_jupyter.registry import register_model
 from mlops_jupyter.tracking import store
-from tests.registry import conftest as registry_fixtures
-
-_empty_store = registry_fixtures._empty_store
-iris = registry_fixtures.iris
-iris_model = registry_fixtures.iris_model
-make_run = registry_fixtures.make_run
-registry_home = registry_fixtures.registry_home
 
 
 @pytest.fixture

@@ -12,15 +12,6 @@ from tornado.httpclient import HTTPClientError
 from mlops_jupyter.registry import alias_history, set_alias
 from mlops_jupyter.registry import common as registry_common
 from mlops_jupyter.registry.listing import list_models
-from tests.registry import conftest as registry_fixtures
-
-# The registry tests' fixtures: a real SQLite store and real trained sklearn models.
-_empty_store = registry_fixtures._empty_store
-iris = registry_fixtures.iris
-iris_model = registry_fixtures.iris_model
-make_run = registry_fixtures.make_run
-registered = registry_fixtures.registered
-registry_home = registry_fixtures.registry_home
 
 NAMESPACE = "mlops-jupyter"
 

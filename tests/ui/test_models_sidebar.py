@@ -8,15 +8,6 @@ import pytest
 
 from mlops_jupyter.registry import common as registry_common
 from mlops_jupyter.registry import set_alias
-from tests.registry import conftest as registry_fixtures
-
-# The registry tests' fixtures: a real SQLite store and real trained sklearn models.
-_empty_store = registry_fixtures._empty_store
-iris = registry_fixtures.iris
-iris_model = registry_fixtures.iris_model
-make_run = registry_fixtures.make_run
-registered = registry_fixtures.registered
-registry_home = registry_fixtures.registry_home
 from tests.ui.helpers import open_sidebar, save_screenshot
 
 pytestmark = pytest.mark.ui

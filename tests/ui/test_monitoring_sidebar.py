@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_jupyter.monitoring.checks import run_check
-from mlops_jupyter.monitoring.spec import parse_monitor
-from mlops_jupyter.registry import register_model
-from tests.registry import conftest as registry_fixtures
 from tests.ui.helpers import open_sidebar, save_screenshot
-
-_empty_store = registry_fixtures._empty_store
-iris = registry_fixtures.iris
-iris_model = registry_fixtures.iris_model
-make_run = registry_fixtures.make_run
-registry_home = registry_fixtures.registry_home
 
 pytestmark = pytest.mark.ui
 
 
 @pytest.fixture
-def checks(registry_home, make_run, iris_model, iris, tmp_path):
-    features, _ = iris
-    register_model(iris_model, "iris", run_id=make_run(), alias="champion", reference=features)
-    spec = parse_monitor({"model": "iris", "rules": [
-        {"name": "too-much-drift", "drift_share_above": 0.4}]}, root=tmp_path)
-    shifted = features.copy()
-    for column in features.columns[:3]:
-        shifted[column] = shifted[column] + 3 * shifted[column].std()
-    run_check(spec, current=features.sample(frac=1.0, random_state=0), report=False)
-    run_check(spec, current=shifted, report=False)
-    return run_check(spec, current=shifted, report=False)
+def checks(monitored_iris):
+    monitored_iris(drifted=False)
+    monitored_iris(drifted=True)
+    return monitored_iris(drifted=True)
 
 
 def test_monitoring_shows_verdicts_history_and_alerts(start_lab, page, checks):
