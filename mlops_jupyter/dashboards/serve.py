@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -341,8 +342,15 @@ def serve(options: ServeOptions, *, announce=print) -> int:
     if options.host not in ("127.0.0.1", "localhost", "::1"):
         announce(f"Listening on {options.host}: put a TLS reverse proxy in front "
                  "(see the README) before sharing the URL.")
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    # `kill`, systemd and CI stop us with SIGTERM: stop Voila too, never orphan it.
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         return server.wait()
     except KeyboardInterrupt:
         server.stop()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

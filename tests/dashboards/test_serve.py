@@ -157,3 +157,34 @@ def test_serve_options_are_validated(tmp_path):
                  "--MappingKernelManager.cull_idle_timeout=900",
                  "--VoilaExecutor.timeout=60", "--Voila.ip=127.0.0.1"):
         assert flag in arguments
+
+
+def test_stopping_the_command_with_sigterm_stops_voila(dashboard_home):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, **dashboard_home.env}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "mlops_jupyter.cli", "dashboard", "serve",
+         str(dashboard_home.dashboards), "--port", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in command.stdout:  # wait until Voila is up
+            if "Open: " in line:
+                break
+        children = psutil.Process(command.pid).children(recursive=True)
+        assert any("voila" in " ".join(child.cmdline()) for child in children)
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+                  for child in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+                       for child in children), "Voila outlived the serve command"
+    finally:
+        if command.poll() is None:
+            command.kill()
