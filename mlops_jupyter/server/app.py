@@ -72,6 +72,10 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[schedules.HOST_SETTING] = host
         self._scheduler_host = host
         self.settings[dashboards.FOLDER_SETTING] = self.dashboards_dir
+        # The sidebar's sections make their first requests at once, each in a worker
+        # thread; several threads importing MLflow's circular modules together can see
+        # a half-initialised module. Import it once, here, before any request.
+        import mlflow  # noqa: F401
         host.start_in_background()
         if not self.scheduler_enabled:
             self.log.info("mlops-jupyter: the scheduler is disabled in this server")
