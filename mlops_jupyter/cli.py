@@ -334,7 +334,7 @@ def cmd_models_lineage(args) -> int:
 
 def cmd_drift_check(args) -> int:
     """Check current data for drift against a model's reference."""
-    from .monitoring.checks import read_frame, run_check
+    from .monitoring.checks import run_check
     from .monitoring.spec import MonitorSpec, load_monitor
 
     if args.monitor:
@@ -348,10 +348,8 @@ def cmd_drift_check(args) -> int:
         spec = MonitorSpec(model=name, reference_of_model=ref)
     else:
         raise UsageError("give a monitor file (monitor.yaml) or --model MODEL[@ALIAS]")
-    current = read_frame(args.current) if args.current else None
-    reference = read_frame(args.reference) if args.reference else None
-    data = run_check(spec, current=current, reference=reference, report=not args.no_report,
-                     retrain=not args.no_retrain, source="cli")
+    data = run_check(spec, current=args.current, reference=args.reference,
+                     report=not args.no_report, retrain=not args.no_retrain, source="cli")
     from .monitoring.render import drift_lines
 
     _print(data, args.json, lambda d: "\n".join(drift_lines(d)))

@@ -6,13 +6,13 @@ the server. What gets stored is described in :mod:`.records`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
+from ..tracking import capture
 from . import records
 from .spec import MonitorSpec
 
@@ -36,15 +36,14 @@ def read_frame(path: str | Path):
         raise UsageError(f"cannot read {name}: {first}") from None
 
 
-def fingerprint(frame) -> str:
-    """A content hash of a frame (sampled rows for very large frames)."""
-    import pandas as pd
-
-    rows = frame if len(frame) <= 200_000 else frame.iloc[:: max(1, len(frame) // 200_000)]
-    digest = hashlib.sha256(str(list(frame.columns)).encode())
-    digest.update(str(frame.shape).encode())
-    digest.update(pd.util.hash_pandas_object(rows, index=False).values.tobytes())
-    return digest.hexdigest()
+def _frame(data) -> tuple[Any, str]:
+    """``(DataFrame, label)`` of a frame (label ``DataFrame``) or a file path (its name);
+    ``(None, "")`` for None."""
+    if data is None:
+        return None, ""
+    if isinstance(data, (str, os.PathLike)):
+        return read_frame(data), Path(data).name
+    return data, "DataFrame"
 
 
 def _options(spec: MonitorSpec):
@@ -68,9 +67,9 @@ def _performance(spec: MonitorSpec, profile, frame, version) -> dict[str, float]
     if not metrics or target not in frame.columns:
         return {}
     from ..registry.evaluation import score
-    from ..registry.safety import load_pyfunc, safe_model_uri
+    from ..registry.safety import load_pyfunc
 
-    model = load_pyfunc(safe_model_uri(version.name, version.version))
+    model = load_pyfunc(f"models:/{version.name}/{version.version}")  # checks the source
     features = frame.drop(columns=[c for c in (target, profile.prediction_column)
                                    if c and c in frame.columns])
     predictions = model.predict(features)
@@ -83,18 +82,6 @@ def _names(columns: list[str]) -> str:
     while names and len(json.dumps(names)) > 7000:
         names.pop()
     return json.dumps(names)
-
-
-def _report(profile, frame) -> str:
-    """Evidently's report on bounded samples of the columns both sides have (the
-    prediction or label column may be absent from a production window)."""
-    from .report import evidently_report
-
-    sample = profile.reference_sample()
-    shared = [column for column in sample.columns if column in frame.columns]
-    types = {column: kind for column, kind in profile.column_types().items()
-             if column in shared}
-    return evidently_report(sample[shared], frame, column_types=types).html
 
 
 def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, float],
@@ -132,8 +119,8 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
 
     Args:
         spec: what to check (model, current data, options, rules, retrain plan).
-        current: a DataFrame to check instead of ``spec.current``.
-        reference: a DataFrame to use instead of the version's stored profile.
+        current: a DataFrame or .csv/.parquet path to check instead of ``spec.current``.
+        reference: a DataFrame or path to use instead of the version's stored profile.
         report: also produce Evidently's HTML report (on a bounded sample).
         retrain: allow a firing rule to start the retrain pipeline.
         source: how the check was started (``cli``, ``schedule``, ``notebook``...).
@@ -152,22 +139,21 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
     from .references import build_profile, load_reference
 
     version = common.resolve_reference(spec.model, spec.reference_of_model or DEFAULT_ALIAS)
+    current = spec.current if current is None else current
     if current is None:
-        if spec.current is None:
-            raise UsageError("no current data: give --current FILE (or current: in the "
-                             "monitor file)")
-        frame, label = read_frame(spec.current), spec.current.name
-    else:
-        frame, label = current, "DataFrame"
-    if reference is None and spec.reference is not None:
-        reference = read_frame(spec.reference)
+        raise UsageError("no current data: give --current FILE (or current: in the "
+                         "monitor file)")
+    frame, label = _frame(current)
+    reference = _frame(spec.reference if reference is None else reference)[0]
     profile = build_profile(reference) if reference is not None else load_reference(version)
     outcome = check_drift(profile, frame, options=_options(spec))
     result = outcome.to_dict()
     performance = _performance(spec, profile, frame, version)
     html = None
     if report:
-        html = _report(profile, frame)
+        from .report import profile_report
+
+        html = profile_report(profile, frame).html
     started = time.time()
     client = common.client()
     with common.mlflow_errors("cannot record the drift check"):
@@ -180,7 +166,8 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             records.TAG_ALIAS: spec.reference_of_model if spec.reference_of_model
             and not str(spec.reference_of_model).isdigit() else "",
             records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
-            records.TAG_CURRENT: label, records.TAG_FINGERPRINT: fingerprint(frame),
+            records.TAG_CURRENT: label,
+            records.TAG_FINGERPRINT: (capture.fingerprint(frame) or {}).get("hash") or "",
             records.TAG_DRIFTED: _names(outcome.drifted_columns),
             "mlops.monitor.source": source or "api",
             "mlops.monitor.spec": spec.path.name if spec.path else ""})
@@ -228,15 +215,9 @@ def check(model: str, current, *, reference=None, report: bool = True,
           source: str | None = None) -> dict[str, Any]:
     """A one-off check without rules: ``model`` is ``NAME[@ALIAS|/VERSION]``; ``current``
     and ``reference`` are DataFrames or .csv/.parquet paths."""
-    from ..registry.common import parse_model_reference, resolve_reference
+    from ..registry.common import parse_model_reference
 
     name, ref = parse_model_reference(model)
-    resolve_reference(name, ref or DEFAULT_ALIAS)  # an unknown model before a bad file
-    spec = MonitorSpec(model=name, reference_of_model=ref)
-    if isinstance(current, (str, os.PathLike)):
-        current = read_frame(current)
-    if isinstance(reference, (str, os.PathLike)):
-        reference = read_frame(reference)
-    return run_check(spec, current=current, reference=reference, report=report,
-                     source=source)
+    return run_check(MonitorSpec(model=name, reference_of_model=ref), current=current,
+                     reference=reference, report=report, source=source)
 

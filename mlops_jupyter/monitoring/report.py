@@ -124,6 +124,8 @@ def profile_report(
 
     Returns:
         The HTML page and JSON data of the report, with the profile's column types.
+        As in :func:`~.drift.check_drift`, the prediction and target columns may be
+        absent from the current data (a production window): they are left out.
 
     Raises:
         UsageError: As :func:`evidently_report`, or the profile kept no sample rows.
@@ -133,8 +135,11 @@ def profile_report(
     sample = profile.reference_sample()
     if len(sample) == 0:
         raise UsageError("the profile kept no reference rows (built with sample_rows=0)")
-    return evidently_report(sample, current_df, max_rows=max_rows, seed=seed,
-                            column_types=profile.column_types())
+    optional = {profile.prediction_column, profile.target_column} - {None}
+    absent = [c for c in sample.columns if c in optional and c not in current_df.columns]
+    types = {c: t for c, t in profile.column_types().items() if c not in absent}
+    return evidently_report(sample.drop(columns=absent), current_df, max_rows=max_rows,
+                            seed=seed, column_types=types)
 
 
 def _sample(df: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:

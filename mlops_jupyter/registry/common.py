@@ -91,13 +91,17 @@ def get_registered_model(name: str):
         raise store.classify_error(exc, f"cannot read model {name!r}") from None
 
 
-def get_version(name: str, version: Any) -> ModelVersion:
-    """Model version ``name``/``version``; NotFoundError for an unknown model or version."""
+def get_version(name: str, version: Any, *, registered=None) -> ModelVersion:
+    """Model version ``name``/``version``; NotFoundError for an unknown model or version.
+
+    ``registered``: the model, when the caller already read it (saves a lookup).
+    """
     from mlflow.exceptions import MlflowException
 
     validate_model_name(name)
     version = validate_version(version)
-    get_registered_model(name)
+    if registered is None:
+        get_registered_model(name)
     try:
         return client().get_model_version(name, version)
     except MlflowException as exc:
@@ -106,9 +110,9 @@ def get_version(name: str, version: Any) -> ModelVersion:
         raise store.classify_error(exc, f"cannot read {name!r} version {version}") from None
 
 
-def alias_holder(name: str, alias: str) -> ModelVersion | None:
+def alias_holder(name: str, alias: str, *, registered=None) -> ModelVersion | None:
     """The version currently holding ``alias`` of ``name``, or None when unset."""
-    model = get_registered_model(name)
+    model = registered if registered is not None else get_registered_model(name)
     version = (model.aliases or {}).get(alias)
     if version is None:
         return None

@@ -74,19 +74,19 @@ def _run_metrics(run_id: str | None) -> dict[str, float]:
         return dict(common.client().get_run(run_id).data.metrics)
 
 
-def effective_policy(name: str, *, thresholds: list[str] | None = None,
+def effective_policy(declared: policy_module.GatePolicy | None, *,
+                     thresholds: list[str] | None = None,
                      metric: str | None = None, margin: float | None = None,
                      higher_is_better: bool | None = None,
                      evaluate: Callable[[str], float] | None = None
-                     ) -> tuple[policy_module.GatePolicy, Callable[[str], float] | None, bool]:
-    """The model's declared policy with any explicit argument overriding its field.
+                     ) -> tuple[policy_module.GatePolicy, Callable[[str], float] | None]:
+    """The model's ``declared`` policy with any explicit argument overriding its field.
 
     Returns:
-        ``(policy, evaluate, declared)``: ``evaluate`` scores a version on the declared
+        ``(policy, evaluate)``: ``evaluate`` scores a version on the declared
         evaluation dataset unless the caller gave one (or the metric is not computable
-        on a dataset); ``declared`` says whether the model has a stored policy.
+        on a dataset).
     """
-    declared = policy_module.declared_policy(name)
     base = declared or policy_module.GatePolicy()
     chosen_metric = metric.strip() if isinstance(metric, str) and metric.strip() else base.metric
     if higher_is_better is None:
@@ -102,7 +102,7 @@ def effective_policy(name: str, *, thresholds: list[str] | None = None,
         from .evaluation import evaluator
 
         evaluate = evaluator(policy.evaluation, policy.metric)
-    return policy, evaluate, declared is not None
+    return policy, evaluate
 
 
 def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = None,
@@ -133,9 +133,11 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
         UsageError: malformed thresholds or arguments; NotFoundError: unknown model/version.
     """
     parse_thresholds(thresholds)
-    candidate = common.get_version(name, version)
-    policy, evaluate, declared = effective_policy(
-        name, thresholds=thresholds, metric=metric, margin=margin,
+    registered = common.get_registered_model(name)  # read once: policy, aliases
+    candidate = common.get_version(name, version, registered=registered)
+    declared = policy_module.policy_from_tags(dict(registered.tags or {}))
+    policy, evaluate = effective_policy(
+        declared, thresholds=thresholds, metric=metric, margin=margin,
         higher_is_better=higher_is_better, evaluate=evaluate)
     parsed = parse_thresholds(policy.thresholds)
     margin, metric, higher_is_better = policy.margin, policy.metric, policy.higher_is_better
@@ -156,18 +158,19 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
                        "actual": actual, "expected": str(threshold),
                        "reason": f"{threshold.metric} = {actual:g} "
                                  f"{'meets' if ok else 'fails'} {threshold}"})
-    holder = common.alias_holder(name, compare_to) if compare_to else None
+    holder = common.alias_holder(name, compare_to, registered=registered) \
+        if compare_to else None
     scores: dict[str, Any] = {}
     if holder is not None and str(holder.version) != str(candidate.version):
-        check, scores = _compare(name, candidate, holder, compare_to, margin, metric,
-                                 higher_is_better, evaluate)
+        check, scores = _compare(candidate, holder, compare_to, margin, metric,
+                                 higher_is_better, evaluate, metrics)
         checks.append(check)
     failed = [check["reason"] for check in checks if not check["passed"]]
     return {"passed": not failed, "reasons": failed, "checks": checks,
             "candidate": str(candidate.version),
             "holder": None if holder is None else str(holder.version),
             "compare_to": compare_to, "scores": scores, "policy": policy.public_dict(),
-            "declared": declared}
+            "declared": declared is not None}
 
 
 def _margin(margin: Any) -> float:
@@ -180,15 +183,18 @@ def _margin(margin: Any) -> float:
     return value
 
 
-def _compare(name, candidate, holder, alias, margin, metric, higher_is_better, evaluate):
+def _compare(candidate, holder, alias, margin, metric, higher_is_better, evaluate,
+             candidate_metrics):
     label = f"beats {alias} (version {holder.version}) on {metric} by {margin:g}"
     if evaluate is not None:
         source = "evaluation"
-        scores = {"candidate": _score(evaluate, safety.safe_model_uri(name, candidate.version)),
-                  "holder": _score(evaluate, safety.safe_model_uri(name, holder.version))}
+        scores = {"candidate": _score(evaluate, safety.safe_model_uri(candidate.name,
+                                                                      candidate.version)),
+                  "holder": _score(evaluate, safety.safe_model_uri(holder.name,
+                                                                   holder.version))}
     else:
         source = "run metrics"
-        scores = {"candidate": _run_metrics(candidate.run_id).get(metric),
+        scores = {"candidate": candidate_metrics.get(metric),
                   "holder": _run_metrics(holder.run_id).get(metric)}
     scores.update(metric=metric, source=source, margin=margin)
     cand, held = scores["candidate"], scores["holder"]

@@ -141,10 +141,9 @@ def test_webhook_is_delivered_and_redirects_are_not_followed(model, iris, iris_m
 def test_hostile_webhook_urls_are_refused(url, words):
     with pytest.raises(UsageError, match=words):
         validate_webhook_url(url)
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError):  # refused already when the monitor file is read
         parse_monitor({"model": "m", "rules": [
             {"name": "r", "drift_share_above": 0.1, "webhook": url}]}, root=_root())
-        validate_webhook_url(url)  # resolution-time check for names accepted statically
 
 
 @pytest.mark.parametrize("change,words", [

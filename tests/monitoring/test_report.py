@@ -45,3 +45,16 @@ def test_report_arguments_are_checked():
     with pytest.raises(UsageError, match="column_types"):
         evidently_report(ref, ref, column_types={"normal": "text"})
     assert isinstance(ref, pd.DataFrame)
+
+
+def test_a_production_window_without_prediction_column_still_gets_its_report():
+    ref = mixed_frame(1500, shift=0.0, seed=1)
+    ref = ref.assign(prediction=(ref[ref.columns[0]] > 0).astype(int))
+    profile = ReferenceProfile.from_frame(ref, sample_rows=300, prediction_column="prediction")
+    cur = mixed_frame(1000, shift=0.5, seed=2)  # features only, as in production
+    report = profile_report(profile, cur, max_rows=200)
+    columns = {m["config"]["column"] for m in report.data["metrics"]
+               if m["config"]["type"].endswith("ValueDrift")}
+    assert columns == set(profile.column_names) - {"prediction"}
+    with pytest.raises(UsageError, match="lacks reference column"):  # a feature is not optional
+        profile_report(profile, cur.drop(columns=[cur.columns[0]]), max_rows=200)
