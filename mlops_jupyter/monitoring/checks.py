@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
+from ..tables import SUFFIXES, read_table
 from ..tracking import capture
 from . import records
 from .spec import MonitorSpec
@@ -21,19 +22,10 @@ DEFAULT_ALIAS = "champion"
 
 def read_frame(path: str | Path):
     """A DataFrame from a .csv or .parquet file, or UsageError in one line."""
-    import pandas as pd
-
     file = Path(path)
-    name = file.name
-    if file.suffix.lower() not in (".csv", ".parquet"):
-        raise UsageError(f"{name}: expected a .csv or .parquet file")
-    if not file.is_file():
-        raise UsageError(f"no data file {name}")
-    try:
-        return pd.read_parquet(file) if file.suffix.lower() == ".parquet" else pd.read_csv(file)
-    except Exception as error:  # noqa: BLE001 - any parser failure is the file's problem
-        first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise UsageError(f"cannot read {name}: {first}") from None
+    if file.suffix.lower() in SUFFIXES and not file.is_file():
+        raise UsageError(f"no data file {file.name}")
+    return read_table(file)
 
 
 def _frame(data) -> tuple[Any, str]:

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..exceptions import UsageError
 from ..registry.common import parse_model_reference, validate_alias
+from ..tables import SUFFIXES
 from .alerts import validate_webhook_url
 
 TOP_KEYS = {"model", "current", "reference", "drift_share", "columns", "rules", "retrain"}
@@ -41,7 +42,6 @@ RULE_KEYS = {"name", "drift_share_above", "column_drifts", "metric_below", "webh
              "retrain"}
 CONDITIONS = ("drift_share_above", "column_drifts", "metric_below")
 RETRAIN_KEYS = {"pipeline", "from", "promote_to", "cooldown_minutes"}
-DATA_SUFFIXES = (".csv", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class MonitorSpec:
 def _data_path(root: Path, value: Any, where: str) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"{where}: expected the path of a .csv or .parquet file")
-    if not value.lower().endswith(DATA_SUFFIXES):
+    if not value.lower().endswith(SUFFIXES):
         raise UsageError(f"{where}: {value!r} must be a .csv or .parquet file")
     return _inside(root, value, where)
 

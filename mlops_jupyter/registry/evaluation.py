@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import UsageError
+from ..tables import read_table
 from . import safety
 from .policy import Evaluation
 
@@ -24,19 +25,12 @@ _MEMO_SIZE = 256
 
 def load_dataset(evaluation: Evaluation):
     """``(X, y)`` from the evaluation file; UsageError when it cannot be used."""
-    import pandas as pd
-
     path = evaluation.data
     name = os.path.basename(path)
     if not os.path.isfile(path):
         raise UsageError(f"the evaluation dataset {name} does not exist "
                          "(run the step that writes it first)")
-    try:
-        frame = pd.read_parquet(path) if path.lower().endswith(".parquet") \
-            else pd.read_csv(path)
-    except Exception as error:  # noqa: BLE001 - any parser error is the file's fault
-        raise UsageError(f"cannot read the evaluation dataset {name}: "
-                         f"{str(error).splitlines()[0][:200]}") from None
+    frame = read_table(path, label=f"the evaluation dataset {name}")
     if evaluation.target not in frame.columns:
         raise UsageError(f"the evaluation dataset {name} has no target column "
                          f"{evaluation.target!r}")

@@ -26,12 +26,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..exceptions import UsageError
+from ..tables import SUFFIXES
 from . import common
 
 POLICY_TAG = "mlops.gate.policy"
 EVALUATION_METRICS = ("accuracy", "f1", "precision", "recall", "rmse", "mae", "r2")
 LOWER_IS_BETTER = frozenset({"rmse", "mae"})
-DATA_SUFFIXES = (".csv", ".parquet")
+
 _KEYS = {"thresholds", "metric", "higher_is_better", "margin", "evaluation"}
 _EVALUATION_KEYS = {"data", "target"}
 
@@ -132,7 +133,7 @@ def _parse_evaluation(raw: Any, metric: str, base_dir: str | None,
     if metric not in EVALUATION_METRICS:
         raise _fail(where, f"metric {metric!r} cannot be computed on a dataset; use one of "
                            f"{', '.join(EVALUATION_METRICS)}")
-    if not data.lower().endswith(DATA_SUFFIXES):
+    if not data.lower().endswith(SUFFIXES):
         raise _fail(where, f"data {data!r} must be a .csv or .parquet file")
     return Evaluation(_resolve_data(data, base_dir, where), target)
 
