@@ -117,29 +117,53 @@ def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str,
             all at once.
     """
     errors = []
-    overrides: dict[str, dict[str, Any]] = {}
+    parsed = []
     for pair in pairs:
         target, sep, text = pair.partition("=")
         step_name, dot, name = target.rpartition(".")
-        label = repr(pair)
         if not sep or not dot or not step_name or not name:
-            errors.append(f"--param {label}: expected STEP.NAME=VALUE")
-            continue
-        if step_name not in spec.steps:
-            errors.append(f"--param {label}: unknown step {step_name!r}")
-            continue
-        if not is_parameter_name(name):
-            errors.append(f"--param {label}: {name!r} is not a valid parameter name")
+            errors.append(f"--param {_short(pair)}: expected STEP.NAME=VALUE")
             continue
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             value = text
+        parsed.append((_short(pair), step_name, name, value))
+    return _check_overrides(parsed, spec, errors)
+
+
+def validate_overrides(overrides: dict[str, dict[str, Any]],
+                       spec: PipelineSpec) -> dict[str, dict[str, Any]]:
+    """Overrides already split into {step: {name: value}} (a REST body, a schedule):
+    checked by the same rules as ``--param``, with names taken as given, never
+    re-split at ``=`` or ``.``.
+
+    Raises:
+        SpecError: as :func:`parse_overrides`.
+    """
+    if not isinstance(overrides, dict) or not all(
+            isinstance(values, dict) for values in overrides.values()):
+        raise SpecError("--param", ["expected a mapping of step names to {name: value}"])
+    parsed = [(_short(f"{step}.{name}"), step, name, value)
+              for step, values in overrides.items() for name, value in values.items()]
+    return _check_overrides(parsed, spec, [])
+
+
+def _check_overrides(parsed: list[tuple[str, Any, Any, Any]], spec: PipelineSpec,
+                     errors: list[str]) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    for label, step_name, name, value in parsed:
+        if step_name not in spec.steps:
+            errors.append(f"--param {label}: unknown step {_short(step_name)}")
+            continue
+        if not is_parameter_name(name):
+            errors.append(f"--param {label}: {_short(name)} is not a valid parameter name")
+            continue
         if not is_plain_value(value):
             errors.append(f"--param {label}: not a finite number or plain value (quote it)")
             continue
         for bad in malformed_references(value):
-            errors.append(f"--param {label}: {bad!r} is not ${{steps.STEP.outputs.NAME}}")
+            errors.append(f"--param {label}: {_short(bad)} is not ${{steps.STEP.outputs.NAME}}")
         for ref_step, output in references(value):
             upstream = spec.steps.get(ref_step)
             if upstream is None or output not in upstream.outputs:
@@ -151,6 +175,13 @@ def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str,
     if errors:
         raise SpecError("--param", errors)
     return overrides
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr`` of at most ``limit`` characters of ``value`` (messages never echo a
+    whole hostile value back)."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _substitute(value: Any, spec: PipelineSpec) -> Any:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _ALIAS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 _RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+MAX_VERSION = 2**63 - 1
 
 
 def validate_model_name(name: Any) -> str:
@@ -51,8 +52,11 @@ def validate_alias(alias: Any) -> str:
 def validate_version(version: Any) -> str:
     """Return ``version`` as MLflow's string form; UsageError unless a positive integer."""
     text = str(version).strip()
-    if isinstance(version, bool) or not text.isdigit() or int(text) < 1:
-        raise UsageError(f"invalid model version {str(version)[:40]!r}: expected a positive number")
+    # MLflow keeps versions as 64-bit integers: anything longer is a 400, not a store error.
+    if isinstance(version, bool) or not text.isascii() or not text.isdigit() \
+            or len(text) > 19 or not 1 <= int(text) <= MAX_VERSION:
+        raise UsageError(f"invalid model version {str(version)[:40]!r}: expected a positive "
+                         "number (at most 64 bits)")
     return str(int(text))
 
 

@@ -7,7 +7,9 @@ input data hashes → upstream steps of the same pipeline run → git commit.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from . import common
 
@@ -19,6 +21,22 @@ def _json(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _public_path(value: Any) -> Any:
+    """A path as any client may see it: never absolute. Inside the mlops-jupyter home it
+    is shown relative to it, elsewhere by its file name only (a ``file:`` URI too)."""
+    if not isinstance(value, str) or not value:
+        return value
+    text = unquote(urlparse(value).path) if value.startswith("file:") else value
+    if not os.path.isabs(text):
+        return value
+    from .. import config
+
+    home = str(config.home_dir(create=False))
+    if os.path.commonpath([os.path.abspath(text), home]) == home:
+        return os.path.relpath(text, home)
+    return os.path.basename(text.rstrip("/")) or "."
 
 
 def _get_run(client, run_id: str | None):
@@ -65,14 +83,17 @@ def lineage(name: str, version_or_alias: Any) -> dict[str, Any]:
                      if str(held) == str(version.version)]
     result: dict[str, Any] = {
         "model": {"name": name, "version": str(version.version), "aliases": sorted(model_aliases),
-                  "source": version.source, "flavor": vtags.get("mlops.flavor"),
+                  # The registry URI, never the artifacts' location on the server.
+                  "source": f"models:/{name}/{version.version}",
+                  "flavor": vtags.get("mlops.flavor"),
                   "created": version.creation_timestamp},
         "run": None if run is None else {
             "run_id": run.info.run_id, "name": run.info.run_name,
             "experiment_id": run.info.experiment_id, "status": run.info.status,
             "kind": tags.get("mlops.kind"), "metrics": dict(run.data.metrics)},
         "notebook": None, "pipeline": None,
-        "parameters": dict(run.data.params) if run else {},
+        "parameters": {key: _public_path(value) for key, value in
+                       (run.data.params if run else {}).items()},
         "data": {}, "upstream": [], "git": None,
     }
     notebook = merged.get("mlops.notebook") or vtags.get("mlops.lineage.notebook")
@@ -80,7 +101,7 @@ def lineage(name: str, version_or_alias: Any) -> dict[str, Any]:
         session = parent if parent_tags.get("mlops.kind") == "session" else (
             run if tags.get("mlops.kind") == "session" else None)
         result["notebook"] = {
-            "path": notebook, "cell": tags.get("mlops.cell.execution_count"),
+            "path": _public_path(notebook), "cell": tags.get("mlops.cell.execution_count"),
             "session_run_id": session.info.run_id if session else None,
             "snapshot": _snapshot(client, session)}
     step = tags.get("mlops.step.name") or vtags.get("mlops.lineage.step")
@@ -90,8 +111,8 @@ def lineage(name: str, version_or_alias: Any) -> dict[str, Any]:
         result["pipeline"] = {
             "name": tags.get("mlops.pipeline.name") or vtags.get("mlops.lineage.pipeline"),
             "run_id": pipeline_run_id, "step": step,
-            "notebook": tags.get("mlops.step.notebook"),
-            "output_notebook": tags.get("mlops.step.output_notebook"),
+            "notebook": _public_path(tags.get("mlops.step.notebook")),
+            "output_notebook": _public_path(tags.get("mlops.step.output_notebook")),
             "cache_hit": tags.get("mlops.cache.hit") == "true"}
         if run is not None and pipeline_run_id:
             result["upstream"] = _upstream(client, run, pipeline_run_id)
@@ -99,7 +120,7 @@ def lineage(name: str, version_or_alias: Any) -> dict[str, Any]:
             if key.startswith("mlops.data.")}
     inputs = _json(tags.get("mlops.step.inputs"))
     if isinstance(inputs, dict):
-        data.update({f"file:{path}": digest for path, digest in inputs.items()})
+        data.update({f"file:{_public_path(path)}": digest for path, digest in inputs.items()})
     consumed = _json(tags.get("mlops.step.upstream"))
     if isinstance(consumed, dict):
         data.update({f"{need}.{output}": digest for need, outputs in consumed.items()

@@ -12,6 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..exceptions import UsageError
 
+#: The longest cron expression accepted (the CLI and the server share these bounds:
+#: croniter expands every item, so 100 000 comma items cost seconds per preview).
+MAX_LENGTH = 256
+#: The most comma-separated items in one field (a minute field lists at most 60).
+MAX_ITEMS_PER_FIELD = 60
+MAX_ZONE_LENGTH = 64
 PRESETS = {
     "every minute": "* * * * *",
     "every 5 minutes": "*/5 * * * *",
@@ -29,12 +35,13 @@ def zone(name: str) -> ZoneInfo:
     Raises:
         UsageError: unknown zone.
     """
-    if not isinstance(name, str) or not name or "\0" in name or ".." in name:
-        raise UsageError(f"unknown time zone {name!r}")
+    if not isinstance(name, str) or not name or "\0" in name or ".." in name \
+            or len(name) > MAX_ZONE_LENGTH:
+        raise UsageError(f"unknown time zone {_short(name)}")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise UsageError(f"unknown time zone {name!r} (use an IANA name such as "
+        raise UsageError(f"unknown time zone {_short(name)} (use an IANA name such as "
                          "'Europe/Paris' or 'UTC')") from None
 
 
@@ -48,9 +55,16 @@ def validate(expression: str, tz: str = "UTC") -> str:
 
     if not isinstance(expression, str):
         raise UsageError("the cron expression must be a string")
+    if len(expression) > MAX_LENGTH:
+        raise UsageError(f"invalid cron expression {_short(expression)}: longer than "
+                         f"{MAX_LENGTH} characters")
     normalised = " ".join(expression.split())
-    if len(normalised.split(" ")) not in (5, 6) or not croniter.is_valid(normalised):
-        raise UsageError(f"invalid cron expression {expression!r}: expected 5 fields "
+    fields = normalised.split(" ")
+    if any(field.count(",") >= MAX_ITEMS_PER_FIELD for field in fields):
+        raise UsageError(f"invalid cron expression {_short(expression)}: more than "
+                         f"{MAX_ITEMS_PER_FIELD} items in a field")
+    if len(fields) not in (5, 6) or not croniter.is_valid(normalised):
+        raise UsageError(f"invalid cron expression {_short(expression)}: expected 5 fields "
                          "'minute hour day month weekday' (or a 6th for seconds)")
     next_times(normalised, tz, count=1)
     return normalised
@@ -77,9 +91,15 @@ def next_times(expression: str, tz: str = "UTC", count: int = 5,
                 continue
             times.append(moment)
     except CroniterBadDateError:
-        raise UsageError(f"cron expression {expression!r} never fires "
+        raise UsageError(f"cron expression {_short(expression)} never fires "
                          "(an impossible date such as February 30?)") from None
     return times
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr`` of at most ``limit`` characters: messages never echo a whole value."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _repeated_wall_time(moment: datetime, local: ZoneInfo) -> bool:

@@ -44,9 +44,13 @@ def resolve_target(target: str, root: Path | None = None) -> tuple[str, Path]:
     elif path.suffix == ".ipynb":
         kind = "notebook"
     else:
-        raise UsageError(f"{target!r} is neither a pipeline file (.yaml) nor a notebook")
-    if not path.is_file():
-        raise NotFoundError(f"no file {target!r}")
+        raise UsageError(f"{_short(target)} is neither a pipeline file (.yaml) nor a notebook")
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        raise UsageError(f"the target {_short(target)} cannot be opened") from None
+    if not found:
+        raise NotFoundError(f"no file {_short(target)}")
     if kind == "pipeline":
         from ..monitoring.spec import is_monitor_file, load_monitor
 
@@ -57,46 +61,81 @@ def resolve_target(target: str, root: Path | None = None) -> tuple[str, Path]:
 
 
 def _parameters(kind: str, path: Path, params: list[str] | dict[str, Any]) -> dict[str, Any]:
-    """Validated parameters: ``step.name`` keys for pipelines, ``name`` for notebooks."""
-    from ..pipelines.runner import parse_overrides
-    from ..pipelines.spec import is_parameter_name, is_plain_value, load_spec
+    """Validated parameters: ``step.name`` keys for pipelines, ``name`` for notebooks.
+
+    A list holds ``NAME=VALUE`` words (the CLI's ``--param``), split at the first
+    ``=``; a mapping's keys are taken as given — never re-split at ``=`` — and must be
+    identifiers (``step.identifier`` for a pipeline).
+    """
+    from ..pipelines.runner import parse_overrides, validate_overrides
+    from ..pipelines.spec import load_spec
 
     if isinstance(params, dict):
-        pairs = [f"{key}={_json(value)}" for key, value in params.items()]
+        if not all(isinstance(key, str) for key in params):
+            raise UsageError("parameter names must be strings")
+        items = list(params.items())
+        pairs = None
     elif isinstance(params, (list, tuple)) and all(isinstance(p, str) for p in params):
+        items = None
         pairs = list(params)
     else:
         raise UsageError("parameters must be a mapping or a list of NAME=VALUE")
     if kind == "monitor":
-        if pairs:
+        if items or pairs:
             raise UsageError("a monitor file takes no parameters; edit the file instead")
         return {}
     if kind == "pipeline":
-        overrides = parse_overrides(pairs, load_spec(path))
+        spec = load_spec(path)
+        if pairs is not None:
+            overrides = parse_overrides(pairs, spec)
+        else:
+            split: dict[str, dict[str, Any]] = {}
+            for key, value in items:
+                step, dot, name = key.rpartition(".")
+                if not dot or not step:
+                    raise UsageError(f"parameter {_short(key)}: expected STEP.NAME with NAME "
+                                     "a Python identifier")
+                split.setdefault(step, {})[name] = value
+            overrides = validate_overrides(split, spec)
         return {f"{step}.{name}": value for step, values in overrides.items()
                 for name, value in values.items()}
-    import json
+    if items is None:
+        items = []
+        for pair in pairs:
+            name, sep, text = pair.partition("=")
+            if not sep:
+                raise UsageError(f"parameter {_short(pair)}: expected NAME=VALUE with NAME a "
+                                 "Python identifier")
+            items.append((name, _loads(text)))
+    return _notebook_parameters(items)
+
+
+def _notebook_parameters(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    from ..pipelines.spec import is_parameter_name, is_plain_value
 
     found: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not is_parameter_name(name):
-            raise UsageError(f"parameter {pair!r}: expected NAME=VALUE with NAME a Python "
-                             "identifier")
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = text
+    for name, value in items:
+        if not is_parameter_name(name):
+            raise UsageError(f"parameter {_short(name)}: expected NAME=VALUE with NAME a "
+                             "Python identifier")
         if not is_plain_value(value):
-            raise UsageError(f"parameter {name!r}: not a finite number or plain value")
+            raise UsageError(f"parameter {_short(name)}: not a finite number or plain value")
         found[name] = value
     return found
 
 
-def _json(value: Any) -> str:
+def _loads(text: str) -> Any:
     import json
 
-    return value if isinstance(value, str) else json.dumps(value)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def build_schedule(target: str, expression: str, *, tz: str = "UTC",
@@ -111,12 +150,12 @@ def build_schedule(target: str, expression: str, *, tz: str = "UTC",
     kind, path = resolve_target(target, root)
     name = name if name is not None else path.stem
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise UsageError(f"schedule name {name!r}: use letters, digits, '_', '-', '.' "
+        raise UsageError(f"schedule name {_short(name)}: use letters, digits, '_', '-', '.' "
                          "(at most 100)")
     if name in RESERVED_NAMES:
         raise UsageError(f"schedule name {name!r} is reserved; pick another (--name)")
     if missed not in MISSED_POLICIES:
-        raise UsageError(f"missed-run policy {missed!r}: use skip or catch_up_once")
+        raise UsageError(f"missed-run policy {_short(missed)}: use skip or catch_up_once")
     cron.zone(tz)
     expression = cron.validate(expression, tz)
     if not isinstance(enabled, bool):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from http.client import responses
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
+from pydantic import BaseModel
 from tornado import web
 
 from ..exceptions import MLOpsError, UsageError
+from .schemas import parse_body, quote
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class MLOpsHandler(APIHandler):
@@ -36,31 +40,26 @@ class MLOpsHandler(APIHandler):
         except ValueError:
             raise UsageError(f"{name} must be a whole number, not {raw[:40]!r}") from None
 
-    def json_body(self, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
-        """The request body as a JSON object whose known fields have the right types.
+    def body(self, model: type[Model]) -> Model:
+        """The request body as the declared ``model`` (see :mod:`.schemas`).
 
         Raises:
-            UsageError: not JSON, not an object, an unknown field or a wrong type.
+            UsageError: too large, not JSON, too deep, or not what ``model`` declares.
         """
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise UsageError("the request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise UsageError("the request body must be a JSON object")
-        unknown = sorted(set(body) - set(fields))
-        if unknown:
-            raise UsageError(f"unknown field {unknown[0][:40]!r} "
-                             f"(fields: {', '.join(fields)})")
-        for name, kinds in fields.items():
-            value = body.get(name)
-            if value is None:
-                continue
-            kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-            if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-                expected = " or ".join(_TYPE_NAMES.get(kind, kind.__name__) for kind in kinds)
-                raise UsageError(f"{name} must be {expected}")
-        return body
+        return parse_body(self.request.body, model)
+
+    async def prepare(self):
+        """Refuse over-long or undecodable path segments and query values up front,
+        before any handler passes them to a file system, a database or MLflow."""
+        await super().prepare()
+        if self.current_user is None:
+            return  # the handler's @web.authenticated answers first
+        for value in self.path_args or ():
+            _check_argument("a path segment", value, MAX_SEGMENT_CHARS)
+        for name, values in self.request.query_arguments.items():
+            _check_argument("a query argument name", name, MAX_SEGMENT_CHARS)
+            for raw in values:
+                _check_argument(f"query argument {quote(name)}", raw, MAX_QUERY_CHARS)
 
     def log_exception(self, typ, value, tb) -> None:
         """Log user-caused errors in one line; keep full tracebacks for real faults."""
@@ -82,10 +81,36 @@ class MLOpsHandler(APIHandler):
             message = "internal error"
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps({"error": message}))
+        self.finish(json.dumps({"error": _one_line(message)}))
 
 
-_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
+#: The longest path segment (a file name's limit on common file systems) and query value.
+MAX_SEGMENT_CHARS = 255
+MAX_QUERY_CHARS = 2048
+
+
+def _check_argument(what: str, value: str | bytes, limit: int) -> None:
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{what} is not valid UTF-8") from None
+    if len(value) > limit:
+        raise UsageError(f"{what} is too long (at most {limit} characters)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{what} holds invalid Unicode (a lone surrogate)") from None
+
+
+#: The longest error message a client gets (services quote short prefixes already;
+#: this bounds whatever slips through).
+MAX_ERROR_CHARS = 500
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(str(message).splitlines()).strip() or "error"
+    return line if len(line) <= MAX_ERROR_CHARS else line[:MAX_ERROR_CHARS - 3] + "..."
 
 
 def _http_error_message(exception: web.HTTPError | None, status_code: int) -> str:

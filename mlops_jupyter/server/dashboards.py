@@ -34,6 +34,7 @@ from ..dashboards import publish
 from ..exceptions import MLOpsError, UsageError
 from .base import MLOpsHandler
 from .pipeline_service import Workspace
+from .schemas import DashboardRequest
 
 AUTH_RESOURCE = "mlops_dashboards"
 FOLDER_SETTING = "mlops_dashboards_dir"
@@ -79,8 +80,8 @@ class DashboardsHandler(MLOpsHandler):
     @web.authenticated
     @authorized("write")
     async def post(self) -> None:
-        body = self.json_body({"model": str, "template": str})
-        model, template = body.get("model"), body.get("template") or "drift"
+        body = self.body(DashboardRequest)
+        model, template = body.model, body.template or "drift"
         if not model:
             raise UsageError("model is required")
         publish.validate_template(template)

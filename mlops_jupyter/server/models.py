@@ -11,7 +11,9 @@ Listing and lineage read metadata only; no model is ever loaded here.
 ``GET models/{name}/lineage?ref=3|@alias`` ``{lineage, tree}`` (dict + indented text)
 ``POST models/{name}/gate``                {version, alias?, thresholds?, margin?,
                                            metric?, higher_is_better?} → the verdict;
-                                           a preview: nothing is changed or recorded
+                                           a preview: nothing is changed or recorded.
+                                           Fields left out come from the model's
+                                           declared gate policy, not from defaults here
 ``POST models/{name}/promote``             {version, alias?, thresholds?, margin?,
                                            metric?, higher_is_better?, force?,
                                            reason?} → 200 {promoted, verdict, entry}
@@ -46,14 +48,11 @@ from ..registry import aliases as registry_aliases
 from ..registry import gate, listing
 from ..registry.lineage import lineage, render_tree
 from .base import MLOpsHandler
+from .schemas import GateRequest, PromoteRequest, RollbackRequest
 
 AUTH_RESOURCE = "mlops_models"
 DEFAULT_ALIAS = "champion"
 _ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
-GATE_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "version": (str, int), "alias": str, "thresholds": list, "margin": (int, float),
-    "metric": str, "higher_is_better": bool,
-}
 
 
 class ModelsBaseHandler(MLOpsHandler):
@@ -74,20 +73,20 @@ class ModelsBaseHandler(MLOpsHandler):
             return None
         return username
 
-    def gate_arguments(self, body: dict[str, Any]) -> dict[str, Any]:
-        version = body.get("version")
-        if version is None or version == "":
+    @staticmethod
+    def gate_arguments(body: GateRequest) -> dict[str, Any]:
+        """The gate's arguments: only what the user sent. A field left out is None, so
+        the model's declared gate policy (owned by the service) decides it."""
+        if body.version is None or body.version == "":
             raise UsageError("version is required")
-        thresholds = body.get("thresholds") or []
-        if not all(isinstance(item, str) for item in thresholds):
-            raise UsageError("thresholds must be a list of strings like 'accuracy >= 0.9'")
+        thresholds = [item for item in body.thresholds or [] if item.strip()]
         return {
-            "version": str(version),
-            "alias": body.get("alias") or DEFAULT_ALIAS,
-            "thresholds": [item for item in thresholds if item.strip()],
-            "margin": body.get("margin") if body.get("margin") is not None else 0.0,
-            "metric": body.get("metric") or "accuracy",
-            "higher_is_better": body.get("higher_is_better") is not False,
+            "version": str(body.version),
+            "alias": body.alias or DEFAULT_ALIAS,
+            "thresholds": thresholds or None,
+            "margin": body.margin,
+            "metric": body.metric or None,
+            "higher_is_better": body.higher_is_better,
         }
 
 
@@ -128,7 +127,7 @@ class GatePreviewHandler(ModelsBaseHandler):
     @web.authenticated
     @authorized("read")
     async def post(self, name: str) -> None:
-        args = self.gate_arguments(self.json_body(GATE_FIELDS))
+        args = self.gate_arguments(self.body(GateRequest))
         verdict = await self.call(
             gate.evaluate_gate, name, args["version"], thresholds=args["thresholds"],
             compare_to=args["alias"], margin=args["margin"], metric=args["metric"],
@@ -142,12 +141,12 @@ class PromoteHandler(ModelsBaseHandler):
     @web.authenticated
     @authorized("write")
     async def post(self, name: str) -> None:
-        body = self.json_body({**GATE_FIELDS, "force": bool, "reason": str})
+        body = self.body(PromoteRequest)
         args = self.gate_arguments(body)
         result = await self.call(
             gate.promote, name, args["version"], args["alias"],
-            thresholds=args["thresholds"], force=bool(body.get("force")),
-            reason=body.get("reason"), actor=self.actor(), margin=args["margin"],
+            thresholds=args["thresholds"], force=bool(body.force),
+            reason=body.reason, actor=self.actor(), margin=args["margin"],
             metric=args["metric"], higher_is_better=args["higher_is_better"])
         self.finish(result)
 
@@ -158,10 +157,9 @@ class RollbackHandler(ModelsBaseHandler):
     @web.authenticated
     @authorized("write")
     async def post(self, name: str) -> None:
-        body = self.json_body({"alias": str, "reason": str})
-        entry = await self.call(registry_aliases.rollback, name,
-                                body.get("alias") or DEFAULT_ALIAS,
-                                reason=body.get("reason") or None, actor=self.actor())
+        body = self.body(RollbackRequest)
+        entry = await self.call(registry_aliases.rollback, name, body.alias or DEFAULT_ALIAS,
+                                reason=body.reason or None, actor=self.actor())
         self.finish({"entry": entry})
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +42,8 @@ MAX_VISITED = 20_000
 MAX_PIPELINES = 200
 MAX_SPEC_BYTES = 512 * 1024
 MAX_PATH_CHARS = 1024
+#: The longest file or folder name (NAME_MAX of common file systems).
+MAX_NAME_BYTES = 255
 LOG_NAME = "server-run.log"
 # A path that still holds percent-escapes of '.', '/', '\' or NUL after the server
 # decoded it once was encoded twice, which only an attack does.
@@ -82,12 +85,24 @@ class Workspace:
             raise UsageError(f"{what} holds characters that are not allowed in a path")
         if relative.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", relative):
             raise UsageError(f"{what} must be relative to the server root")
-        if ".." in re.split(r"[\\/]", relative):
+        parts = re.split(r"[\\/]", relative)
+        if ".." in parts:
             raise UsageError(f"{what} may not contain '..'")
-        resolved = (self.root / relative).resolve()
-        if not resolved.is_relative_to(self.root):
-            raise UsageError(f"{what} leads outside the server root")
-        if must_exist and not resolved.exists():
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{what} holds invalid Unicode (a lone surrogate)") from None
+        if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
+            raise UsageError(f"{what} has a file or folder name longer than "
+                             f"{MAX_NAME_BYTES} bytes")
+        try:
+            resolved = (self.root / relative).resolve()
+            if not resolved.is_relative_to(self.root):
+                raise UsageError(f"{what} leads outside the server root")
+            exists = resolved.exists()
+        except (OSError, RuntimeError):  # e.g. a symlink loop
+            raise UsageError(f"{what} {_quote(relative)} cannot be opened") from None
+        if must_exist and not exists:
             raise NotFoundError(f"{what} {_quote(relative)} does not exist")
         return resolved
 
@@ -311,21 +326,28 @@ class PipelineLauncher:
             UsageError: a bad path, spec, step name or override.
             ConflictError: a run of this file started here is still going on.
         """
-        from ..pipelines.runner import parse_overrides
+        from ..pipelines.runner import PipelineRun, RunOptions, validate_overrides
 
         spec = self.workspace.load(relative)
         only = list(only or [])
         unknown = [name for name in [*only, *filter(None, [from_step])] if name not in spec.steps]
         if unknown:
-            raise UsageError(f"unknown step {unknown[0]!r} (steps: {', '.join(spec.steps)})")
+            raise UsageError(f"unknown step {_quote(unknown[0])} "
+                             f"(steps: {', '.join(spec.steps)})")
         if only and from_step:
             raise UsageError("give only or from, not both")
-        pairs = [f"{step}.{name}={json.dumps(value)}"
-                 for step, values in (params or {}).items() for name, value in values.items()]
         try:
-            parse_overrides(pairs, spec)
+            # Exactly what `mlops pipeline run --param` checks, before anything starts:
+            # names and values, then each selected step's notebook (declared names,
+            # types), so bad overrides are a 400 now rather than a failed run later.
+            overrides = validate_overrides(params or {}, spec)
+            PipelineRun(spec, RunOptions(only=only, from_step=from_step,
+                                         overrides=overrides)).validate()
         except MLOpsError as exc:
             raise self.workspace.scrub(exc) from None
+        # Names are identifiers and values plain JSON: safe to pass as STEP.NAME=JSON.
+        pairs = [f"{step}.{name}={json.dumps(value)}"
+                 for step, values in overrides.items() for name, value in values.items()]
 
         with self._lock:
             active = self.active_run(spec.path)
@@ -344,10 +366,15 @@ class PipelineLauncher:
                 command += ["--from", from_step]
             for pair in pairs:
                 command += ["--param", pair]
-            with open(run_dir / LOG_NAME, "ab") as log:
-                process = subprocess.Popen(
-                    command, cwd=spec.root, env=self._environment(), stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                with open(run_dir / LOG_NAME, "ab") as log:
+                    process = subprocess.Popen(
+                        command, cwd=spec.root, env=self._environment(),
+                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                        start_new_session=True)
+            except OSError as exc:
+                shutil.rmtree(run_dir, ignore_errors=True)  # leave no empty run folder
+                raise UsageError(f"the run could not start: {exc.strerror or 'error'}") from None
             self._jobs[run_id] = _Job(run_id, spec.path, process)
         # Reap the child when it ends, so no zombie is left behind.
         threading.Thread(target=process.wait, name=f"mlops-run-{run_id}", daemon=True).start()

@@ -13,6 +13,7 @@ from tornado import web
 from ..exceptions import MLOpsError, UsageError
 from .base import MLOpsHandler
 from .pipeline_service import PipelineLauncher, Workspace
+from .schemas import PipelineInitRequest, PipelineRunRequest
 
 LAUNCHER_SETTING = "mlops_jupyter_pipeline_launcher"
 
@@ -67,17 +68,10 @@ class PipelineRunsHandler(PipelinesBaseHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body({"path": str, "force": bool, "only": list, "from": str,
-                               "params": dict})
-        only = body.get("only") or []
-        if not all(isinstance(name, str) for name in only):
-            raise UsageError("only must be a list of step names")
-        params = body.get("params") or {}
-        if not all(isinstance(step, dict) for step in params.values()):
-            raise UsageError("params must map step names to objects of name: value")
+        body = self.body(PipelineRunRequest)
         run_id = await asyncio.to_thread(
-            self.launcher.start, body.get("path"), force=bool(body.get("force")), only=only,
-            from_step=body.get("from") or None, params=params)
+            self.launcher.start, body.path, force=bool(body.force), only=body.only or [],
+            from_step=body.from_step or None, params=body.params or {})
         self.set_status(202)
         self.finish({"run_id": run_id})
 
@@ -96,8 +90,8 @@ class PipelineInitHandler(PipelinesBaseHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body({"notebook": str})
-        created = await asyncio.to_thread(self.workspace.init_pipeline, body.get("notebook"))
+        body = self.body(PipelineInitRequest)
+        created = await asyncio.to_thread(self.workspace.init_pipeline, body.notebook)
         self.set_status(201)
         self.finish(created)
 

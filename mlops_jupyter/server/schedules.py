@@ -30,6 +30,7 @@ from tornado import web
 from .base import MLOpsHandler
 from .pipeline_service import Workspace
 from .schedule_service import SchedulerHost, ScheduleService
+from .schemas import PreviewRequest, ScheduleRequest
 
 HOST_SETTING = "mlops_jupyter_scheduler_host"
 DEFAULT_JOB_LIMIT = 50
@@ -59,9 +60,8 @@ class SchedulesHandler(SchedulesBaseHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body({"target": str, "cron": str, "timezone": str,
-                               "params": (list, dict), "missed": str, "name": str})
-        created = await self.call(self.service.create, body)
+        body = self.body(ScheduleRequest)
+        created = await self.call(self.service.create, body.model_dump())
         self.set_status(201)
         self.finish(created)
 
@@ -79,9 +79,8 @@ class PreviewHandler(SchedulesBaseHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body({"cron": str, "timezone": str})
-        self.finish(await self.call(self.service.preview, body.get("cron"),
-                                    body.get("timezone")))
+        body = self.body(PreviewRequest)
+        self.finish(await self.call(self.service.preview, body.cron, body.timezone))
 
 
 class ScheduleHandler(SchedulesBaseHandler):

@@ -145,8 +145,11 @@ def _experiment_dict(experiment) -> dict[str, Any]:
 
 
 def _validate_run_query(experiment_id: str, status: str | None, max_results: int) -> None:
-    if not experiment_id.isascii() or not experiment_id.isdigit():
-        raise UsageError(f"experiment id must be a number, not {experiment_id[:40]!r}")
+    # MLflow keeps experiment ids as 64-bit integers: a longer one is bad input.
+    if not experiment_id.isascii() or not experiment_id.isdigit() \
+            or len(experiment_id) > 19 or int(experiment_id) > 2**63 - 1:
+        raise UsageError(f"experiment id must be a number of at most 64 bits, not "
+                         f"{experiment_id[:40]!r}")
     if status is not None and status not in RUN_STATUSES:
         raise UsageError(f"status must be one of {', '.join(RUN_STATUSES)}")
     if not 1 <= max_results <= MAX_RESULTS_LIMIT:
