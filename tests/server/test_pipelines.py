@@ -225,17 +225,21 @@ async def test_a_failing_step_reports_its_error(api, root, launcher):
     assert (error["ename"], error["evalue"]) == ("ValueError", "bad input")
 
 
-async def test_a_refused_run_is_failed_with_the_reason(api, root, launcher):
-    # Valid YAML, but the notebook takes no parameter 'zzz': only the run finds out.
+async def test_a_run_its_notebook_refuses_is_400_before_it_starts(api, root, launcher):
+    # Valid YAML, but the notebook takes no parameter 'zzz': checked like the CLI's
+    # run does, before answering, so nothing starts and no run folder is left.
     write_single_step(root / "refused", "step", "pass")
     spec = root / "refused" / "pipeline.yaml"
     spec.write_text(spec.read_text() + "    parameters: {zzz: 1}\n")
 
-    _, body = await api("runs", method="POST", body={"path": "refused/pipeline.yaml"})
-    status = await wait_for_run(api, body["run_id"], "refused/pipeline.yaml")
+    code, error = await error_of(api("runs", method="POST",
+                                     body={"path": "refused/pipeline.yaml"}))
 
-    assert status["status"] == "FAILED"
-    assert "zzz" in status["error"] and str(root) not in status["error"]
+    assert code == 400
+    assert "zzz" in error["error"] and str(root) not in error["error"]
+    assert launcher._jobs == {}
+    assert not (root / "refused" / "mlops-runs").exists() or not any(
+        (root / "refused" / "mlops-runs").iterdir())
 
 
 async def test_a_second_concurrent_run_is_refused(api, root, launcher):
