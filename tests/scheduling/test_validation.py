@@ -94,6 +94,29 @@ def test_a_time_skipped_in_spring_fires_once_after_the_gap():
     assert len({t.astimezone(PARIS).date() for t in ticks}) == 4
 
 
+@pytest.mark.parametrize("expression", [
+    ",".join(["0"] * 100_000) + " 2 * * *",            # 100 000 comma items
+    ",".join(str(i % 60) for i in range(61)) + " * * * *",  # 61 items in one field
+    "1" * 5_000_000,                                    # 5 MB
+    "0 2 * * " + "1" * 300,
+])
+def test_oversized_cron_expressions_are_refused_with_a_short_message(expression):
+    with pytest.raises(UsageError) as info:
+        cron.validate(expression)
+    assert len(str(info.value)) < 200 and "\n" not in str(info.value)
+
+
+def test_a_full_minute_list_is_still_accepted():
+    listed = ",".join(str(i) for i in range(60)) + " * * * *"
+    assert cron.validate(listed) == listed
+
+
+def test_an_oversized_zone_is_refused_with_a_short_message():
+    with pytest.raises(UsageError) as info:
+        cron.zone("Z" * 5_000_000)
+    assert len(str(info.value)) < 200
+
+
 # ------------------------------------------------------------- build_schedule
 @pytest.fixture
 def project(tmp_path):
@@ -157,6 +180,24 @@ def test_without_a_root_targets_are_relative_to_the_working_directory(project, m
 def test_notebook_parameter_names_must_be_identifiers(project, param):
     with pytest.raises(UsageError):
         build_schedule("nb.ipynb", "* * * * *", params=[param], root=project)
+
+
+@pytest.mark.parametrize(("target", "params"), [
+    ("nb.ipynb", {"x=1\nimport os": 1}),
+    ("nb.ipynb", {"alpha=1\nimport os": 1}),
+    ("nb.ipynb", {"1x": 1}),
+    ("pipe/pipeline.yaml", {"prep.rows=1\nimport os": 1}),
+    ("pipe/pipeline.yaml", {"rows=5": 1}),
+])
+def test_mapping_parameter_keys_are_never_re_split_at_equals(project, target, params):
+    with pytest.raises(UsageError):
+        build_schedule(target, "* * * * *", params=params, root=project)
+
+
+def test_mapping_parameter_values_are_kept_as_given(project):
+    fields = build_schedule("nb.ipynb", "* * * * *", root=project,
+                            params={"alpha": "3", "name": "a=b"})
+    assert fields["parameters"] == {"alpha": "3", "name": "a=b"}
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [

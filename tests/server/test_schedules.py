@@ -275,7 +275,7 @@ async def test_bad_previews_are_400_with_the_reason(api, body, message):
     ({"missed": "sometimes"}, 400, "missed must be one of skip, catch_up_once"),
     ({"name": "bad name!"}, 400, "schedule name 'bad name!'"),
     ({"cron": 7}, 400, "cron must be a string"),
-    ({"params": "n=1"}, 400, "params must be a list or an object"),
+    ({"params": "n=1"}, 400, "params must be a list of NAME=VALUE strings or an object"),
     ({"every": "day"}, 400, "unknown field 'every'"),
 ])
 async def test_bad_schedules_are_refused_and_nothing_is_written(api, root, tmp_path, changes,
