@@ -116,20 +116,19 @@ def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str,
             non-finite numbers, references to outputs the step does not depend on;
             all at once.
     """
-    errors = []
-    parsed = []
+    parsed: list[tuple[str, Any, Any, Any] | str] = []
     for pair in pairs:
         target, sep, text = pair.partition("=")
         step_name, dot, name = target.rpartition(".")
         if not sep or not dot or not step_name or not name:
-            errors.append(f"--param {_short(pair)}: expected STEP.NAME=VALUE")
+            parsed.append(f"--param {_short(pair)}: expected STEP.NAME=VALUE")
             continue
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
             value = text
         parsed.append((_short(pair), step_name, name, value))
-    return _check_overrides(parsed, spec, errors)
+    return _check_overrides(parsed, spec)
 
 
 def validate_overrides(overrides: dict[str, dict[str, Any]],
@@ -146,13 +145,20 @@ def validate_overrides(overrides: dict[str, dict[str, Any]],
         raise SpecError("--param", ["expected a mapping of step names to {name: value}"])
     parsed = [(_short(f"{step}.{name}"), step, name, value)
               for step, values in overrides.items() for name, value in values.items()]
-    return _check_overrides(parsed, spec, [])
+    return _check_overrides(parsed, spec)
 
 
-def _check_overrides(parsed: list[tuple[str, Any, Any, Any]], spec: PipelineSpec,
-                     errors: list[str]) -> dict[str, dict[str, Any]]:
+def _check_overrides(parsed: list[tuple[str, Any, Any, Any] | str],
+                     spec: PipelineSpec) -> dict[str, dict[str, Any]]:
+    """(label, step, name, value) entries → overrides; a str entry is an error already
+    found while splitting. Every error is reported, in order."""
+    errors: list[str] = []
     overrides: dict[str, dict[str, Any]] = {}
-    for label, step_name, name, value in parsed:
+    for entry in parsed:
+        if isinstance(entry, str):
+            errors.append(entry)
+            continue
+        label, step_name, name, value = entry
         if step_name not in spec.steps:
             errors.append(f"--param {label}: unknown step {_short(step_name)}")
             continue
