@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tornado.httpclient import HTTPClientError
 
 from mlops_jupyter import config
 from mlops_jupyter.registry import set_alias
@@ -113,8 +112,8 @@ HOSTILE = {
     "surrogate-runs": ("GET", f"experiments/{SURROGATE_URL}/runs", None),
     "surrogate-pipeline-query": ("GET", f"pipelines/detail?path={SURROGATE_URL}", None),
     "surrogate-pipeline-run": ("POST", "pipelines/runs", '{"path": "proj/\\ud800.yaml"}'),
-    "surrogate-schedule-name": ("POST", "schedules", '{"target": "proj/pipeline.yaml", '
-                                '"cron": "0 2 * * *", "name": "\\ud800"}'),
+    "surrogate-schedule-name": ("POST", "schedules", ('{"target": "proj/pipeline.yaml", '
+                                                      '"cron": "0 2 * * *", "name": "\\ud800"}')),
     "surrogate-gate-alias": ("POST", "models/iris/gate", '{"version": 2, "alias": "\\ud800"}'),
     # a 300-character path segment
     "long-model": ("GET", f"models/{LONG_SEGMENT}", None),
