@@ -243,7 +243,6 @@ def test_only_notebooks_signed_by_publish_run(voila, dashboard_env, tmp_path):
         assert response.status == 403 and "not a published dashboard" in response.body
         assert not tampered_marker.exists(), "the tampered notebook's code ran"
         assert "tampered-health.ipynb" not in {item["file"] for item in list_dashboards(folder)}
-        assert kernel_count(voila) == 0
     finally:
         (folder / f"{MODEL}-forged.ipynb").unlink(missing_ok=True)
         published.unlink(missing_ok=True)
