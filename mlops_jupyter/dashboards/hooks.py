@@ -42,13 +42,15 @@ def verified_notebook(handler):
     return trust.read_signed(os_path)
 
 
-def prelaunch(handler, notebook, cwd):
+def prelaunch(handler, notebook, cwd, prefetched: bool = True):
     """Refuse what must not run, prefetch the first view, set the XSRF cookie.
 
     Args:
         handler: The request handler of the page view.
         notebook: The notebook about to be executed (read for this request).
         cwd: Its folder (unused; part of Voila's hook signature).
+        prefetched: Read the first view here (in ``mlops dashboard serve``'s own
+            process); the Jupyter server passes False, its event loop serves others.
 
     Returns:
         The verified notebook, with a ``prefetched = "<file>"`` cell after its
@@ -71,6 +73,8 @@ def prelaunch(handler, notebook, cwd):
     kernelspec = (notebook.get("metadata") or {}).get("kernelspec")
     if kernelspec:
         verified.metadata["kernelspec"] = kernelspec
+    if not prefetched:
+        return verified
     return _with_prefetched(handler, verified, meta) or verified
 
 
