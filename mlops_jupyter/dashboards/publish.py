@@ -171,9 +171,9 @@ def _write_atomically(notebook, target: Path) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             nbformat.write(notebook, stream)
         os.chmod(temporary, 0o644)
-        trust.sign_file(temporary)
-        if target.is_file():
+        if target.is_file():  # first: the new one may hash the same
             trust.unsign_file(target)
+        trust.sign_file(temporary)
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
