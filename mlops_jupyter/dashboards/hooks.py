@@ -47,7 +47,8 @@ def prelaunch(handler, notebook, cwd, prefetched: bool = True):
 
     Args:
         handler: The request handler of the page view.
-        notebook: The notebook about to be executed (read for this request).
+        notebook: The notebook Voila read for this request (unused: the file is read
+            again and verified; that verified copy is what runs).
         cwd: Its folder (unused; part of Voila's hook signature).
         prefetched: Read the first view here (in ``mlops dashboard serve``'s own
             process); the Jupyter server passes False, its event loop serves others.
@@ -69,10 +70,7 @@ def prelaunch(handler, notebook, cwd, prefetched: bool = True):
     if getattr(manager, "active_count", 0) >= getattr(manager, "max_kernels", float("inf")):
         raise web.HTTPError(503, "kernel cap reached", reason=BUSY_REASON)
     handler.xsrf_token  # noqa: B018 - reading it sets the cookie on this response
-    # Run what was verified, with the kernel Voila chose for this server.
-    kernelspec = (notebook.get("metadata") or {}).get("kernelspec")
-    if kernelspec:
-        verified.metadata["kernelspec"] = kernelspec
+    # Run what was verified (kernel included), not what Voila read a moment earlier.
     if not prefetched:
         return verified
     return _with_prefetched(handler, verified, meta) or verified
