@@ -978,9 +978,9 @@ export interface IDashboard {
   template: DashboardTemplate;
   /** ISO time it was (last) published. */
   published: string | null;
-  /** Path relative to the server root. */
+  /** Path in the mlops-jupyter home, e.g. `dashboards/churn-drift.ipynb`. */
   path: string;
-  /** Its page, rendered by Voila's server extension under this server. */
+  /** Its page, rendered by Voila under this server (signed dashboards only). */
   url: string;
 }
 
@@ -989,7 +989,7 @@ export interface IDashboard {
  */
 export interface IDashboardList {
   dashboards: IDashboard[];
-  /** The dashboards folder, relative to the server root. */
+  /** The dashboards folder, relative to the mlops-jupyter home. */
   folder: string;
   /** Template name → what it shows. */
   templates: Record<DashboardTemplate, string>;

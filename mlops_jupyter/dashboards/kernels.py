@@ -8,6 +8,11 @@ running or starting, the next page view gets **503** ("too many readers") at onc
 before anything is rendered, and the server goes on answering. Idle kernels are
 culled by the inherited ``MappingKernelManager.cull_*`` settings, which frees slots.
 
+Shutting a kernel down (culled, or the page's shutdown beacon) also **closes the
+websockets** of that kernel: Jupyter Server leaves them open on a dead kernel, so a
+culled page would keep a connection (and the browser's reconnect loop) forever.
+:class:`~.voila_app.KernelWebsocketHandler` registers each socket here.
+
 This module runs inside the Voila process only (it imports tornado and
 jupyter_server, which the rest of the package keeps away from services).
 """
@@ -34,6 +39,29 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._starting = 0
+        self._websockets: dict[str, set] = {}
+
+    def add_websocket(self, kernel_id: str, handler) -> None:
+        """Remember an open websocket of ``kernel_id`` (closed with the kernel)."""
+        self._websockets.setdefault(kernel_id, set()).add(handler)
+
+    def remove_websocket(self, kernel_id: str, handler) -> None:
+        """Forget a websocket that closed."""
+        handlers = self._websockets.get(kernel_id)
+        if handlers is not None:
+            handlers.discard(handler)
+            if not handlers:
+                del self._websockets[kernel_id]
+
+    async def shutdown_kernel(self, kernel_id, now=False, restart=False):
+        """Shut the kernel down, then close the websockets still open on it."""
+        try:
+            return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+        finally:
+            if not restart:
+                for handler in self._websockets.pop(kernel_id, set()):
+                    self.log.info("closing a websocket of shut down kernel %s", kernel_id)
+                    handler.close(1000, "kernel shut down")
 
     @property
     def active_count(self) -> int:

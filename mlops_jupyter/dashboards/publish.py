@@ -1,11 +1,15 @@
 """Publish a dashboard: a template notebook with its parameters filled in.
 
 A published dashboard is an ordinary notebook ``<model>-<template>.ipynb`` in the
-dashboards directory (default ``<home>/dashboards``): the template's ``parameters``
-cell followed by a papermill ``injected-parameters`` cell (``model``,
+dashboards folder (``<home>/dashboards``, :func:`dashboards_dir` — the one folder the
+CLI, the demo and the JupyterLab sidebar all publish to): the template's
+``parameters`` cell followed by a papermill ``injected-parameters`` cell (``model``,
 ``tracking_uri``), and ``metadata.mlops_dashboard`` saying what it shows. Voila
 renders it; it reads stored results only, so publishing is instant and re-publishing
 the same model and template replaces the file.
+
+Every notebook written here is **signed** (:mod:`.trust`); Voila runs signed
+notebooks only, and :func:`list_dashboards` lists signed ones only.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .. import config
 from ..exceptions import ConfigurationError, UsageError
+from . import trust
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATES = {
@@ -32,7 +37,8 @@ DIRECTORY_NAME = "dashboards"
 
 
 def dashboards_dir(create: bool = True) -> Path:
-    """The default folder of published dashboards: ``<home>/dashboards``."""
+    """The folder of published dashboards, ``<home>/dashboards``: the one place the
+    CLI, the demo and the server publish to, list and serve by default."""
     folder = config.home_dir(create=create) / DIRECTORY_NAME
     if create:
         _make_dir(folder)
@@ -155,6 +161,8 @@ def _parameterised(template: str, model: str, tracking_uri: str):
 
 
 def _write_atomically(notebook, target: Path) -> None:
+    """Write, sign (the bytes as written), then move into place: the file never
+    appears unsigned, and the notebook it replaces is no longer trusted."""
     import nbformat
 
     handle, temporary = tempfile.mkstemp(prefix=".publish-", suffix=".ipynb",
@@ -163,34 +171,41 @@ def _write_atomically(notebook, target: Path) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             nbformat.write(notebook, stream)
         os.chmod(temporary, 0o644)
+        if target.is_file():  # first: the new one may hash the same
+            trust.unsign_file(target)
+        trust.sign_file(temporary)
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise ConfigurationError(f"cannot write the dashboard {target.name!r}: "
                                  f"{exc.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def list_dashboards(directory: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Published dashboards in ``directory`` (default :func:`dashboards_dir`), sorted by
     model and template: ``file, model, template, published``.
 
-    Notebooks without mlops-jupyter's metadata are not dashboards and are skipped.
+    Only notebooks signed by :func:`publish` are dashboards: others (without
+    mlops-jupyter's metadata, hand-written with it, or changed after publishing) are
+    skipped, as Voila refuses to run them.
     """
-    import json
-
     folder = dashboards_dir() if directory is None else validate_directory(directory)
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.glob("*.ipynb")):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        try:
-            with path.open(encoding="utf-8") as stream:
-                meta = json.load(stream).get("metadata", {}).get(METADATA_KEY)
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(meta, dict) and meta.get("template") in TEMPLATES:
-            found.append({"file": path.name, "model": str(meta.get("model")),
-                          "template": meta["template"], "published": meta.get("published")})
+    with trust.notary() as notary:
+        if notary is None:  # nothing was ever signed in this home
+            return []
+        for path in sorted(folder.glob("*.ipynb")):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            notebook = trust.read_signed(path, notary)
+            meta = None if notebook is None else notebook.metadata.get(METADATA_KEY)
+            if isinstance(meta, dict) and meta.get("template") in TEMPLATES:
+                found.append({"file": path.name, "model": str(meta.get("model")),
+                              "template": meta["template"],
+                              "published": meta.get("published")})
     return sorted(found, key=lambda item: (item["model"], list(TEMPLATES).index(item["template"])))

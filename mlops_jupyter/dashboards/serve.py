@@ -2,8 +2,8 @@
 
 Voila's standalone server has no authentication by default and lets any reader pick
 another template or theme with ``?template=`` / ``?theme=`` (voila#642,
-GHSA-2q59-h24c-w6fg). :class:`VoilaServer` starts ``python -m voila`` as a
-subprocess with:
+GHSA-2q59-h24c-w6fg). :class:`VoilaServer` starts Voila
+(:mod:`.voila_app`: ``python -m voila`` with two handlers fixed) as a subprocess with:
 
 * **token authentication required** — a configured token, or one generated with
   :func:`secrets.token_urlsafe` and printed once. It reaches Voila through a
@@ -18,8 +18,11 @@ subprocess with:
   (:class:`~.kernels.CappedKernelManager`: 503 beyond it); no pre-heated kernels;
 * only the JupyterLab front-end extensions a dashboard needs (widgets, plotly);
   ``Referrer-Policy: no-referrer`` so the token in a URL never leaks to links;
-* a prelaunch hook (:mod:`.hooks`) that renders published dashboards only and
-  reads each first view in the warm server process (:mod:`.prefetch`).
+* a prelaunch hook (:mod:`.hooks`) that runs **signed** dashboards only (written by
+  ``mlops dashboard publish``, :mod:`.trust`; 403 otherwise) and reads each first
+  view in the warm server process (:mod:`.prefetch`);
+* 404 (not Voila's 500) for malformed ``/voila/templates/...`` paths, and a page's
+  kernel websocket closed when its kernel is culled (:mod:`.voila_app`).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ _HOST = re.compile(r"^[A-Za-z0-9.:\-\[\]]{1,253}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~+/=]+$")
 _BASE_URL = re.compile(r"^/([A-Za-z0-9._~\-]+/)*$")
 KERNEL_MANAGER = "mlops_jupyter.dashboards.kernels.CappedKernelManager"
+VOILA_APP = "mlops_jupyter.dashboards.voila_app"
 # Voila's own widget manager, ipywidgets' controls and plotly's renderer; not the
 # JupyterLab sidebar or anything else installed in the environment.
 FRONTEND_EXTENSIONS = ["@voila-dashboards/widgets-manager8", "@voila-dashboards/widgets-manager7",
@@ -163,7 +167,8 @@ def voila_config(options: ServeOptions, token: str) -> dict:
 def voila_arguments(options: ServeOptions, config_dir: Path) -> list[str]:
     """The ``python -m voila`` command line (no secrets in it)."""
     return [
-        sys.executable, "-m", "voila", "--no-browser",
+        # Voila with its template-static and kernel-websocket handlers fixed.
+        sys.executable, "-m", VOILA_APP, "--no-browser",
         f"--Voila.root_dir={options.directory}",
         f"--Voila.config_file_paths={config_dir}",  # only our file: no voila.py from cwd
         f"--Voila.ip={options.host}",

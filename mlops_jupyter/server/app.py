@@ -53,12 +53,6 @@ class MLOpsExtensionApp(ExtensionApp):
         help="""SQLAlchemy URL of the job store. Empty: $MLOPS_JOB_DB_URL, else
         sqlite:///<home>/jobs.db in the mlops-jupyter home directory.""")
 
-    dashboards_dir = Unicode(
-        dashboards.DEFAULT_FOLDER, config=True,
-        help="""Folder, relative to the server root, where the sidebar's Dashboards
-        section publishes Voila dashboards (served by Voila's server extension at
-        /voila/render/<folder>/<file>, behind this server's authentication).""")
-
     def initialize_settings(self) -> None:
         """Share the pipeline launcher and the scheduler host between handlers, and
         start the scheduler in the background (a store that cannot be opened is
@@ -71,7 +65,6 @@ class MLOpsExtensionApp(ExtensionApp):
                              poll_interval=self.scheduler_poll_interval, retention=retention)
         self.settings[schedules.HOST_SETTING] = host
         self._scheduler_host = host
-        self.settings[dashboards.FOLDER_SETTING] = self.dashboards_dir
         # The sidebar's sections make their first requests at once, each in a worker
         # thread; several threads importing MLflow's circular modules together can see
         # a half-initialised module. Import it once, here, before any request.

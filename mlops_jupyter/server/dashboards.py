@@ -1,18 +1,23 @@
-"""``/mlops-jupyter/dashboards``: publish Voila dashboards and list them with their URL.
+"""``/mlops-jupyter/dashboards``: publish Voila dashboards, list them, open them.
 
 Thin handlers over :mod:`mlops_jupyter.dashboards.publish`. Dashboards published from
-JupyterLab go to a folder *inside the server root* (``MLOpsExtensionApp.dashboards_dir``,
-default ``dashboards``), so Voila's server extension renders them at
-``/voila/render/<folder>/<file>`` behind JupyterLab's own authentication.
+JupyterLab go to the same folder as ``mlops dashboard publish`` and the demo, the
+mlops-jupyter home's ``dashboards/`` (:func:`~mlops_jupyter.dashboards.publish.dashboards_dir`),
+so ``mlops dashboard list|serve`` see them. That folder is outside the server root, so
+this server renders them itself, with Voila's server extension, at
+``dashboards/render/<file>`` behind JupyterLab's own authentication — signed
+dashboards only, like ``mlops dashboard serve``.
 
 ====================================  ===============================================
 ``GET dashboards``                    ``{dashboards: [{file, model, template,
                                       published, path, url}], folder, templates,
-                                      voila}`` (``voila``: the Voila server
-                                      extension is enabled, so the URLs work)
+                                      voila}`` (``path``: relative to the home;
+                                      ``voila``: the Voila server extension is
+                                      enabled, so the URLs work)
 ``POST dashboards``                   ``{model, template?}`` (``template``: overview,
                                       drift, health or all; default drift) → 201
                                       ``{dashboards: [...]}`` the published ones
+``GET dashboards/render/<file>``      the dashboard's page (HTML, rendered by Voila)
 ====================================  ===============================================
 
 Errors: 400 bad name or template, 404 unknown model, 503 store unavailable; never
@@ -22,7 +27,6 @@ an absolute path. Authorization: resource ``mlops_dashboards``, ``read`` / ``wri
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,12 +37,12 @@ from tornado import web
 from ..dashboards import publish
 from ..exceptions import MLOpsError, UsageError
 from .base import MLOpsHandler
+from .dashboard_render import DashboardRenderHandler
 from .pipeline_service import Workspace
 from .schemas import DashboardRequest
 
 AUTH_RESOURCE = "mlops_dashboards"
-FOLDER_SETTING = "mlops_dashboards_dir"
-DEFAULT_FOLDER = "dashboards"
+RENDER_PATH = "mlops-jupyter/dashboards/render"
 
 
 class DashboardsHandler(MLOpsHandler):
@@ -50,16 +54,10 @@ class DashboardsHandler(MLOpsHandler):
     def workspace(self) -> Workspace:
         return Workspace(self.settings.get("server_root_dir") or self.serverapp.root_dir)
 
-    def folder(self) -> Path:
-        """The dashboards folder inside the server root (it may not exist yet)."""
-        return self.workspace.resolve(self.settings.get(FOLDER_SETTING) or DEFAULT_FOLDER,
-                                      what="dashboards folder", must_exist=False)
-
-    def entry(self, item: dict[str, Any], folder: Path) -> dict[str, Any]:
-        """A listing entry with its root-relative path and Voila URL."""
-        path = self.workspace.relative(folder / item["file"])
-        return {**item, "path": path,
-                "url": url_path_join(self.base_url, "voila/render", quote(path))}
+    def entry(self, item: dict[str, Any]) -> dict[str, Any]:
+        """A listing entry with its path in the home and its page's URL."""
+        return {**item, "path": f"{publish.DIRECTORY_NAME}/{item['file']}",
+                "url": url_path_join(self.base_url, RENDER_PATH, quote(item["file"]))}
 
     async def call(self, function, *args, **kwargs):
         try:
@@ -70,10 +68,10 @@ class DashboardsHandler(MLOpsHandler):
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        folder = self.folder()
-        items = await self.call(publish.list_dashboards, folder) if folder.is_dir() else []
-        self.finish({"dashboards": [self.entry(item, folder) for item in items],
-                     "folder": self.workspace.relative(folder),
+        # The service's default folder: the one the CLI and the demo use too.
+        items = await self.call(publish.list_dashboards)
+        self.finish({"dashboards": [self.entry(item) for item in items],
+                     "folder": publish.DIRECTORY_NAME,
                      "templates": publish.TEMPLATES,
                      "voila": "voila_jinja2_env" in self.settings})
 
@@ -85,18 +83,18 @@ class DashboardsHandler(MLOpsHandler):
         if not model:
             raise UsageError("model is required")
         publish.validate_template(template)
-        folder = self.folder()
         if template == publish.ALL:
-            paths = await self.call(publish.publish_all, model, folder)
+            paths = await self.call(publish.publish_all, model)
         else:
-            paths = [await self.call(publish.publish, model, template, folder)]
-        items = await self.call(publish.list_dashboards, folder)
+            paths = [await self.call(publish.publish, model, template)]
+        items = await self.call(publish.list_dashboards)
         wanted = {path.name for path in paths}
         self.set_status(201)
-        self.finish({"dashboards": [self.entry(item, folder) for item in items
+        self.finish({"dashboards": [self.entry(item) for item in items
                                     if item["file"] in wanted]})
 
 
 handlers = [
     (r"/dashboards/?", DashboardsHandler),
+    (r"/dashboards/render/(.*)", DashboardRenderHandler),
 ]

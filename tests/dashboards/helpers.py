@@ -48,9 +48,12 @@ def get(server, path: str, *, token: str | None = "valid", release: bool = True,
 
 
 def kernel_count(server) -> int:
-    """Kernels (ipykernel processes) the Voila process has running now."""
+    """Kernels (ipykernel processes) the Voila process has running now.
+
+    Direct children only: a kernel's own subprocess carries the kernel's command line
+    between fork and exec, and counting it made the cap look exceeded (4 of 3)."""
     try:
-        children = psutil.Process(server.pid).children(recursive=True)
+        children = psutil.Process(server.pid).children(recursive=False)
     except psutil.NoSuchProcess:
         return 0
     count = 0

@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from mlops_jupyter import cli
+from mlops_jupyter import cli, config
 from mlops_jupyter.dashboards import publish
 from mlops_jupyter.exceptions import NotFoundError, UsageError
 
@@ -28,7 +28,7 @@ def test_publish_writes_a_parameterised_dashboard(registered, registry_home, tmp
 
     assert path == tmp_path / "out" / "iris-drift.ipynb"
     notebook, parameters = injected(path)
-    assert parameters == {"model": "iris", "tracking_uri": f"sqlite:///{registry_home}/mlflow.db"}
+    assert parameters == {"model": "iris", "tracking_uri": config.tracking_uri()}
     assert notebook.metadata["mlops_dashboard"]["template"] == "drift"
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert "views.drift(model, tracking_uri, prefetched)" in notebook.cells[-1].source
@@ -111,3 +111,38 @@ def test_cli_publish_and_list(registered, registry_home, tmp_path, capsys):
     assert "no dashboards folder" in capsys.readouterr().err
     assert cli.main(["dashboard", "serve", str(tmp_path), "--token", "short"]) == 2
     assert "at least 16" in capsys.readouterr().err
+
+
+def test_published_dashboards_are_signed_with_a_key_of_the_home(registered, registry_home,
+                                                               tmp_path):
+    """publish signs what it writes (key and signatures in <home>/dashboard-trust, not in
+    the Jupyter data dir); a hand-written notebook with the metadata, a published one
+    changed since, or one published and then replaced are not dashboards."""
+    import os
+    import stat
+
+    from mlops_jupyter.dashboards import trust
+
+    registered("iris")
+    assert publish.list_dashboards(tmp_path) == []  # nothing signed yet: no key made up
+    assert not (registry_home / trust.TRUST_DIR).exists()
+    path = publish.publish("iris", "drift", tmp_path)
+    folder = registry_home / trust.TRUST_DIR
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(folder / trust.SECRET_FILE).st_mode) == 0o600
+    assert (folder / trust.DB_FILE).is_file()
+    assert trust.read_signed(path) is not None
+
+    forged = nbformat.read(path, as_version=4)
+    forged.cells[-1].source = "import os; os.system('touch /tmp/pwned')"
+    nbformat.write(forged, tmp_path / "iris-health.ipynb")
+    assert [item["file"] for item in publish.list_dashboards(tmp_path)] == ["iris-drift.ipynb"]
+
+    previous = path.read_text()
+    publish.publish("iris", "drift", tmp_path)  # re-published: the old file is no longer trusted
+    (tmp_path / "old-drift.ipynb").write_text(previous)
+    assert [item["file"] for item in publish.list_dashboards(tmp_path)] == ["iris-drift.ipynb"]
+
+    path.write_text(path.read_text().replace("views.drift(", "views.drift( "))
+    assert publish.list_dashboards(tmp_path) == []
+    assert trust.read_signed(path) is None

@@ -18,7 +18,7 @@ def jp_server_config(jp_root_dir):
             "allow_unauthenticated_access": False,
             "root_dir": str(jp_root_dir),
         },
-        "MLOpsExtensionApp": {"scheduler_enabled": False, "dashboards_dir": "team/dash"},
+        "MLOpsExtensionApp": {"scheduler_enabled": False},
     }
 
 
@@ -34,7 +34,7 @@ async def test_publish_and_list(jp_fetch, jp_root_dir, jp_base_url, registered,
                                 registry_home):
     registered("iris")
     listing = json.loads((await jp_fetch(NAMESPACE, "dashboards")).body)
-    assert listing["dashboards"] == [] and listing["folder"] == "team/dash"
+    assert listing["dashboards"] == [] and listing["folder"] == "dashboards"
     assert set(listing["templates"]) == {"overview", "drift", "health"}
     assert listing["voila"] is False  # only our extension runs in this test server
 
@@ -42,10 +42,11 @@ async def test_publish_and_list(jp_fetch, jp_root_dir, jp_base_url, registered,
                               body=json.dumps({"model": "iris"}))
     assert response.code == 201
     (published,) = json.loads(response.body)["dashboards"]
-    assert published["template"] == "drift" and published["path"] == "team/dash/iris-drift.ipynb"
-    # Under the server's base URL, where Voila's server extension renders it.
-    assert published["url"] == f"{jp_base_url}voila/render/team/dash/iris-drift.ipynb"
-    assert (jp_root_dir / "team" / "dash" / "iris-drift.ipynb").is_file()
+    assert published["template"] == "drift" and published["path"] == "dashboards/iris-drift.ipynb"
+    # Rendered by this server (the folder is in the home, outside the server root).
+    assert published["url"] == f"{jp_base_url}{NAMESPACE}/dashboards/render/iris-drift.ipynb"
+    assert (registry_home / "dashboards" / "iris-drift.ipynb").is_file()
+    assert not (jp_root_dir / "dashboards").exists()
 
     response = await jp_fetch(NAMESPACE, "dashboards", method="POST",
                               body=json.dumps({"model": "iris", "template": "all"}))
@@ -54,6 +55,28 @@ async def test_publish_and_list(jp_fetch, jp_root_dir, jp_base_url, registered,
     listing = json.loads((await jp_fetch(NAMESPACE, "dashboards")).body)
     assert [item["file"] for item in listing["dashboards"]] == [
         "iris-overview.ipynb", "iris-drift.ipynb", "iris-health.ipynb"]
+    # Without Voila's server extension there is no page to render.
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch(NAMESPACE, "dashboards", "render", "iris-drift.ipynb")
+    assert caught.value.code == 404
+
+
+async def test_the_cli_lists_what_the_server_published(jp_fetch, registered, registry_home,
+                                                       capsys):
+    """One dashboards folder: the sidebar's, the CLI's and the demo's."""
+    from mlops_jupyter import cli
+    from mlops_jupyter.dashboards.publish import publish
+
+    registered("iris")
+    await jp_fetch(NAMESPACE, "dashboards", method="POST",
+                   body=json.dumps({"model": "iris", "template": "health"}))
+    assert cli.main(["dashboard", "list", "--json"]) == 0
+    assert [item["file"] for item in json.loads(capsys.readouterr().out)] == [
+        "iris-health.ipynb"]
+    publish("iris", "overview")  # what `mlops dashboard publish` and the demo write
+    listing = json.loads((await jp_fetch(NAMESPACE, "dashboards")).body)
+    assert [item["file"] for item in listing["dashboards"]] == [
+        "iris-overview.ipynb", "iris-health.ipynb"]
 
 
 async def test_bad_requests_are_one_line_errors(jp_fetch, jp_root_dir, registered,
@@ -73,4 +96,5 @@ async def test_bad_requests_are_one_line_errors(jp_fetch, jp_root_dir, registere
     assert code == 403
     code, _ = await error_of(jp_fetch, "POST", {"model": "iris"}, headers={"Authorization": ""})
     assert code == 403
-    assert not (jp_root_dir / "team").exists()
+    assert not (registry_home / "dashboards").exists() or \
+        not list((registry_home / "dashboards").iterdir())

@@ -4,15 +4,17 @@ overrides ignored, no file served, published dashboards only, friendly pages."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
+import nbformat
 import psutil
 import pytest
 
 from mlops_jupyter.dashboards.serve import ServeOptions, voila_arguments
 from mlops_jupyter.exceptions import UsageError
-from tests.dashboards.conftest import GHOST, MODEL
-from tests.dashboards.helpers import get, request
+from tests.dashboards.conftest import GHOST, MODEL, start_voila
+from tests.dashboards.helpers import get, kernel_count, request
 
 pytestmark = pytest.mark.slow
 DRIFT = f"/voila/render/{MODEL}-drift.ipynb"
@@ -97,6 +99,22 @@ def test_static_traversal_is_refused(voila, token):
         assert PASSWD not in response.body and '"cells"' not in response.body, path
 
 
+TEMPLATE_PATHS = [
+    "/voila/templates/../../etc/passwd",
+    "/voila/templates/%2e%2e/%2e%2e/etc/passwd",
+    "/voila/templates/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+    "/voila/templates/..%2f..%2f..%2fetc%2fpasswd",
+    "/voila/templates/%252e%252e/%252e%252e/etc/passwd",
+    "/voila/templates/lab/static/../../../../../../../../etc/passwd",
+    "/voila/templates/lab/static/" + "%2e%2e/" * 8 + "etc/passwd",
+    "/voila/templates/lab/static/",
+    "/voila/templates/lab",
+    "/voila/templates/",
+    "/voila/templates/nosuchtemplate/static/x.css",
+    "/voila/templates/lab/static/%00",
+]
+
+
 def test_render_traversal_and_template_handler_never_leak(voila):
     # /voila/render/ of a non-notebook redirects to /voila/files/, which serves nothing.
     for path in ("/voila/render/../../../../etc/passwd",
@@ -105,13 +123,16 @@ def test_render_traversal_and_template_handler_never_leak(voila):
         assert response.status == 302 and response.location.startswith("/voila/files/")
         followed = get(voila, response.location)
         assert followed.status == 403 and PASSWD not in followed.body
-    # Voila's template-static handler trips on its own assertion (500) for these; what
-    # matters is that no file and no traceback comes back.
-    for path in ("/voila/templates/lab/static/../../../../../../../../etc/passwd",
-                 "/voila/templates/lab/static/" + "%2e%2e/" * 8 + "etc/passwd"):
+    # Voila's own template-static handler answered these with 500 (its assert tripped).
+    for path in TEMPLATE_PATHS:
         response = get(voila, path)
-        assert response.status >= 400
-        assert PASSWD not in response.body and "Traceback" not in response.body
+        assert response.status in (403, 404), (path, response.status)
+        assert PASSWD not in response.body and "Traceback" not in response.body, path
+    # The template's real static files are still served.
+    page = get(voila, DRIFT)
+    static = re.search(r'(/voila/templates/lab/static/[A-Za-z0-9_.\-]+\.(?:css|js))', page.body)
+    assert static, "the page links no template static file"
+    assert get(voila, static.group(1)).status == 200
 
 
 def test_unknown_model_gets_a_friendly_page(voila):
@@ -188,3 +209,75 @@ def test_stopping_the_command_with_sigterm_stops_voila(dashboard_home):
     finally:
         if command.poll() is None:
             command.kill()
+
+
+def marker_cell(marker) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('ran')")
+
+
+def test_only_notebooks_signed_by_publish_run(voila, dashboard_env, tmp_path):
+    """A notebook that merely claims to be a dashboard never runs (403, no kernel, no
+    side effect); a published one runs until it is changed, then it is refused too."""
+    from mlops_jupyter.dashboards.publish import list_dashboards, publish
+
+    folder = dashboard_env.dashboards
+    forged_marker, tampered_marker = tmp_path / "forged-ran", tmp_path / "tampered-ran"
+    forged = nbformat.v4.new_notebook(cells=[marker_cell(forged_marker)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "mlops_dashboard": {"model": MODEL, "template": "drift", "published": "2026-11-28"}})
+    nbformat.write(forged, folder / f"{MODEL}-forged.ipynb")
+    published = publish("tampered", "health", folder, check_model=False)
+    try:
+        response = get(voila, f"/voila/render/{MODEL}-forged.ipynb")
+        assert response.status == 403 and "not a published dashboard" in response.body
+        assert not forged_marker.exists(), "the forged notebook's code ran"
+
+        assert get(voila, "/voila/render/tampered-health.ipynb").status == 200  # as published
+        listed = {item["file"] for item in list_dashboards(folder)}
+        assert "tampered-health.ipynb" in listed and f"{MODEL}-forged.ipynb" not in listed
+
+        notebook = nbformat.read(published, as_version=4)
+        notebook.cells.insert(0, marker_cell(tampered_marker))
+        nbformat.write(notebook, published)
+        response = get(voila, "/voila/render/tampered-health.ipynb")
+        assert response.status == 403 and "not a published dashboard" in response.body
+        assert not tampered_marker.exists(), "the tampered notebook's code ran"
+        assert "tampered-health.ipynb" not in {item["file"] for item in list_dashboards(folder)}
+    finally:
+        (folder / f"{MODEL}-forged.ipynb").unlink(missing_ok=True)
+        published.unlink(missing_ok=True)
+
+
+async def test_a_culled_kernel_closes_its_websocket(dashboard_home, tmp_path):
+    """Idle culling (10 s here) shuts the page's kernel down and closes the page's
+    kernel websocket; before, the socket stayed open on a dead kernel."""
+    import asyncio
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    server = await asyncio.to_thread(start_voila, dashboard_home, tmp_path / "voila.log",
+                                     max_kernels=2, idle_timeout=10)
+    try:
+        page = await asyncio.to_thread(get, server, DRIFT, release=False)
+        assert page.status == 200
+        kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', page.body).group(1)
+        socket = await websocket_connect(HTTPRequest(
+            f"ws://127.0.0.1:{server.options.port}/api/kernels/{kernel_id}/channels"
+            "?session_id=test-session",
+            headers={"Authorization": f"token {server.token}"}))
+
+        async def until_closed():
+            while await socket.read_message() is not None:
+                pass
+
+        try:  # a bound for a hang, not a timing assertion: culling takes 10-15 s
+            await asyncio.wait_for(until_closed(), timeout=120)
+        except asyncio.TimeoutError:
+            pytest.fail("the websocket of the culled kernel is still open")
+        assert socket.close_code == 1000 and socket.close_reason == "kernel shut down"
+        assert kernel_count(server) == 0
+        log = (tmp_path / "voila.log").read_text()
+        assert "Culling" in log
+    finally:
+        await asyncio.to_thread(server.stop)

@@ -1,6 +1,7 @@
 """The Dashboards section in a real JupyterLab and Chromium: one click publishes a
-model's dashboards, and the link opens them in a new tab through Voila's server
-extension, behind JupyterLab's own login."""
+model's dashboards into the home's folder (the one ``mlops dashboard list|serve`` use),
+and the link opens them in a new tab, rendered by Voila inside JupyterLab's server,
+behind its own login."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def anonymous_get(url: str) -> tuple[int, str | None, str]:
         return error.code, error.headers.get("Location"), error.read().decode(errors="replace")
 
 
-def test_publish_from_the_sidebar_and_open_in_a_new_tab(start_lab, page, registered):
+def test_publish_from_the_sidebar_and_open_in_a_new_tab(start_lab, page, registered,
+                                                        registry_home):
     from playwright.sync_api import expect
 
     registered("iris", metrics={"accuracy": 0.93, "f1": 0.91})
@@ -58,9 +60,11 @@ def test_publish_from_the_sidebar_and_open_in_a_new_tab(start_lab, page, registe
     expect(item.locator(".jp-MLOps-dashboardMessage")).to_have_text(
         "Published overview, drift, health")
     drift_link = item.locator('li[data-template="drift"] a')
-    expect(drift_link).to_have_attribute("href", "/voila/render/dashboards/iris-drift.ipynb")
+    expect(drift_link).to_have_attribute(
+        "href", "/mlops-jupyter/dashboards/render/iris-drift.ipynb")
     expect(drift_link).to_have_attribute("target", "_blank")
-    assert (lab.root / "dashboards" / "iris-drift.ipynb").is_file()
+    assert (registry_home / "dashboards" / "iris-drift.ipynb").is_file()
+    assert not (lab.root / "dashboards").exists()
     page.wait_for_timeout(300)
     save_screenshot(page, "dashboards-sidebar.png")
 
@@ -77,7 +81,8 @@ def test_publish_from_the_sidebar_and_open_in_a_new_tab(start_lab, page, registe
     tab.close()
 
     # The same page without JupyterLab's token: the login page, no dashboard.
-    status, location, body = anonymous_get(f"{lab.url}/voila/render/dashboards/iris-drift.ipynb")
+    status, location, body = anonymous_get(
+        f"{lab.url}/mlops-jupyter/dashboards/render/iris-drift.ipynb")
     assert status in (302, 403)
     assert status == 403 or "/login" in (location or "")
     assert "iris" not in body and "mlops-dash" not in body

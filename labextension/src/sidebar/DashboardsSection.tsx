@@ -105,7 +105,8 @@ function DashboardsBody(props: {
         ))}
       </ul>
       <p className="jp-MLOps-note jp-MLOps-dashboardFolder">
-        Published in <code>{list.folder}/</code> of the server root.
+        Published in <code>{list.folder}/</code> of the mlops-jupyter home, where{' '}
+        <code>mlops dashboard list</code> and <code>mlops dashboard serve</code> find them.
       </p>
     </>
   );
