@@ -48,7 +48,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         experiment: when ``run_id`` is None, a new run is made in this experiment
             (default ``models``).
         input_example: a sample input; the signature is inferred from it and the
-            model's prediction on it.
+            model's prediction on it. Required for a torch module, whose graph is
+            exported from it (see :mod:`.serialization`).
         alias: move this alias to the new version (recorded in the alias history).
         reason: why, for the alias history.
         var: the variable name the model came from, for error messages.
@@ -62,7 +63,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         ``{name, version, run_id, model_uri, flavor, model_id}``.
 
     Raises:
-        UsageError: not a model, unsupported type, bad name or alias.
+        UsageError: not a model, unsupported type, bad name or alias; a model that
+            could not be loaded back safely (:mod:`.serialization`).
         NotFoundError: ``run_id`` does not exist.
     """
     flavor = flavors.detect_flavor(model, var)
@@ -74,7 +76,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
     metrics = _metrics(metrics)
     # Decided before anything is written: a model that could not be loaded back
     # safely is refused with one line, leaving no run or logged model behind.
-    options = serialization.save_options(model, flavor, var or f"the {type(model).__name__}")
+    options = serialization.save_options(model, flavor, var or f"the {type(model).__name__}",
+                                         input_example)
     client = common.client()
     own_run = run_id is None
     run = _new_run(client, experiment) if own_run else _get_run(client, run_id)

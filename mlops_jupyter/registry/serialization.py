@@ -28,10 +28,17 @@ load :func:`check_model_dir` recomputes it from the model file itself and refuse
 a model whose MLmodel trusts more, a scikit-learn model in pickle format, code
 shipped with the model, or a pyfunc loader other than scikit-learn's and torch's.
 
-Torch modules are saved by ``mlflow.pytorch`` (torch.save, i.e. a pickle): there
-is no safe format for an arbitrary ``nn.Module``. Loading one trusts whoever could
-write the registry's own artifact store, which is why only versions stored there
-are loaded, and only in a process of its own (see ``safety``).
+Torch modules are saved in ``pt2`` format (``torch.export``: the traced graph and
+its tensors, no pickle), which needs an input example to trace. MLflow's loader
+would also load a pickled module (``model.pth``), and checks a ``pt2`` archive for
+pickle payloads only when pickle loading is off process-wide (which also refuses
+every skops model), so :func:`check_model_dir` refuses the former and runs that
+check itself.
+
+Trees (``sklearn.tree._tree.Tree``, the histogram-boosting ``TreePredictor``)
+hold raw node indices that scikit-learn follows without bounds checks: a crafted
+file can crash the process that predicts with it. That is why only versions stored
+in the registry's own artifact store are loaded, in a process of their own.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from ..exceptions import UsageError
 from . import flavors
 
 SKOPS = "skops"
-SKOPS_FILE = "model.skops"
+PT2 = "pt2"
 
 # Classes whose objects may be rebuilt from their state (``cls.__new__`` + state).
 INSTANCE_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.")
@@ -147,17 +154,23 @@ def trusted_types(*, data: bytes | None = None, file: str | os.PathLike | None =
     return sorted(untrusted)
 
 
-def save_options(model: Any, flavor: str, label: str = "the model") -> dict[str, Any]:
-    """Keyword arguments for the flavor's ``save_model`` (none for torch).
+def save_options(model: Any, flavor: str, label: str = "the model",
+                 input_example: Any = None) -> dict[str, Any]:
+    """Keyword arguments for the flavor's ``save_model``.
 
-    For scikit-learn: skops format and the trusted types this model needs.
+    For scikit-learn: skops format and the trusted types this model needs. For torch:
+    ``pt2`` (``torch.export``), traced from ``input_example``, which is required.
 
     Raises:
         UsageError: the model cannot be stored in skops format, or needs a type
             outside the allow-list (a class defined in the notebook, a lambda...).
     """
-    if flavor != flavors.SKLEARN:
-        return {}
+    if flavor == flavors.PYTORCH:
+        if input_example is None:
+            raise UsageError(f"{label} is a torch module: give an input example "
+                             "(input_example= / --input-example); its graph is exported "
+                             "from it, so no pickle is stored")
+        return {"serialization_format": PT2}
     import skops.io
 
     try:
@@ -184,7 +197,7 @@ def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
         UsageError: no MLmodel; a pyfunc loader other than scikit-learn's or
             torch's; code shipped with the model; a scikit-learn model not in skops
             format, or whose file or declared trusted types need a type outside
-            the allow-list.
+            the allow-list; a torch model not in pt2 format or with pickle records.
     """
     from mlflow.models import Model
 
@@ -203,16 +216,41 @@ def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
             raise UsageError("refused model: it ships code to import")
     if loader == "mlflow.sklearn":
         _check_sklearn(root, flavors.get("sklearn") or {}, pyfunc)
+    else:
+        _check_torch(root, pyfunc)
     return flavors
+
+
+def _inside(root: Path, relative: Any) -> Path:
+    path = (root / str(relative or "")).resolve()
+    if not path.exists() or root.resolve() not in path.parents:
+        raise UsageError("refused model: its model file is missing or outside the model")
+    return path
+
+
+def _check_torch(root: Path, pyfunc: dict[str, Any]) -> None:
+    from mlflow.exceptions import MlflowException
+    from mlflow.pytorch import _validate_pt2_archive_is_pickle_free
+
+    data = _inside(root, pyfunc.get("data"))
+    archive = data / "model.pt2" if data.is_dir() else data
+    if not archive.is_file() or (data.is_dir() and (data / "model.pth").exists()):
+        raise UsageError("refused model: a torch model not in pt2 format (pickle runs code "
+                         "on load); register it again with mlops")
+    # MLflow runs this check only when pickle loading is switched off process-wide,
+    # which would also switch off skops; so it is run here, for every load.
+    try:
+        _validate_pt2_archive_is_pickle_free(str(archive))
+    except MlflowException:
+        raise UsageError("refused model: its pt2 archive holds a pickle payload") from None
 
 
 def _check_sklearn(root: Path, conf: dict[str, Any], pyfunc: dict[str, Any]) -> None:
     if conf.get("serialization_format") != SKOPS:
         raise UsageError("refused model: a scikit-learn model not in skops format (pickle "
                          "runs code on load); register it again with mlops")
-    data_path = (root / str(pyfunc.get("model_path") or conf.get("pickled_model") or "")
-                 ).resolve()
-    if not data_path.is_file() or root.resolve() not in data_path.parents:
+    data_path = _inside(root, pyfunc.get("model_path") or conf.get("pickled_model"))
+    if not data_path.is_file():
         raise UsageError("refused model: its model file is missing or outside the model")
     trusted_types(file=data_path, label="the model file")  # what the file needs passes
     declared = conf.get("skops_trusted_types") or []
