@@ -25,8 +25,9 @@ refused at registration with one line naming the type.
 
 The trusted list in an MLmodel is written by whoever wrote the model, so before a
 load :func:`check_model_dir` recomputes it from the model file itself and refuses
-a model whose MLmodel trusts more, a scikit-learn model in pickle format, code
-shipped with the model, or a pyfunc loader other than scikit-learn's and torch's.
+a model whose file or MLmodel trusts more, a scikit-learn or torch model in pickle
+format, code shipped with the model, or a pyfunc loader other than scikit-learn's
+and torch's. :func:`load_checked` is that check followed by MLflow's own loader.
 
 Torch modules are saved in ``pt2`` format (``torch.export``: the traced graph and
 its tensors, no pickle), which needs an input example to trace. MLflow's loader
@@ -219,6 +220,26 @@ def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
     else:
         _check_torch(root, pyfunc)
     return flavors
+
+
+def load_checked(path: str | os.PathLike):
+    """:func:`check_model_dir`, then MLflow's own loader on the same local folder.
+
+    Returns:
+        The ``mlflow.pyfunc.PyFuncModel``.
+
+    Raises:
+        UsageError: the model is refused, or MLflow cannot load it.
+    """
+    check_model_dir(path)
+    import mlflow.pyfunc
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.pyfunc.load_model(str(path))
+    except MlflowException as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise UsageError(f"cannot load the model: {first}") from None
 
 
 def _inside(root: Path, relative: Any) -> Path:

@@ -156,7 +156,13 @@ def test_a_model_trusting_a_dangerous_type_is_refused_before_mlflow_would_load_i
     # ... the pre-load check does not.
     with pytest.raises(UsageError, match=r"^the model file contains types that are not "
                                          r"loaded back safely: posix.system"):
-        serialization.check_model_dir(folder)
+        serialization.load_checked(folder)
+
+
+def test_load_checked_loads_what_register_writes(forest, iris, tmp_path):
+    features, _ = iris
+    loaded = serialization.load_checked(save(forest, tmp_path / "forest"))
+    assert (loaded.predict(features) == forest.predict(features)).all()
 
 
 def test_pickles_shipped_code_and_other_loaders_are_refused(forest, tmp_path):
