@@ -74,7 +74,10 @@ EXCLUDED_PREFIXES = (
 _INSTANCE_LOADERS = frozenset({"ObjectNode", "NdArrayNode", "MaskedArrayNode", "DTypeNode",
                                "SparseMatrixNode", "RandomStateNode", "RandomGeneratorNode"})
 _CONSTRUCTING_LOADERS = frozenset({"ReduceNode", "TreeNode", "LossNode",
-                                   "ConstructorFromReduceNode", "QuantileForestNode"})
+                                   "ConstructorFromReduceNode", "QuantileForestNode",
+                                   # containers: their (sub)class is called, then filled
+                                   "DictNode", "DefaultDictNode", "ListNode", "SetNode",
+                                   "TupleNode", "SliceNode"})
 _REFERENCE_LOADERS = frozenset({"FunctionNode", "TypeNode", "MethodNode", "PartialNode",
                                 "OperatorFuncNode"})
 

@@ -1,7 +1,8 @@
 """Every common model registers from a real kernel and loads back predicting the same.
 
-One kernel runs the whole matrix (17 models: linear, trees and ensembles, SVMs, kNN,
-naive Bayes, an MLP, pipelines with preprocessing, regressors, a torch module), each
+One kernel runs the whole matrix (19 models: linear, trees and ensembles, SVMs, kNN,
+naive Bayes, an MLP, pipelines with preprocessing, soft voting, a grid search,
+regressors, a torch module), each
 registered with ``register_model`` (one through ``%mlops register``), then loaded
 with ``mlops_jupyter.load_model("models:/M@champion")`` and with MLflow's own
 ``mlflow.pyfunc.load_model`` on the local model folder, after the pre-load check.
@@ -23,6 +24,8 @@ import numpy as np, pandas as pd, torch
 from sklearn.datasets import load_iris
 from sklearn import ensemble, linear_model, naive_bayes, neighbors, neural_network, svm, tree
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.model_selection import GridSearchCV
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -51,6 +54,13 @@ classifiers = {
     "gaussian-nb": naive_bayes.GaussianNB(),
     "mlp": neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0),
     "scaled-logreg": make_pipeline(StandardScaler(), linear_model.LogisticRegression()),
+    "voting": ensemble.VotingClassifier([
+        ("logreg", linear_model.LogisticRegression(max_iter=1000)),
+        ("forest", ensemble.RandomForestClassifier(n_estimators=10, random_state=0))],
+        voting="soft"),
+    "grid-search": GridSearchCV(make_pipeline(
+        SelectKBest(f_classif), linear_model.LogisticRegression(max_iter=1000)),
+        {"selectkbest__k": [2, 3]}, cv=3),
 }
 regressors = {
     "ridge": linear_model.Ridge(),
@@ -146,11 +156,11 @@ def test_every_common_model_registers_and_loads_back_from_a_kernel(tmp_path):
         kernel.run("forest_var = models['forest'][0]")
         magic = kernel.run(MAGIC)
         loaded = kernel.run(LOAD)
-    assert cell_text(setup).strip() == "17", error_outputs(kernel.nb)
+    assert cell_text(setup).strip() == "19", error_outputs(kernel.nb)
     assert json.loads(cell_text(registered)) == {}
     assert "registered 'm-magic-forest' version 1 (sklearn)" in cell_text(magic)
     outcome = json.loads(cell_text(loaded).strip().splitlines()[-1])
-    assert len(outcome) == 18
+    assert len(outcome) == 20
     assert outcome == dict.fromkeys(outcome, "ok")
 
     # What a forest needs beyond skops' defaults is stored with it, and nothing else.

@@ -58,6 +58,8 @@ def test_trusted_types_are_exactly_what_the_model_needs(forest, iris):
     ("numpy.dtype", {"DTypeNode"}, True),
     ("sklearn.feature_selection._univariate_selection.f_classif", {"FunctionNode"}, True),
     ("scipy.sparse._csr.csr_matrix", {"SparseMatrixNode"}, True),
+    ("sklearn.utils._bunch.Bunch", {"DictNode"}, True),  # VotingClassifier.named_estimators_
+    ("numpy.lib._npyio_impl.NpzFile", {"DictNode"}, False),
     # rebuilt from state is fine for NumPy, but never *called* with the file's arguments
     ("numpy.ma.core.MaskedArray", {"ReduceNode"}, False),
     ("numpy.memmap", {"ObjectNode"}, False),
