@@ -156,12 +156,23 @@ def test_every_common_model_registers_and_loads_back_from_a_kernel(tmp_path):
         kernel.run("forest_var = models['forest'][0]")
         magic = kernel.run(MAGIC)
         loaded = kernel.run(LOAD)
+        kernel.run("from sklearn.preprocessing import FunctionTransformer\n"
+                   "bad = make_pipeline(FunctionTransformer(lambda v: v),\n"
+                   "                    linear_model.LogisticRegression()).fit(X, y)")
+        refused = [cell_text(kernel.run(line)) for line in (
+            "%mlops register bad --name m-bad", "%mlops register net --name m-net")]
     assert cell_text(setup).strip() == "19", error_outputs(kernel.nb)
     assert json.loads(cell_text(registered)) == {}
     assert "registered 'm-magic-forest' version 1 (sklearn)" in cell_text(magic)
     outcome = json.loads(cell_text(loaded).strip().splitlines()[-1])
     assert len(outcome) == 20
     assert outcome == dict.fromkeys(outcome, "ok")
+
+    assert refused[0].startswith("UsageError: mlops: bad contains types that are not loaded "
+                                 "back safely: __main__.<lambda>")
+    assert refused[1].startswith("UsageError: mlops: net is a torch module: give an input "
+                                 "example")
+    assert all(text.count("\n") == 1 for text in refused)
 
     # What a forest needs beyond skops' defaults is stored with it, and nothing else.
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
