@@ -215,15 +215,7 @@ def _log_model(client, run, model, flavor, name, signature, input_example, optio
             example = _numpy_example(input_example, flavor)
             kwargs = {"signature": signature, "input_example": example,
                       "pip_requirements": _pip_requirements(flavor), "mlflow_model": meta}
-            if flavor == flavors.PYTORCH:
-                import mlflow.pytorch
-
-                mlflow.pytorch.save_model(model, path, **kwargs)
-            else:
-                import mlflow.sklearn
-
-                mlflow.sklearn.save_model(model, path, **kwargs, **options)
-            serialization.check_model_dir(path)  # what the loader will check, checked now
+            serialization.save_model(model, flavor, path, options, **kwargs)
             with common.mlflow_errors("cannot store the model artifacts"):
                 client.log_model_artifacts(logged.model_id, path)
         client.finalize_logged_model(logged.model_id, "READY")

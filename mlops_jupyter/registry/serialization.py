@@ -188,6 +188,33 @@ def save_options(model: Any, flavor: str, label: str = "the model",
             "skops_trusted_types": trusted_types(data=data, label=label) or None}
 
 
+def save_model(model: Any, flavor: str, path: str, options: dict[str, Any],
+               **kwargs: Any) -> None:
+    """Save ``model`` as an MLflow model folder at ``path`` with :func:`save_options`
+    ``options`` (and ``kwargs`` for the flavor's ``save_model``), then run the check
+    a loader will run (:func:`check_model_dir`), so what registers loads back.
+
+    Raises:
+        UsageError: the flavor cannot store it (e.g. ``torch.export`` cannot trace a
+            module whose control flow depends on the data), or the check refuses it.
+    """
+    from mlflow.exceptions import MlflowException
+
+    if flavor == flavors.PYTORCH:
+        import mlflow.pytorch as module
+    else:
+        import mlflow.sklearn as module
+    try:
+        module.save_model(model, path, **kwargs, **options)
+    except Exception as exc:  # noqa: BLE001 - torch.export and skops raise many kinds
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        how = "export the torch module (torch.export)" if flavor == flavors.PYTORCH \
+            else "store the model"
+        kind = "" if isinstance(exc, MlflowException) else f"{type(exc).__name__}: "
+        raise UsageError(f"cannot {how}: {kind}{first}") from None
+    check_model_dir(path)
+
+
 def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
     """Refuse a downloaded MLflow model directory that loading would make unsafe.
 

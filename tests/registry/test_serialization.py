@@ -199,3 +199,23 @@ def test_requirements_name_the_serializer():
         f"scikit-learn=={version('scikit-learn')}", f"skops=={version('skops')}",
         f"mlflow=={version('mlflow')}"]
     assert f"cloudpickle=={version('cloudpickle')}" in _pip_requirements("pytorch")
+
+
+def test_a_torch_module_export_cannot_trace_is_one_line(registry_home):
+    import torch
+
+    class Branchy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            if x.sum() > 0:  # control flow on the data: torch.export cannot trace it
+                return self.linear(x)
+            return -self.linear(x)
+
+    with pytest.raises(UsageError) as caught:
+        register_model(Branchy(), "branchy", input_example=torch.ones(2, 4))
+    message = str(caught.value)
+    assert message.startswith("cannot export the torch module (torch.export): ")
+    assert "\n" not in message and len(message) < 300
