@@ -294,7 +294,7 @@ def _check_torch(root: Path, pyfunc: dict[str, Any]) -> None:
         _validate_pt2_archive_is_pickle_free(str(archive))
     except MlflowException:
         raise UsageError("refused model: its pt2 archive is not verifiably free of pickle "
-                         "payloads (needs torch >= 2.10)") from None
+                         "payloads (a pickle record, or torch older than 2.10)") from None
 
 
 def _check_sklearn(root: Path, conf: dict[str, Any], pyfunc: dict[str, Any]) -> None:
