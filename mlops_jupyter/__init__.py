@@ -60,7 +60,8 @@ def register_model(model, name: str, *, alias: str | None = None, input_example=
     The run is the tracked cell's (``%mlops track``), the session's, or, in a
     pipeline step, the step's; with nothing tracked, a new run in experiment
     ``models``. Works for scikit-learn estimators/pipelines and torch modules;
-    the signature is inferred from ``input_example``. ``metrics`` are logged on the
+    the signature is inferred from ``input_example`` (required for a torch module,
+    whose graph is exported from it). ``metrics`` are logged on the
     run at once, so the promotion gate can judge the version straight away.
     ``reference`` (the training frame, optionally with predictions in
     ``prediction_column``) is profiled and kept with the version for drift checks.

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..exceptions import NotFoundError, UsageError
 from ..tracking import store
-from . import common, flavors
+from . import common, flavors, serialization
 
 DEFAULT_EXPERIMENT = "models"
 # Tags of the producing run copied onto the version, so lineage survives even when
@@ -48,7 +48,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         experiment: when ``run_id`` is None, a new run is made in this experiment
             (default ``models``).
         input_example: a sample input; the signature is inferred from it and the
-            model's prediction on it.
+            model's prediction on it. Required for a torch module, whose graph is
+            exported from it (see :mod:`.serialization`).
         alias: move this alias to the new version (recorded in the alias history).
         reason: why, for the alias history.
         var: the variable name the model came from, for error messages.
@@ -62,7 +63,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         ``{name, version, run_id, model_uri, flavor, model_id}``.
 
     Raises:
-        UsageError: not a model, unsupported type, bad name or alias.
+        UsageError: not a model, unsupported type, bad name or alias; a model that
+            could not be loaded back safely (:mod:`.serialization`).
         NotFoundError: ``run_id`` does not exist.
     """
     flavor = flavors.detect_flavor(model, var)
@@ -72,6 +74,10 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
     if experiment is not None:
         store.validate_experiment_name(experiment)
     metrics = _metrics(metrics)
+    # Decided before anything is written: a model that could not be loaded back
+    # safely is refused with one line, leaving no run or logged model behind.
+    options = serialization.save_options(model, flavor, var or f"the {type(model).__name__}",
+                                         input_example)
     client = common.client()
     own_run = run_id is None
     run = _new_run(client, experiment) if own_run else _get_run(client, run_id)
@@ -81,7 +87,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
             for key, value in metrics.items():
                 client.log_metric(run_id, key, value)
         signature = _signature(model, flavor, input_example)
-        logged = _log_model(client, run, model, flavor, name, signature, input_example)
+        logged = _log_model(client, run, model, flavor, name, signature, input_example,
+                            options)
         ensure_registered_model(client, name)
         tags = {"mlops.flavor": flavor, "mlops.registered_by": _actor(),
                 **_lineage_tags(client, run)}
@@ -183,13 +190,16 @@ def _signature(model: Any, flavor: str, input_example: Any):
 
 def _pip_requirements(flavor: str) -> list[str]:
     # Given explicitly: MLflow's inference loads the model in a subprocess (seconds).
+    # What loading needs: the library, and its serializer (skops for scikit-learn,
+    # cloudpickle for mlflow.pytorch's pickle module).
     from importlib.metadata import version
 
-    package = "scikit-learn" if flavor == flavors.SKLEARN else "torch"
-    return [f"{package}=={version(package)}", f"mlflow=={version('mlflow')}"]
+    packages = ["scikit-learn", "skops"] if flavor == flavors.SKLEARN \
+        else ["torch", "cloudpickle"]
+    return [f"{package}=={version(package)}" for package in [*packages, "mlflow"]]
 
 
-def _log_model(client, run, model, flavor, name, signature, input_example):
+def _log_model(client, run, model, flavor, name, signature, input_example, options):
     from mlflow.entities import LoggedModelOutput
     from mlflow.models import Model
 
@@ -205,14 +215,7 @@ def _log_model(client, run, model, flavor, name, signature, input_example):
             example = _numpy_example(input_example, flavor)
             kwargs = {"signature": signature, "input_example": example,
                       "pip_requirements": _pip_requirements(flavor), "mlflow_model": meta}
-            if flavor == flavors.PYTORCH:
-                import mlflow.pytorch
-
-                mlflow.pytorch.save_model(model, path, **kwargs)
-            else:
-                import mlflow.sklearn
-
-                mlflow.sklearn.save_model(model, path, **kwargs)
+            serialization.save_model(model, flavor, path, options, **kwargs)
             with common.mlflow_errors("cannot store the model artifacts"):
                 client.log_model_artifacts(logged.model_id, path)
         client.finalize_logged_model(logged.model_id, "READY")
