@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..exceptions import MLOpsError, UsageError
+from ..exceptions import UsageError
 from ..tracking import operations
 from . import step as statuses
 from .cache import ProjectState, cache_key
@@ -309,7 +309,8 @@ class PipelineRun:
                                 self._declare_gates()
                                 self._executor = make_executor(
                                     self.options.executor, max_parallel=self.options.max_parallel,
-                                    scheduler=self.options.scheduler)
+                                    scheduler=self.options.scheduler,
+                                    steps=len(pending) + 1)
                             futures[self._submit(name)] = name
                 if not futures:
                     continue
@@ -350,17 +351,18 @@ class PipelineRun:
 
     def _declare_gates(self) -> None:
         """Store the spec's ``gate:`` policies on their models before a step runs,
-        so a step that promotes (and later the CLI and sidebar) uses them. A store
-        that is down does not stop the pipeline: steps journal their runs anyway."""
-        if not self.spec.gates:
-            return
-        from ..registry.policy import declare_policy
+        so a step that promotes (and later the CLI and sidebar) uses them.
+
+        Journaled like the runs, not written here: the flusher applies events in
+        order, so the gates are in the store before the step's run is, and a step
+        that promotes waits for its run first (``mlops_jupyter.promote``). The
+        runner itself never imports MLflow, and a store that is down does not stop
+        the pipeline."""
+        from ..registry.policy import POLICY_TAG
 
         for model, policy in self.spec.gates.items():
-            try:
-                declare_policy(model, policy)
-            except MLOpsError as error:
-                logger.warning("gate of %s not stored: %s", model, error)
+            self._writer.submit(operations.model_tag(model, POLICY_TAG,
+                                                     json.dumps(policy.to_dict())))
 
     def _submit(self, name: str):
         step, state = self.spec.steps[name], self.steps[name]
@@ -377,9 +379,8 @@ class PipelineRun:
             cwd=str(self.spec.root), parameters=state.parameters, kernel=step.kernel,
             timeout=step.timeout, outputs=dict(step.outputs), attempt=state.attempts,
             env=self._step_env(name, output))
-        future = self._executor.submit(task)
-        self._changed()
-        return future
+        self._changed()  # before submitting: an inline executor returns when the step ended
+        return self._executor.submit(task)
 
     def _step_journal(self, name: str) -> Path:
         return self.run_dir / "journals" / name

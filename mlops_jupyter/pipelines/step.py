@@ -105,9 +105,28 @@ def hash_outputs(root: Path, outputs: dict[str, str]) -> dict[str, str | None]:
     return {name: state.file_hash(root / path) for name, path in outputs.items()}
 
 
+def import_papermill():
+    """papermill, imported without jsonschema's IRI format checker.
+
+    nbformat imports jsonschema, whose format module compiles ``rfc3987_syntax``'s
+    grammar on import (about 1 s, most of papermill's import time). Notebook
+    validation never uses the ``iri`` formats it serves (nbformat validates with
+    fastjsonschema, or Draft 4 without them), so in a process of ours that has not
+    imported jsonschema yet the module is marked absent: jsonschema then simply
+    does not register those two format checks.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill
+
+    return papermill
+
+
 def execute_step(task: StepTask) -> StepOutcome:
     """Execute the step's notebook with papermill; never raises for notebook errors."""
-    import papermill
+    papermill = import_papermill()
 
     Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
