@@ -7,9 +7,10 @@ branches go on. Every step is an MLflow run, child of the pipeline run, written
 through the tracking journal, so recording never slows the pipeline down and a
 fully cached re-run does not even import MLflow.
 
-Each run gets a folder ``<project>/mlops-runs/<run id>/`` with the executed
+Each run gets a folder ``<project>/mlops-runs/<run id>/`` (a scheduled job's:
+``<project>/mlops-jobs/<run id>/``, see :func:`.cache.run_folder`) with the executed
 notebooks and ``status.json`` (live status, read by ``mlops pipeline show`` and
-the sidebar).
+the sidebar); ``mlops-runs/<pipeline file>.latest`` names the file's latest run.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .. import config
 from ..exceptions import UsageError
 from ..tracking import operations
 from . import step as statuses
-from .cache import ProjectState, cache_key
+from .cache import ProjectState, cache_key, latest_pointer, run_folder
 from .notebooks import check_value, code_hash, read_notebook
 from .spec import (
     REFERENCE,
@@ -43,7 +44,7 @@ from .spec import (
 )
 from .step import StepOutcome, StepTask
 
-#: A run id names the run folder: no separators, nothing that could leave runs_dir.
+#: A run id names the run folder: no separators, nothing that could leave it.
 logger = logging.getLogger(__name__)
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
@@ -66,6 +67,7 @@ class RunOptions:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_id: str | None = None
     trigger: str | None = None  # why it runs, e.g. "drift check <run id>" (recorded)
+    scheduled: bool = False  # a scheduled job: its own output folder (cache.run_folder)
 
 
 @dataclass
@@ -175,7 +177,7 @@ class PipelineRun:
         self.state = ProjectState(spec.root).load()
         self.run_id = validate_run_id(self.options.run_id) or \
             f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        self.run_dir = self.state.runs_dir / self.run_id
+        self.run_dir = run_folder(spec.root, self.run_id, scheduled=self.options.scheduled)
         self.steps = {name: StepState(name) for name in spec.steps}
         self.selected = self._select()
         self.status = statuses.PENDING
@@ -558,7 +560,8 @@ class PipelineRun:
             temporary = self.run_dir / "status.json.tmp"
             temporary.write_text(data)
             os.replace(temporary, self.run_dir / "status.json")
-            (self.state.runs_dir / "latest").write_text(self.run_id)
+            if not self.options.scheduled:
+                latest_pointer(self.spec.path).write_text(self.run_id)
         self.on_change(self)
 
 
