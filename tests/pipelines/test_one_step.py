@@ -1,0 +1,96 @@
+"""A run with one step to execute costs about what papermill costs.
+
+What makes it so, checked on a real run in a fresh process (the timing itself is
+measured against papermill in benchmarks/bench_pipelines.py, never asserted here):
+the step's kernel is started by the runner's own process (no worker process that
+imports papermill a second time), the runner never imports MLflow (the models'
+gates go through the tracking journal like the runs), and papermill is imported
+without jsonschema's rfc3987 grammar. The records still reach the store: the step's
+run with its metric and notebook, and the declared gate.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mlops_jupyter.registry.policy import POLICY_TAG
+from mlops_jupyter.tracking import store
+from tests.magics.helpers import REPO_ROOT, experiment_runs, kernel_env, wait_for
+from tests.pipelines.helpers import write_project
+
+PIPELINE = """
+    name: lean
+    experiment: lean-exp
+    steps:
+      - name: first
+        notebook: step.ipynb
+        parameters: {n: 3}
+        outputs: {pid: out/parent.txt}
+      - name: second
+        notebook: step.ipynb
+        needs: [first]
+    gate:
+      lean-model:
+        thresholds: ["accuracy >= 0.5"]
+"""
+NOTEBOOKS = {"step.ipynb": ("n = 1", ["""
+    import os
+    import mlops_jupyter
+    mlops_jupyter.log_metric("n_squared", n * n)
+    os.makedirs("out", exist_ok=True)
+    open("out/parent.txt", "w").write(str(os.getppid()))  # who started this kernel
+"""])}
+
+RUNNER = """
+import json, os, sys
+from mlops_jupyter.pipelines.runner import RunOptions, run_pipeline
+from mlops_jupyter.pipelines.spec import load_spec
+
+run = run_pipeline(load_spec(sys.argv[1]), RunOptions(only=["first"], force=True))
+print(json.dumps({"ok": run.ok, "pid": os.getpid(),
+                  "mlflow": sorted(m for m in sys.modules if m.split(".")[0] == "mlflow"),
+                  "rfc3987_syntax": sys.modules.get("rfc3987_syntax") is not None,
+                  "papermill": "papermill" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("other_store", [False, True], ids=["embedded", "MLFLOW_TRACKING_URI"])
+def test_a_one_step_run_starts_its_kernel_itself_and_never_imports_mlflow(
+        home, tmp_path, other_store):
+    uri = f"sqlite:///{tmp_path / 'other' / 'mlflow.db'}" if other_store else None
+    if uri:
+        (tmp_path / "other").mkdir()
+    file = write_project(tmp_path / "project", PIPELINE, NOTEBOOKS)
+
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(file)], cwd=REPO_ROOT,
+                          env=kernel_env(home, uri), capture_output=True, text=True,
+                          timeout=180, check=False)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["ok"] and facts["papermill"]
+    kernel_parent = int((tmp_path / "project" / "out" / "parent.txt").read_text())
+    assert kernel_parent == facts["pid"]  # no worker process in between
+    assert facts["mlflow"] == []
+    assert facts["rfc3987_syntax"] is False
+
+    # Everything the runner journaled reaches the store it was given.
+    client = store.client(uri or f"sqlite:///{home / 'mlflow.db'}")
+
+    def recorded():
+        try:
+            runs = {r.info.run_name: r for r in experiment_runs(client, "lean-exp")}
+        except AssertionError:  # the experiment is not created yet
+            return None
+        step = runs.get("first")
+        return step if step is not None and step.info.status == "FINISHED" else None
+
+    step = wait_for(recorded, 60, "the step's run in the store")
+    assert step.data.metrics["n_squared"] == 9
+    assert [a.path for a in client.list_artifacts(step.info.run_id)] == ["notebook"]
+    policy = json.loads(client.get_registered_model("lean-model").tags[POLICY_TAG])
+    assert policy["thresholds"] == ["accuracy >= 0.5"]
