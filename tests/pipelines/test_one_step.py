@@ -19,7 +19,7 @@ import pytest
 
 from mlops_jupyter.registry.policy import POLICY_TAG
 from mlops_jupyter.tracking import store
-from tests.magics.helpers import REPO_ROOT, experiment_runs, kernel_env, wait_for
+from tests.magics.helpers import experiment_runs, kernel_env, wait_for
 from tests.pipelines.helpers import write_project
 
 PIPELINE = """
@@ -66,7 +66,8 @@ def test_a_one_step_run_starts_its_kernel_itself_and_never_imports_mlflow(
         (tmp_path / "other").mkdir()
     file = write_project(tmp_path / "project", PIPELINE, NOTEBOOKS)
 
-    done = subprocess.run([sys.executable, "-c", RUNNER, str(file)], cwd=REPO_ROOT,
+    # cwd: with MLFLOW_TRACKING_URI=sqlite:… MLflow puts artifacts in ./mlruns.
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(file)], cwd=tmp_path,
                           env=kernel_env(home, uri), capture_output=True, text=True,
                           timeout=180, check=False)
 
