@@ -15,6 +15,8 @@ Everything runs in a temporary copy of example_notebooks/pipeline with its own
 MLOPS_JUPYTER_HOME. Usage::
 
     python benchmarks/bench_pipelines.py [--repeat 5] [--single-step] [--json]
+"""
+
 from __future__ import annotations
 
 import argparse
