@@ -5,7 +5,7 @@ measured against papermill in benchmarks/bench_pipelines.py, never asserted here
 the step's kernel is started by the runner's own process (no worker process that
 imports papermill a second time), the runner never imports MLflow (the models'
 gates go through the tracking journal like the runs), and papermill is imported
-without jsonschema's rfc3987 grammar. The records still reach the store: the step's
+without jsonschema's rfc3987 grammar and pyarrow (for hdfs:// notebooks). The records still reach the store: the step's
 run with its metric and notebook, and the declared gate.
 """
 
@@ -19,7 +19,7 @@ import pytest
 
 from mlops_jupyter.registry.policy import POLICY_TAG
 from mlops_jupyter.tracking import store
-from tests.magics.helpers import experiment_runs, kernel_env, wait_for
+from tests.magics.helpers import REPO_ROOT, experiment_runs, kernel_env, wait_for
 from tests.pipelines.helpers import write_project
 
 PIPELINE = """
@@ -53,7 +53,7 @@ from mlops_jupyter.pipelines.spec import load_spec
 run = run_pipeline(load_spec(sys.argv[1]), RunOptions(only=["first"], force=True))
 print(json.dumps({"ok": run.ok, "pid": os.getpid(),
                   "mlflow": sorted(m for m in sys.modules if m.split(".")[0] == "mlflow"),
-                  "rfc3987_syntax": sys.modules.get("rfc3987_syntax") is not None,
+                  "unused": sorted(m for m in ("rfc3987_syntax", "pyarrow") if m in sys.modules),
                   "papermill": "papermill" in sys.modules}))
 """
 
@@ -77,7 +77,7 @@ def test_a_one_step_run_starts_its_kernel_itself_and_never_imports_mlflow(
     kernel_parent = int((tmp_path / "project" / "out" / "parent.txt").read_text())
     assert kernel_parent == facts["pid"]  # no worker process in between
     assert facts["mlflow"] == []
-    assert facts["rfc3987_syntax"] is False
+    assert facts["unused"] == []  # papermill imported without them (see step.py)
 
     # Everything the runner journaled reaches the store it was given.
     client = store.client(uri or f"sqlite:///{home / 'mlflow.db'}")
@@ -95,3 +95,28 @@ def test_a_one_step_run_starts_its_kernel_itself_and_never_imports_mlflow(
     assert [a.path for a in client.list_artifacts(step.info.run_id)] == ["notebook"]
     policy = json.loads(client.get_registered_model("lean-model").tags[POLICY_TAG])
     assert policy["thresholds"] == ["accuracy >= 0.5"]
+
+
+PROBE = """
+import json, sys
+from mlops_jupyter.pipelines.step import import_papermill
+
+import_papermill()
+during = sorted(m for m in ("rfc3987_syntax", "pyarrow.fs") if m in sys.modules)
+import jsonschema, nbformat, pyarrow.fs, rfc3987_syntax  # afterwards: importable as usual
+nb = nbformat.v4.new_notebook()
+nbformat.validate(nb)
+print(json.dumps({"during": during, "iri_checked": "iri" in
+                  jsonschema.Draft7Validator.FORMAT_CHECKER.checkers}))
+"""
+
+
+def test_papermill_for_steps_leaves_out_unused_modules_only_while_importing():
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["during"] == []
+    # jsonschema registered its checks without the grammar; notebooks still validate.
+    assert facts["iri_checked"] is False
