@@ -20,7 +20,7 @@ import pytest
 from mlops_jupyter.registry.policy import POLICY_TAG
 from mlops_jupyter.tracking import store
 from tests.magics.helpers import REPO_ROOT, experiment_runs, kernel_env, wait_for
-from tests.pipelines.helpers import write_project
+from tests.pipelines.helpers import run, write_project
 
 PIPELINE = """
     name: lean
@@ -120,3 +120,40 @@ def test_papermill_for_steps_leaves_out_unused_modules_only_while_importing():
     assert facts["during"] == []
     # jsonschema registered its checks without the grammar; notebooks still validate.
     assert facts["iri_checked"] is False
+
+
+GATED = """
+    name: gated
+    experiment: gated-exp
+    steps:
+      - name: promote
+        notebook: promote.ipynb
+        outputs: {outcome: out/outcome.json}
+    gate:
+      gated-iris:
+        thresholds: ["accuracy >= 0.99"]
+"""
+PROMOTE = {"promote.ipynb": (None, ["""
+    import json, os
+    import mlops_jupyter
+    outcome = mlops_jupyter.promote("gated-iris", "1", "champion")
+    os.makedirs("out", exist_ok=True)
+    json.dump({"promoted": outcome["promoted"], "reasons": outcome["verdict"]["reasons"]},
+              open("out/outcome.json", "w"))
+"""])}
+
+
+def test_a_step_that_promotes_is_judged_by_the_gate_its_pipeline_declares(
+        home, registered, tmp_path):
+    """The gate is journaled, not written by the runner: a step promoting at once
+    (no register_model before it) still sees it, because promote() first waits for
+    the step's run, which the flusher writes after the gate."""
+    registered(name="gated-iris", metrics={"accuracy": 0.95})
+    file = write_project(tmp_path / "project", GATED, PROMOTE)
+
+    pipeline_run = run(file)
+
+    assert pipeline_run.ok, pipeline_run.steps["promote"].error
+    outcome = json.loads((tmp_path / "project" / "out" / "outcome.json").read_text())
+    assert outcome["promoted"] is False
+    assert any("accuracy" in reason and "0.99" in reason for reason in outcome["reasons"])
