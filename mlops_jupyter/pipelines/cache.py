@@ -33,6 +33,7 @@ RUNS_DIR = "mlops-runs"  # runs of a pipeline file: CLI, sidebar, widget, retrai
 JOBS_DIR = "mlops-jobs"  # runs of scheduled jobs (a pipeline file or one notebook)
 OUTPUT_DIRS = (RUNS_DIR, JOBS_DIR)
 _LATEST_SUFFIX = ".latest"
+_CHUNK = 1 << 20
 
 
 def run_folder(root: Path, run_id: str, *, scheduled: bool = False) -> Path:
@@ -57,7 +58,6 @@ def latest_run_id(pipeline: Path) -> str | None:
         return latest_pointer(pipeline).read_text().strip() or None
     except OSError:
         return None
-_CHUNK = 1 << 20
 
 
 def cache_key(*, code: str, parameters: dict[str, Any], inputs: dict[str, str],
@@ -80,7 +80,6 @@ class ProjectState:
     def __init__(self, root: Path):
         self.root = root
         self.folder = root / STATE_DIR
-        self.runs_dir = root / RUNS_DIR
         self._path = self.folder / "state.json"
         self._data: dict[str, Any] = {"entries": {}, "files": {}, "parameters": {}}
         self._dirty = False

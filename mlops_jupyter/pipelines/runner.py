@@ -16,7 +16,6 @@ the sidebar); ``mlops-runs/<pipeline file>.latest`` names the file's latest run.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -45,7 +44,6 @@ from .spec import (
 from .step import StepOutcome, StepTask
 
 #: A run id names the run folder: no separators, nothing that could leave it.
-logger = logging.getLogger(__name__)
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
 FAILURES = (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED, statuses.SKIPPED)
