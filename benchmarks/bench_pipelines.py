@@ -106,10 +106,11 @@ def single_step(folder: Path, out: Path, env: dict[str, str], home: Path,
             theirs.append(papermill_s)
             ours.append(mlops_s)
             recorded.append(recorded_s)
-    figures = {"single_step_ours_s": statistics.median(ours),
+    figures = {"load_average_1min": os.getloadavg()[0],
+               "single_step_ours_s": statistics.median(ours),
                "single_step_papermill_s": statistics.median(theirs),
                "single_step_recorded_s": statistics.median(recorded),
-               "single_step_runs": repeat}
+               "single_step_runs": repeat, "ours_all_s": ours, "papermill_all_s": theirs}
     figures["per_step_overhead_pct"] = 100 * (figures["single_step_ours_s"] /
                                               figures["single_step_papermill_s"] - 1)
     return figures
@@ -186,6 +187,9 @@ def main() -> None:
           "target <= 10 %")
     print(f"  (records in MLflow, by the background flusher, after a median "
           f"{figures['single_step_recorded_s']:.2f} s from the mlops command's start)")
+    print(f"  (all {runs} pairs: mlops {', '.join(f'{t:.2f}' for t in figures['ours_all_s'])}; "
+          f"papermill {', '.join(f'{t:.2f}' for t in figures['papermill_all_s'])}; "
+          f"load average {figures['load_average_1min']:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
