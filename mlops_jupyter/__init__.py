@@ -86,7 +86,10 @@ def promote(name: str, version, alias: str = "champion", **options) -> dict:
     declared for the model. Returns ``{promoted, verdict, entry}``.
     """
     from .registry import promote as run_gate
+    from .tracking.session import current_session
 
+    # In a pipeline step the model's declared gate is written by the runner's flusher.
+    current_session().await_pipeline_writes()
     return run_gate(name, version, alias, **options)
 
 

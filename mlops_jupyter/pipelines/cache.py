@@ -1,6 +1,8 @@
 """Content-hash caching of pipeline steps, kept in the project's ``.mlops/`` folder.
 
-Run folders (executed notebooks, status.json) go to ``<project>/mlops-runs/``.
+Run folders (executed notebooks, status.json) go to ``<project>/mlops-runs/`` for
+runs of a pipeline file and ``<project>/mlops-jobs/`` for scheduled jobs; see
+:func:`run_folder`, the one rule for both.
 
 A step's cache key hashes what determines its result: the notebook's code (not its
 outputs), the resolved parameters, the content of its input files, the content of
@@ -27,8 +29,35 @@ from typing import Any
 
 STATE_DIR = ".mlops"
 # Visible on purpose: people open the executed notebooks (Jupyter hides dot folders).
-RUNS_DIR = "mlops-runs"
+RUNS_DIR = "mlops-runs"  # runs of a pipeline file: CLI, sidebar, widget, retrain
+JOBS_DIR = "mlops-jobs"  # runs of scheduled jobs (a pipeline file or one notebook)
+OUTPUT_DIRS = (RUNS_DIR, JOBS_DIR)
+_LATEST_SUFFIX = ".latest"
 _CHUNK = 1 << 20
+
+
+def run_folder(root: Path, run_id: str, *, scheduled: bool = False) -> Path:
+    """Where a run of the project at ``root`` keeps its notebooks and status.json.
+
+    Scheduled jobs and runs of a pipeline file never share a folder: a scheduled
+    notebook is a one-step pipeline whose step may be named like a step of a
+    pipeline file beside it, and its outputs must not pass for that pipeline's.
+    """
+    return root / (JOBS_DIR if scheduled else RUNS_DIR) / run_id
+
+
+def latest_pointer(pipeline: Path) -> Path:
+    """The file naming the latest run of the pipeline file ``pipeline`` (one per file:
+    a project folder may hold several pipelines)."""
+    return pipeline.parent / RUNS_DIR / (pipeline.name + _LATEST_SUFFIX)
+
+
+def latest_run_id(pipeline: Path) -> str | None:
+    """The id of the latest run of the pipeline file ``pipeline``, or None."""
+    try:
+        return latest_pointer(pipeline).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def cache_key(*, code: str, parameters: dict[str, Any], inputs: dict[str, str],
@@ -51,7 +80,6 @@ class ProjectState:
     def __init__(self, root: Path):
         self.root = root
         self.folder = root / STATE_DIR
-        self.runs_dir = root / RUNS_DIR
         self._path = self.folder / "state.json"
         self._data: dict[str, Any] = {"entries": {}, "files": {}, "parameters": {}}
         self._dirty = False

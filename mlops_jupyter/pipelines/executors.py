@@ -28,6 +28,46 @@ def _lost(task: StepTask, exc: BaseException) -> StepOutcome:
                                                        "evalue": text}, attempt=task.attempt)
 
 
+class InlineExecutor:
+    """One step at a time, in this process.
+
+    For a run that can never have two steps in flight (one step to execute, or
+    ``--max-parallel 1``): a worker process would only import papermill again and
+    delay the kernel's start. The kernel is still a process of its own, so a
+    crashing notebook cannot take the runner down.
+    """
+
+    name = "local"
+    max_parallel = 1
+
+    def __init__(self):
+        self._tasks: dict[Any, StepTask] = {}
+
+    def submit(self, task: StepTask):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        try:
+            future.set_result(execute_step(task))
+        except Exception as exc:  # noqa: BLE001 - reported like a lost worker
+            future.set_exception(exc)
+        self._tasks[future] = task
+        return future
+
+    def wait(self, futures: list) -> list:
+        return list(futures)
+
+    def outcome(self, future) -> StepOutcome:
+        task = self._tasks.pop(future)
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001
+            return _lost(task, exc)
+
+    def close(self) -> None:
+        self._tasks.clear()
+
+
 class LocalExecutor:
     """Steps in parallel worker processes on this machine."""
 
@@ -128,11 +168,17 @@ class DaskExecutor:
 
 
 def make_executor(kind: str, *, max_parallel: int | None = None,
-                  scheduler: str | None = None):
-    """The executor named ``kind`` ("local" or "dask")."""
+                  scheduler: str | None = None, steps: int | None = None):
+    """The executor named ``kind`` ("local" or "dask").
+
+    ``steps`` is how many steps the run may execute: a local run that can never
+    have two in flight executes them in this process (:class:`InlineExecutor`).
+    """
     if max_parallel is not None and max_parallel < 1:
         raise UsageError("--max-parallel must be at least 1")
     if kind == "local":
+        if max_parallel == 1 or (steps is not None and steps <= 1):
+            return InlineExecutor()
         return LocalExecutor(max_parallel)
     if kind == "dask":
         return DaskExecutor(scheduler or "", max_parallel)

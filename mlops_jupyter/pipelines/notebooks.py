@@ -79,8 +79,9 @@ def inspect_parameters(path: Path) -> dict[str, dict[str, Any]] | None:
     if not any(PARAMETERS_TAG in cell.get("metadata", {}).get("tags", [])
                for cell in notebook["cells"]):
         return None
-    import papermill
+    from .step import import_papermill
 
+    papermill = import_papermill()
     try:
         found = papermill.inspect_notebook(str(path))
     except Exception as exc:  # noqa: BLE001 - papermill raises many kinds

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from ..exceptions import UsageError
 from . import step as statuses
-from .cache import ProjectState
+from .cache import latest_run_id, run_folder
 from .notebooks import inspect_parameters
 from .spec import PipelineSpec, inside
 
@@ -96,13 +96,37 @@ def summary(run) -> str:
 
 # ------------------------------------------------------------------------- show
 def last_run(spec: PipelineSpec) -> dict[str, Any] | None:
-    """status.json of the pipeline's most recent run, if any."""
-    runs = ProjectState(spec.root).runs_dir
-    try:
-        run_id = (runs / "latest").read_text().strip()
-        return json.loads((runs / run_id / "status.json").read_text())
-    except (OSError, json.JSONDecodeError):
+    """status.json of the most recent run of this pipeline file, if any.
+
+    Only its own runs: not another pipeline file's in the same folder, nor a
+    scheduled job's (those live in ``mlops-jobs/``).
+    """
+    return read_status(spec.path, latest_run_id(spec.path))
+
+
+def read_status(pipeline: Path, run_id: str | None) -> dict[str, Any] | None:
+    """status.json of run ``run_id`` of the pipeline file ``pipeline`` (None when that
+    run does not exist or is a run of another file)."""
+    from .runner import RUN_ID
+
+    if not run_id or not RUN_ID.fullmatch(run_id):
         return None
+    try:
+        status = json.loads((run_folder(pipeline.parent, run_id) / "status.json").read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(status, dict) or not _same_file(status.get("file"), pipeline):
+        return None
+    return status
+
+
+def _same_file(recorded: Any, pipeline: Path) -> bool:
+    if not isinstance(recorded, str) or not recorded:
+        return False
+    try:
+        return Path(recorded).resolve() == pipeline.resolve()
+    except (OSError, ValueError):
+        return False
 
 
 def plan(spec: PipelineSpec) -> list[dict[str, Any]]:

@@ -7,15 +7,15 @@ branches go on. Every step is an MLflow run, child of the pipeline run, written
 through the tracking journal, so recording never slows the pipeline down and a
 fully cached re-run does not even import MLflow.
 
-Each run gets a folder ``<project>/mlops-runs/<run id>/`` with the executed
+Each run gets a folder ``<project>/mlops-runs/<run id>/`` (a scheduled job's:
+``<project>/mlops-jobs/<run id>/``, see :func:`.cache.run_folder`) with the executed
 notebooks and ``status.json`` (live status, read by ``mlops pipeline show`` and
-the sidebar).
+the sidebar); ``mlops-runs/<pipeline file>.latest`` names the file's latest run.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..exceptions import MLOpsError, UsageError
+from ..exceptions import UsageError
 from ..tracking import operations
 from . import step as statuses
-from .cache import ProjectState, cache_key
+from .cache import ProjectState, cache_key, latest_pointer, run_folder
 from .notebooks import check_value, code_hash, read_notebook
 from .spec import (
     REFERENCE,
@@ -43,8 +43,7 @@ from .spec import (
 )
 from .step import StepOutcome, StepTask
 
-#: A run id names the run folder: no separators, nothing that could leave runs_dir.
-logger = logging.getLogger(__name__)
+#: A run id names the run folder: no separators, nothing that could leave it.
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
 FAILURES = (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED, statuses.SKIPPED)
@@ -66,6 +65,7 @@ class RunOptions:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_id: str | None = None
     trigger: str | None = None  # why it runs, e.g. "drift check <run id>" (recorded)
+    scheduled: bool = False  # a scheduled job: its own output folder (cache.run_folder)
 
 
 @dataclass
@@ -212,7 +212,7 @@ class PipelineRun:
         self.state = ProjectState(spec.root).load()
         self.run_id = validate_run_id(self.options.run_id) or \
             f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        self.run_dir = self.state.runs_dir / self.run_id
+        self.run_dir = run_folder(spec.root, self.run_id, scheduled=self.options.scheduled)
         self.steps = {name: StepState(name) for name in spec.steps}
         self.selected = self._select()
         self.status = statuses.PENDING
@@ -346,7 +346,8 @@ class PipelineRun:
                                 self._declare_gates()
                                 self._executor = make_executor(
                                     self.options.executor, max_parallel=self.options.max_parallel,
-                                    scheduler=self.options.scheduler)
+                                    scheduler=self.options.scheduler,
+                                    steps=len(pending) + 1)
                             futures[self._submit(name)] = name
                 if not futures:
                     continue
@@ -387,17 +388,18 @@ class PipelineRun:
 
     def _declare_gates(self) -> None:
         """Store the spec's ``gate:`` policies on their models before a step runs,
-        so a step that promotes (and later the CLI and sidebar) uses them. A store
-        that is down does not stop the pipeline: steps journal their runs anyway."""
-        if not self.spec.gates:
-            return
-        from ..registry.policy import declare_policy
+        so a step that promotes (and later the CLI and sidebar) uses them.
+
+        Journaled like the runs, not written here: the flusher applies events in
+        order, so the gates are in the store before the step's run is, and a step
+        that promotes waits for its run first (``mlops_jupyter.promote``). The
+        runner itself never imports MLflow, and a store that is down does not stop
+        the pipeline."""
+        from ..registry.policy import POLICY_TAG
 
         for model, policy in self.spec.gates.items():
-            try:
-                declare_policy(model, policy)
-            except MLOpsError as error:
-                logger.warning("gate of %s not stored: %s", model, error)
+            self._writer.submit(operations.model_tag(model, POLICY_TAG,
+                                                     json.dumps(policy.to_dict())))
 
     def _submit(self, name: str):
         step, state = self.spec.steps[name], self.steps[name]
@@ -414,9 +416,8 @@ class PipelineRun:
             cwd=str(self.spec.root), parameters=state.parameters, kernel=step.kernel,
             timeout=step.timeout, outputs=dict(step.outputs), attempt=state.attempts,
             env=self._step_env(name, output))
-        future = self._executor.submit(task)
-        self._changed()
-        return future
+        self._changed()  # before submitting: an inline executor returns when the step ended
+        return self._executor.submit(task)
 
     def _step_journal(self, name: str) -> Path:
         return self.run_dir / "journals" / name
@@ -594,7 +595,8 @@ class PipelineRun:
             temporary = self.run_dir / "status.json.tmp"
             temporary.write_text(data)
             os.replace(temporary, self.run_dir / "status.json")
-            (self.state.runs_dir / "latest").write_text(self.run_id)
+            if not self.options.scheduled:
+                latest_pointer(self.spec.path).write_text(self.run_id)
         self.on_change(self)
 
 

@@ -82,7 +82,7 @@ def run_job(job_id: int, store: JobStore) -> str:
         path = Path(job["target"])
         spec = load_spec(path) if job["target_type"] == "pipeline" else notebook_spec(path)
         options = RunOptions(force=job["target_type"] == "notebook", run_id=f"job-{job_id}",
-                             overrides=_overrides(job, spec))
+                             overrides=_overrides(job, spec), scheduled=True)
         run = run_pipeline(spec, options)
     except MLOpsError as exc:
         store.finish_job(job_id, FAILED, error=str(exc))

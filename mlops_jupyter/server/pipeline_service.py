@@ -30,12 +30,12 @@ from typing import Any
 
 from .. import config
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
-from ..pipelines.cache import RUNS_DIR, ProjectState
+from ..pipelines.cache import OUTPUT_DIRS, run_folder
 from ..pipelines.runner import RUN_ID
 
 #: Folders never searched for pipeline files (besides every hidden folder).
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env",
-                          RUNS_DIR})
+                          *OUTPUT_DIRS})
 #: How deep below the root the listing looks, and how much it reads at most.
 MAX_DEPTH = 6
 MAX_VISITED = 20_000
@@ -231,28 +231,20 @@ class Workspace:
                 "last_run": self.last_run(spec.path), "active_run": active_run}
 
     def last_run(self, pipeline: Path) -> dict[str, Any] | None:
-        """The status of the latest run of this very file (a project may hold several)."""
-        runs = ProjectState(pipeline.parent).runs_dir
-        try:
-            run_id = (runs / "latest").read_text().strip()
-        except OSError:
-            return None
-        status = self.run_status(pipeline, run_id)
-        if status is None or status.get("file") != self.relative(pipeline):
-            return None
-        return status
+        """The status of the latest run of this very file (a project may hold several
+        pipelines, and scheduled jobs keep their runs apart)."""
+        from ..pipelines.cache import latest_run_id
+
+        return self.run_status(pipeline, latest_run_id(pipeline) or "")
 
     def run_status(self, pipeline: Path, run_id: str) -> dict[str, Any] | None:
-        """status.json of run ``run_id`` of the project holding ``pipeline``, made
-        client-safe (paths relative to the server root), or None."""
-        if not RUN_ID.fullmatch(run_id or ""):
-            return None
-        run_dir = ProjectState(pipeline.parent).runs_dir / run_id
-        try:
-            status = json.loads((run_dir / "status.json").read_text())
-        except (OSError, json.JSONDecodeError):
-            return None
-        return self._client_status(status, pipeline.parent)
+        """status.json of run ``run_id`` of the pipeline file ``pipeline``, made
+        client-safe (paths relative to the server root), or None (no such run, or
+        a run of another file)."""
+        from ..pipelines.report import read_status
+
+        status = read_status(pipeline, run_id)
+        return None if status is None else self._client_status(status, pipeline.parent)
 
     def _client_status(self, status: dict[str, Any], project: Path) -> dict[str, Any]:
         project_rel = self.relative(project)
@@ -354,7 +346,7 @@ class PipelineLauncher:
             if active is not None:
                 raise ConflictError(f"pipeline {spec.name!r} is already running (run {active})")
             run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            run_dir = ProjectState(spec.root).runs_dir / run_id
+            run_dir = run_folder(spec.root, run_id)
             run_dir.mkdir(parents=True, exist_ok=True)
             command = [self.python, "-m", "mlops_jupyter.cli", "pipeline", "run",
                        str(spec.path), "--run-id", run_id, "--json"]
@@ -435,7 +427,7 @@ class PipelineLauncher:
 
     def _failure(self, job: _Job) -> str | None:
         """The last line the process printed (the CLI's one-line error)."""
-        log = ProjectState(job.pipeline.parent).runs_dir / job.run_id / LOG_NAME
+        log = run_folder(job.pipeline.parent, job.run_id) / LOG_NAME
         try:
             lines = [line for line in log.read_text(errors="replace").splitlines()
                      if line.strip()]

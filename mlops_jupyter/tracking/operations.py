@@ -82,6 +82,15 @@ def end_run(key: str, status: str) -> dict[str, Any]:
     return {"op": "end_run", "key": key, "status": status, "end_ms": now_ms()}
 
 
+def model_tag(model: str, tag: str, value: str) -> dict[str, Any]:
+    """Set tag ``tag`` of registered model ``model`` (created when missing).
+
+    A pipeline declares its models' gates this way: written in journal order, so
+    before any run the pipeline opens after it (see pipelines.runner).
+    """
+    return {"op": "model_tag", "model": model, "tag": tag, "value": value}
+
+
 # ------------------------------------------------------------------ enrichment
 def expand(event: dict[str, Any]) -> list[dict[str, Any]]:
     """Resolve ``collect`` requests into tags and artifact events (runs subprocesses)."""
@@ -220,6 +229,13 @@ class Applier:
             raise StoreRejectedError(f"artifact file {file.name} disappeared before upload")
         self._client().log_artifact(self._run_id(event), str(file),
                                     event.get("artifact_dir"))
+
+    def _model_tag(self, event: dict[str, Any], uncertain: bool) -> None:
+        from ..registry.register import ensure_registered_model
+
+        client = self._client()
+        ensure_registered_model(client, event["model"])
+        client.set_registered_model_tag(event["model"], event["tag"], event["value"])
 
     def _end_run(self, event: dict[str, Any], uncertain: bool) -> None:
         self._client().set_terminated(self._run_id(event), event["status"],

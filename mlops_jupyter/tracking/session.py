@@ -82,6 +82,7 @@ class TrackingSession:
         self._writer: Writer | None = None
         self._exit_hook = False
         self._attached_steps: dict[str, int] = {}
+        self._pipeline_synced = False
         self._lock = threading.Lock()
         self.experiment: str | None = None
         self.notebook: Path | None = None
@@ -303,6 +304,27 @@ class TrackingSession:
             reason = status.last_error if status and status.last_error else "store busy"
             raise StoreUnavailableError(f"the tracked run is not in the store yet ({reason})")
         return run_id
+
+    def await_pipeline_writes(self, timeout: float = 30.0) -> None:
+        """In a pipeline step: wait until the runner's writes reached the store.
+
+        The runner journals the models' gates before the step's run, and its
+        flusher applies events in order, so once the step's run exists the gates
+        do too. Outside a pipeline step this returns at once.
+
+        Raises:
+            StoreUnavailableError: the step's run is not in the store after ``timeout``.
+        """
+        from ..exceptions import StoreUnavailableError
+
+        key = os.environ.get(ATTACHED_RUN_ENV)
+        experiment = os.environ.get(ATTACHED_EXPERIMENT_ENV)
+        if not key or not experiment or self._pipeline_synced:
+            return
+        if _find_run_by_key(key, experiment, timeout) is None:
+            raise StoreUnavailableError("the pipeline's records are not in the store yet "
+                                        "(store busy)")
+        self._pipeline_synced = True
 
     # ------------------------------------------------------------------ status
     def status(self) -> Status:

@@ -16,7 +16,8 @@ from tests.pipelines.helpers import cli, isolated_home, run, statuses, write_pro
 EXAMPLE = REPO_ROOT / "example_notebooks" / "pipeline"
 STEPS = ["prepare", "train_logreg", "train_forest", "train_mlp", "evaluate", "register",
          "score"]
-GENERATED = ("data", "models", "reports", "predictions", ".mlops", "mlops-runs")
+GENERATED = ("data", "models", "reports", "predictions", ".mlops", "mlops-runs",
+             "mlops-jobs")
 
 
 def copy_example(target):

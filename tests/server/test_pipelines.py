@@ -297,6 +297,61 @@ async def test_unknown_runs_are_404(api, root):
     assert body == {"error": "no run 20260101-000000-abcdef of this pipeline"}
 
 
+async def test_a_scheduled_job_is_not_a_run_of_the_pipeline_beside_it(api, root):
+    """A scheduled job of make.ipynb is a one-step pipeline whose step is named
+    "make", like the first step of the never-run pipeline.yaml beside it: the
+    pipeline must not show the job's status or output notebook as its own."""
+    from mlops_jupyter.scheduling.job_process import run_job
+    from mlops_jupyter.scheduling.schedules import build_schedule
+    from mlops_jupyter.scheduling.store import JobStore
+
+    store = JobStore()  # the test's home
+    try:
+        schedule = store.add_schedule(build_schedule(
+            str(root / "proj" / "make.ipynb"), "0 * * * *", name="make-hourly"))
+        job = store.create_job(schedule, "manual", "test")
+        assert run_job(job["id"], store) == "SUCCEEDED"
+        finished = store.job(job["id"])
+    finally:
+        store.close()
+
+    _, listing = await api()
+    assert listing["pipelines"][0]["last_run"] is None
+    _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+    assert detail["last_run"] is None
+    assert [(row["last_status"], row["last_output_notebook_path"])
+            for row in detail["steps"]] == [(None, None), (None, None)]
+    code, _ = await error_of(api("runs", f"job-{job['id']}",
+                                 params={"path": "proj/pipeline.yaml"}))
+    assert code == 404
+    # The job's outputs are kept in a folder of their own.
+    job_dir = root / "proj" / "mlops-jobs" / f"job-{job['id']}"
+    assert Path(finished["run_dir"]) == job_dir
+    assert finished["outputs"] == [str(job_dir / "make.ipynb")]
+    assert not (root / "proj" / "mlops-runs").exists()
+
+
+async def test_each_pipeline_file_shows_only_its_own_runs(api, root, launcher):
+    """Two pipeline files in one folder: running one leaves the other never run."""
+    (root / "proj" / "other.yaml").write_text(
+        "name: other\nsteps:\n  - name: make\n    notebook: make.ipynb\n"
+        "    outputs: {numbers: out/numbers.txt}\n")
+    _, body = await api("runs", method="POST", body={"path": "proj/other.yaml"})
+    status = await wait_for_run(api, body["run_id"], "proj/other.yaml")
+    assert status["status"] == "FINISHED"
+
+    _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+    assert detail["last_run"] is None
+    assert [row["last_output_notebook_path"] for row in detail["steps"]] == [None, None]
+    code, _ = await error_of(api("runs", body["run_id"],
+                                 params={"path": "proj/pipeline.yaml"}))
+    assert code == 404
+    _, other = await api("detail", params={"path": "proj/other.yaml"})
+    assert other["last_run"]["run_id"] == body["run_id"]
+    assert other["steps"][0]["last_output_notebook_path"] == \
+        f"proj/mlops-runs/{body['run_id']}/make.ipynb"
+
+
 # ------------------------------------------------------------------------- init
 async def test_init_writes_a_pipeline_beside_the_notebook(api, root):
     write_notebook(root / "study" / "train model.ipynb", "alpha = 0.5\nname = 'x'", ["pass"])

@@ -341,8 +341,8 @@ async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home)
     assert job["scheduler_id"] == host.scheduler.id
     assert job["duration_s"] > 0 and job["error"] is None
     assert job["target"] == "proj/pipeline.yaml"
-    assert job["run_dir"] == f"proj/mlops-runs/job-{job['id']}"
-    assert job["outputs"] == [f"proj/mlops-runs/job-{job['id']}/count.ipynb"]
+    assert job["run_dir"] == f"proj/mlops-jobs/job-{job['id']}"
+    assert job["outputs"] == [f"proj/mlops-jobs/job-{job['id']}/count.ipynb"]
     assert (root / job["outputs"][0]).is_file()
     assert (root / "proj" / "out" / "numbers.txt").read_text() == "0 1 2 3"
     assert job["mlflow_run_id"]

@@ -101,7 +101,7 @@ def test_create_a_schedule_and_see_it_fire(start_lab, page, home):
 
     # The executed notebook opens in JupyterLab.
     succeeded.first.locator(".jp-MLOps-outputLink").click()
-    expect(page.locator('.lm-TabBar-tab.jp-mod-current[title*="Path: study/mlops-runs/job-"]')
+    expect(page.locator('.lm-TabBar-tab.jp-mod-current[title*="Path: study/mlops-jobs/job-"]')
            ).to_be_visible(timeout=30_000)
 
     save_screenshot(page, "schedules-sidebar.png")
