@@ -70,6 +70,7 @@ from .profile import (
     ReferenceProfile,
     _check_frame,
     category_counts,
+    map_columns,
     numeric_array,
 )
 
@@ -406,21 +407,21 @@ def check_drift(
     if missing:
         raise UsageError(f"the current data lacks reference column(s): {', '.join(missing)}")
 
-    bad: list[str] = []
-    verdicts: list[ColumnDrift] = []
-    for col in selected:
+    def verdict(col: ColumnProfile) -> ColumnDrift | _DtypeMismatch:
         if col.name not in present:
-            verdicts.append(ColumnDrift(
-                col.name, col.kind, col.role, "skipped",
-                reason=f"the {col.role} column is not in the current data",
-                reference_count=col.n_present))
-            continue
+            return ColumnDrift(col.name, col.kind, col.role, "skipped",
+                               reason=f"the {col.role} column is not in the current data",
+                               reference_count=col.n_present)
         try:
-            verdicts.append(_check_column(col, current_df[col.name], options))
-        except _DtypeMismatch as exc:
-            bad.append(str(exc))
+            return _check_column(col, current_df[col.name], options)
+        except _DtypeMismatch as exc:  # collected: every such column is named at once
+            return exc
+
+    outcomes = map_columns(verdict, selected, len(current_df))
+    bad = [str(o) for o in outcomes if isinstance(o, _DtypeMismatch)]
     if bad:
         raise UsageError("; ".join(bad))
+    verdicts = [o for o in outcomes if isinstance(o, ColumnDrift)]
 
     computed = [v for v in verdicts if v.status == "computed"]
     n_drifted = sum(1 for v in computed if v.drifted)

@@ -38,7 +38,9 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -67,6 +69,9 @@ SKETCH_SIZE = 2000
 MAX_CATEGORIES = 10_000
 #: Default number of reference rows kept for the Evidently report.
 SAMPLE_ROWS = 5000
+#: Frames at least this long are summarised (and checked) column by column in
+#: threads; below it the threads cost more than they save.
+PARALLEL_ROWS = 50_000
 
 _ARRAY_DTYPES = {"<f8", "<i8", "<u4", "<u8"}
 # Dtype names a sampled column may be restored to; anything else stays object.
@@ -446,27 +451,27 @@ class ReferenceProfile:
         if sketch_size < 100:
             raise UsageError("sketch_size must be ≥ 100")
 
-        columns: list[ColumnProfile] = []
-        excluded: list[ExcludedColumn] = []
-        for name in df.columns:
+        def profile(name: str) -> ColumnProfile | ExcludedColumn:
             series = df[name]
             inferred = infer_column_type(series)
             kind = overrides.get(name, inferred)
             source = "override" if name in overrides else "inferred"
             if kind == IGNORE:
-                excluded.append(ExcludedColumn(name, series.dtype.name, IGNORE,
-                                               "ignored by column_overrides"))
-                continue
+                return ExcludedColumn(name, series.dtype.name, IGNORE,
+                                      "ignored by column_overrides")
             if kind not in (NUMERICAL, CATEGORICAL):
-                excluded.append(ExcludedColumn(
+                return ExcludedColumn(
                     name, series.dtype.name, kind,
                     f"Evidently infers type '{kind}' for dtype {series.dtype.name}; only "
                     "numerical and categorical columns are checked (see column_overrides)",
-                ))
-                continue
+                )
             role = ("prediction" if name == prediction_column
                     else "target" if name == target_column else "feature")
-            columns.append(_profile_column(name, series, kind, role, source, sketch_size))
+            return _profile_column(name, series, kind, role, source, sketch_size)
+
+        profiled = map_columns(profile, list(df.columns), len(df))
+        columns = [c for c in profiled if isinstance(c, ColumnProfile)]
+        excluded = [c for c in profiled if isinstance(c, ExcludedColumn)]
 
         if not columns:
             raise UsageError("the reference data has no numerical or categorical column to check")
@@ -564,6 +569,20 @@ class ReferenceProfile:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def map_columns(fn: Callable[[Any], Any], items: list, rows: int) -> list:
+    """``[fn(item) for item in items]``, in threads when the frame is long.
+
+    The work per column is sorting, hashing and counting, which numpy and pandas do
+    without holding the GIL, so the columns of a large frame use every core. Results
+    keep the order of ``items``; the first exception (in that order) is raised.
+    """
+    workers = min(len(items), os.cpu_count() or 1)
+    if rows < PARALLEL_ROWS or workers < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def _check_frame(df: Any, what: str) -> None:
