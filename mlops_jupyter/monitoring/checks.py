@@ -182,7 +182,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
                 else "given data"}
         with common.mlflow_errors("cannot record the drift check"):
             _log(client, run_id, result, performance, html, meta)
-        alerts = _alerts(spec, result, performance, run_id, version)
+        alerts = _alerts(spec, result, performance, run_id, version, source)
         retrained = None
         if retrain and spec.retrain is not None and any(a["retrain"] for a in alerts):
             from .retrain import retrain as start_retrain
@@ -202,7 +202,13 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             "performance": performance}
 
 
-def _alerts(spec: MonitorSpec, result, performance, run_id: str, version) -> list[dict]:
+def _shown_to_a_person(source: str | None) -> bool:
+    """Whether the caller prints the check's alerts itself (CLI, notebook, demo)."""
+    return source in ("cli", "notebook", "demo")
+
+
+def _alerts(spec: MonitorSpec, result, performance, run_id: str, version,
+            source: str | None = None) -> list[dict]:
     from .alerts import deliver, evaluate_rules
 
     fired = evaluate_rules(spec.rules, result, performance)
@@ -211,7 +217,7 @@ def _alerts(spec: MonitorSpec, result, performance, run_id: str, version) -> lis
                "drift_share": result.get("share_of_drifted_columns"),
                "drifted_columns": [c for c, v in (result.get("columns") or {}).items()
                                    if v.get("drifted")]}
-    deliver(fired, payload)
+    deliver(fired, payload, log_alerts=not _shown_to_a_person(source))
     return fired
 
 
