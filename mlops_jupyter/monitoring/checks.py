@@ -264,14 +264,19 @@ def compare(reference, current, *, report: bool = True,
     """
     import time
 
-    # numpy/pandas/scipy (and pyarrow) are imported here, before the store thread
-    # starts, so the two threads never import the same modules at the same time.
+    # Everything but MLflow is imported here, before the store thread starts, so the
+    # two threads never import the same modules at the same time.
+    from ..registry import common  # noqa: F401 - MLflow itself is imported lazily
+    from ..tracking import store as _store  # noqa: F401
     from .drift import check_drift
 
     paths = [_data_path(data) for data in (reference, current)
              if isinstance(data, (str, os.PathLike))]
     if any(path.suffix.lower() == ".parquet" for path in paths):
         try:
+            import pandas.io.parquet  # noqa: F401
+            import pyarrow.dataset  # noqa: F401
+            import pyarrow.pandas_compat  # noqa: F401
             import pyarrow.parquet  # noqa: F401
         except ImportError:
             pass  # read_table reports it on the file
@@ -282,7 +287,7 @@ def compare(reference, current, *, report: bool = True,
     with ThreadPoolExecutor(1, thread_name_prefix="mlops-store") as background:
         store = background.submit(_monitoring_store)
         (ref, ref_label), (cur, cur_label) = _read_both(reference, current)
-        profile, excluded = _dataset_profile(ref, ref_label, cur, cur_label)
+        profile, excluded = _dataset_profile(ref, ref_label, cur, cur_label, report)
         outcome = check_drift(profile, cur)
         client, experiment_id = store.result()
     result = outcome.to_dict()
@@ -347,12 +352,12 @@ def _read_both(reference, current) -> list[tuple[Any, str]]:
         return list(pool.map(_frame, pair))
 
 
-def _dataset_profile(ref, ref_label: str, cur, cur_label: str):
+def _dataset_profile(ref, ref_label: str, cur, cur_label: str, sample: bool = True):
     """The exact profile of the reference's columns the current data also has, and
     ``{column: reason}`` for the reference's other columns."""
     import pandas as pd
 
-    from .profile import ReferenceProfile
+    from .profile import SAMPLE_ROWS, ReferenceProfile
 
     for frame, label in ((ref, ref_label), (cur, cur_label)):
         if not isinstance(frame, pd.DataFrame):
@@ -371,5 +376,6 @@ def _dataset_profile(ref, ref_label: str, cur, cur_label: str):
     # sketch_size = every row: the profile keeps every distinct value, so each score
     # is computed exactly as Evidently computes it.
     profile = ReferenceProfile.from_frame(ref[shared] if only else ref,
-                                          sketch_size=max(len(ref), 100))
+                                          sketch_size=max(len(ref), 100),
+                                          sample_rows=SAMPLE_ROWS if sample else 0)
     return profile, {str(column): f"not in {cur_label}" for column in only}
