@@ -82,10 +82,18 @@ class Outcome:
     def ok(self) -> bool:
         return not self.failed and not self.skipped
 
+    def closing_line(self) -> str | None:
+        """``mlops demo: FAILED — step X failed (why); skipped: Y, Z``; None when ok."""
+        if self.ok:
+            return None
+        return ("mlops demo: FAILED — " + "; ".join(
+            f"step {name} failed ({reason})" for name, reason in self.failed.items())
+            + (f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""))
+
 
 def run_steps(steps: list[Step], emit: Callable[[str], None] = print) -> Outcome:
     """Run the steps in order; a step whose ``needs`` failed (or were skipped) is
-    skipped, and both are said at once and again in the closing line."""
+    skipped. Both are said as they happen; :meth:`Outcome.closing_line` sums up."""
     outcome = Outcome()
     total = len(steps)
     for number, step in enumerate(steps, 1):
@@ -106,10 +114,6 @@ def run_steps(steps: list[Step], emit: Callable[[str], None] = print) -> Outcome
         if reason is not None:
             outcome.failed[step.name] = reason
             emit(f"      FAILED: {reason}")
-    if not outcome.ok:
-        emit("\nmlops demo: FAILED — " + "; ".join(
-            f"step {name} failed ({reason})" for name, reason in outcome.failed.items())
-            + (f"; skipped: {', '.join(outcome.skipped)}" if outcome.skipped else ""))
     return outcome
 
 
@@ -155,6 +159,7 @@ def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
     print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
     if not outcome.ok:
+        print(f"\n{outcome.closing_line()}")  # last, where a reader of the log looks
         return 1
     folder = published[0]
     if not serve:

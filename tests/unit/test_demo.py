@@ -40,9 +40,11 @@ def test_a_failed_step_skips_what_needs_it_and_says_so(tmp_path):
     assert "[3/6] register: SKIPPED — needs pipeline, which did not complete" in text
     assert "[4/6] drift: SKIPPED — needs register, which did not complete" in text
     assert "[6/6] dashboard: b\n      FAILED: nothing to publish" in text
-    assert lines[-1].startswith("\nmlops demo: FAILED — step pipeline failed (")
-    assert lines[-1].endswith("; step dashboard failed (nothing to publish); "
-                              "skipped: register, drift")
+    closing = outcome.closing_line()
+    assert closing.startswith("mlops demo: FAILED — step pipeline failed (no pipeline file")
+    assert closing.endswith("; step dashboard failed (nothing to publish); "
+                            "skipped: register, drift")
+    assert run_steps(steps[:1], emit=lines.append).closing_line() is None
 
 
 def test_errors_are_described_in_one_line():
@@ -87,11 +89,10 @@ def test_demo_with_a_failing_pipeline_step_exits_nonzero_and_names_the_skipped(
     for number, name, needs in ((3, "register", "pipeline"), (4, "drift", "register"),
                                 (5, "dashboard", "drift")):
         assert f"[{number}/5] {name}: SKIPPED — needs {needs}, which did not complete" in out
-    closing = [line for line in out.splitlines() if line.startswith("mlops demo: FAILED")]
-    assert len(closing) == 1
-    assert closing[0].startswith("mlops demo: FAILED — step pipeline failed (pipeline step "
+    closing = out.splitlines()[-1]  # the last line, after the "Next:" hints
+    assert closing.startswith("mlops demo: FAILED — step pipeline failed (pipeline step "
                                  "boom failed in ")
-    assert closing[0].endswith("; skipped: register, drift, dashboard")
+    assert closing.endswith("; skipped: register, drift, dashboard")
     assert "Traceback" not in done.stderr
     repeated = [line for line, count in collections.Counter(
         (out + done.stderr).splitlines()).items() if count > 1 and line.strip()]
