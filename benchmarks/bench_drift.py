@@ -162,10 +162,18 @@ print(time.perf_counter() - started)
 """
 
 
+CPU_TIMES: list[float] = []  # user + sys seconds of each process _timed ran
+
+
 def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_TIMES.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command[:4])} ... failed: "
                          f"{(done.stderr or done.stdout).strip()[-500:]}")
@@ -186,19 +194,22 @@ def run_cli(rows: int, repeat: int, peer_rows: int) -> dict:
                    "--reference", str(root / "ref.parquet"),
                    "--current", str(root / "cur.parquet")]
         warmup, _ = _timed([*command, "--no-report", "--json"], env)
-        times, result = [], None
+        times, cpu, result = [], [], None
         for _ in range(repeat):
             elapsed, out = _timed([*command, "--no-report", "--json"], env)
             times.append(elapsed)
+            cpu.append(CPU_TIMES[-1])
             result = json.loads(out)["result"]
         with_report, _ = _timed(command, env)
-        peer_times = []
+        peer_times, peer_cpu = [], []
         for _ in range(max(1, min(repeat, 3))):
             wall, _ = _timed([sys.executable, "-c", PEER_SCRIPT, str(root / "ref.parquet"),
                               str(root / "cur.parquet"), str(peer_rows)], env)
             peer_times.append(wall)
+            peer_cpu.append(CPU_TIMES[-1])
     return {"rows": rows, "columns": 20, "cli_s": statistics.median(times),
-            "cli_runs_s": times, "cli_first_s": warmup, "cli_with_report_s": with_report,
+            "cli_runs_s": times, "cli_cpu_s": statistics.median(cpu),
+            "peer_cpu_s": statistics.median(peer_cpu), "cli_first_s": warmup, "cli_with_report_s": with_report,
             "peer_rows": peer_rows or rows, "peer_s": statistics.median(peer_times),
             "dataset_drift": result["dataset_drift"],
             "drifted_columns": sorted(c for c, v in result["columns"].items()
@@ -212,12 +223,13 @@ def _print_cli(e: dict) -> None:
     print(f"  ours: mlops drift check --reference ref.parquet --current cur.parquet "
           f"--no-report: {e['cli_s']:.2f} s (median of "
           f"{', '.join(f'{t:.2f}' for t in e['cli_runs_s'])}; target ≤ 3 s) → dataset drift "
-          f"{e['dataset_drift']}, drifted {', '.join(e['drifted_columns'])}")
+          f"{e['dataset_drift']}, drifted {', '.join(e['drifted_columns'])}; CPU time "
+          f"(user + sys, all threads) {e['cli_cpu_s']:.2f} s")
     print(f"        first run (creates the store and the experiment): {e['cli_first_s']:.2f} s;"
           f" with the Evidently HTML report (default): {e['cli_with_report_s']:.2f} s")
     scope = "all" if e["peer_rows"] == e["rows"] else f"the first {e['peer_rows']:,}"
     print(f"  Evidently DataDriftPreset, reading the same files, on {scope} rows of each: "
-          f"{e['peer_s']:.2f} s")
+          f"{e['peer_s']:.2f} s (CPU time {e['peer_cpu_s']:.2f} s)")
     per_row = e["peer_s"] / e["peer_rows"] * e["rows"]
     ratio = f"{e['peer_s'] / e['cli_s']:.1f}×" if e["peer_rows"] == e["rows"] else (
         f"{e['peer_s'] / e['cli_s']:.1f}× on {e['peer_rows'] / e['rows']:.0%} of the rows")
