@@ -486,7 +486,8 @@ def _selected_columns(profile: ReferenceProfile, options: DriftOptions,
 def _check_column(col: ColumnProfile, series: pd.Series, options: DriftOptions) -> ColumnDrift:
     if col.kind == NUMERICAL:
         x, coerced = _current_numeric(col, series)
-        finite = x[np.isfinite(x)]
+        finite = x[np.isfinite(x)]  # a copy (boolean indexing): sorted in place
+        finite.sort()
         n_cur = int(finite.size)
         cur_counts = None
     else:
@@ -546,12 +547,13 @@ def _numeric_union_size(col: ColumnProfile, finite: np.ndarray) -> int:
 
 
 def _numeric_score(name: str, col: ColumnProfile, cur: np.ndarray) -> tuple[float, float]:
-    """Score of a numerical column and the bound on its error."""
+    """Score of a numerical column (``cur``: its finite current values, sorted) and the
+    bound on its error."""
     ref = col.numeric
     assert ref is not None
     if name == "wasserstein":
         norm = max(float(ref.std), 0.001)
-        w = wasserstein_to_sample(ref.values, ref.counts, np.sort(cur))
+        w = wasserstein_to_sample(ref.values, ref.counts, cur)
         return w / norm, ref.sketch_error / norm
     if name == "ks":
         from scipy import stats

@@ -185,15 +185,19 @@ def _summarise_numeric(x: np.ndarray, sketch_size: int) -> tuple[NumericSummary,
         empty = NumericSummary(np.empty(0), np.empty(0, np.int64), True, 0.0,
                                None, None, None, None)
         return empty, n_null, 0
-    xs = np.sort(finite)
+    # np.std of a pandas Series is what Evidently's normalisation computes; mean and
+    # std are taken in the data's order (summation order shows in the last bits).
+    std = float(np.std(pd.Series(finite)))
+    mean = float(np.mean(finite))
+    xs = finite  # a copy already (boolean indexing): sorted in place
+    xs.sort()
     starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
     n_unique = starts.size
-    # np.std of a pandas Series is what Evidently's normalisation computes.
-    std = float(np.std(pd.Series(finite)))
-    stats = {"mean": float(np.mean(finite)), "std": std, "min": float(xs[0]), "max": float(xs[-1])}
+    stats = {"mean": mean, "std": std, "min": float(xs[0]), "max": float(xs[-1])}
     if n_unique <= sketch_size:
         counts = np.diff(np.append(starts, n)).astype(np.int64)
-        return NumericSummary(xs[starts].copy(), counts, True, 0.0, **stats), n_null, n_unique
+        # Integer indexing returns a new array: no view of xs is kept.
+        return NumericSummary(xs[starts], counts, True, 0.0, **stats), n_null, n_unique
     bounds = _sketch_bounds(xs, sketch_size)
     counts = np.diff(bounds)
     # Each atom is its slice's median, which minimises the L1 (= Wasserstein) error
@@ -475,7 +479,7 @@ class ReferenceProfile:
 
         if not columns:
             raise UsageError("the reference data has no numerical or categorical column to check")
-        sample = _draw_sample(df[[c.name for c in columns]], sample_rows, seed)
+        sample = _draw_sample(df, [c.name for c in columns], sample_rows, seed)
         return cls(
             row_count=len(df),
             columns=tuple(columns),
@@ -619,12 +623,12 @@ def _profile_column(name: str, series: pd.Series, kind: str, role: str, source: 
                          len(pairs), categories=pairs)
 
 
-def _draw_sample(df: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+def _draw_sample(df: pd.DataFrame, columns: list[str], rows: int, seed: int) -> pd.DataFrame:
     if len(df) > rows:
         # Sorted positions keep the reference's row order (and any time order in it).
         positions = np.sort(np.random.default_rng(seed).choice(len(df), rows, replace=False))
-        df = df.iloc[positions]
-    return df.reset_index(drop=True)
+        df = df.iloc[positions]  # rows first: selecting columns first copies every row
+    return df[columns].reset_index(drop=True)
 
 
 def _reject_constant(name: str) -> None:

@@ -129,13 +129,17 @@ def test_cli_two_csv_files_without_drift_prints_the_verdict(other_store, files, 
     assert stored == {records.RESULT_ARTIFACT, records.REPORT_ARTIFACT}
 
 
-def test_cli_two_csv_files_with_drift(other_store, files, mlops_home, tmp_path):
+@pytest.mark.parametrize(("suffix", "window", "verdict"), [
+    ("csv", "drifted", "DRIFT — 3/4"), ("parquet", "same", "no drift — 0/4")])
+def test_cli_two_files_other_cases(other_store, files, mlops_home, tmp_path, suffix, window,
+                                   verdict):
     data, _ = files
-    done = run_cli("drift", "check", "--reference", str(data / "ref.csv"),
-                   "--current", str(data / "drifted.csv"), "--no-report",
+    done = run_cli("drift", "check", "--reference", str(data / f"ref.{suffix}"),
+                   "--current", str(data / f"{window}.{suffix}"), "--no-report",
                    uri=other_store, home=mlops_home, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ref.csv vs drifted.csv: DRIFT — 3/4 columns drifted")
+    assert done.stdout.startswith(f"ref.{suffix} vs {window}.{suffix}: {verdict} columns "
+                                  "drifted")
 
 
 def test_function_compares_two_frames(other_store, files):
