@@ -93,16 +93,30 @@ def promote(name: str, version, alias: str = "champion", **options) -> dict:
     return run_gate(name, version, alias, **options)
 
 
-def check_drift(model: str, current, *, reference=None, report: bool = True) -> dict:
-    """Check ``current`` data (DataFrame or .csv/.parquet path) for drift against the
-    reference profile stored with ``model`` (``NAME``, ``NAME@ALIAS``, ``NAME/VERSION``).
+def check_drift(reference, current, *, model: str | None = None,
+                report: bool = True) -> dict:
+    """Check ``current`` data for drift; recorded as a run of ``mlops-monitoring``.
 
-    Recorded as a run of the ``mlops-monitoring`` experiment; returns
-    ``{run_id, model, version, result, alerts, retrain, performance}``.
+    ``check_drift(reference, current)`` compares two datasets, no model needed:
+    each a DataFrame or a .csv/.parquet path. ``check_drift("NAME[@ALIAS|/VERSION]",
+    current)`` (a model reference first) checks against the reference profile stored
+    with the model; ``check_drift(reference, current, model=...)`` checks the model
+    against the given reference data instead. Verdicts are Evidently's
+    ``DataDriftPreset``'s either way.
+
+    Returns:
+        ``{run_id, model, version, reference, current, result, alerts, retrain,
+        performance}`` (``model``/``version`` None when no model is involved).
     """
-    from .monitoring.checks import check
+    from .monitoring.checks import check, compare
+    from .tables import SUFFIXES
 
-    return check(model, current, reference=reference, report=report, source="notebook")
+    if model is None and isinstance(reference, str) \
+            and not reference.lower().endswith(SUFFIXES):
+        model, reference = reference, None  # check_drift("iris@champion", frame)
+    if model is not None:
+        return check(model, current, reference=reference, report=report, source="notebook")
+    return compare(reference, current, report=report, source="notebook")
 
 
 def load_model(uri: str):

@@ -333,8 +333,9 @@ def cmd_models_lineage(args) -> int:
 
 
 def cmd_drift_check(args) -> int:
-    """Check current data for drift against a model's reference."""
-    from .monitoring.checks import run_check
+    """Check current data for drift against a model's reference, or compare two files."""
+    from .monitoring.checks import compare, run_check
+    from .monitoring.render import drift_lines
     from .monitoring.spec import MonitorSpec, load_monitor
 
     if args.monitor:
@@ -346,12 +347,19 @@ def cmd_drift_check(args) -> int:
 
         name, ref = parse_model_reference(args.model)
         spec = MonitorSpec(model=name, reference_of_model=ref)
+    elif args.reference or args.current:
+        if not (args.reference and args.current):
+            raise UsageError("to compare two datasets give both --reference FILE and "
+                             "--current FILE")
+        data = compare(args.reference, args.current, report=not args.no_report,
+                       source="cli")
+        _print(data, args.json, lambda d: "\n".join(drift_lines(d)))
+        return 0
     else:
-        raise UsageError("give a monitor file (monitor.yaml) or --model MODEL[@ALIAS]")
+        raise UsageError("give a monitor file (monitor.yaml), --model MODEL[@ALIAS], or "
+                         "--reference FILE --current FILE")
     data = run_check(spec, current=args.current, reference=args.reference,
                      report=not args.no_report, retrain=not args.no_retrain, source="cli")
-    from .monitoring.render import drift_lines
-
     _print(data, args.json, lambda d: "\n".join(drift_lines(d)))
     return 0
 
@@ -574,15 +582,20 @@ def build_parser() -> argparse.ArgumentParser:
     drift_commands = _group(commands, "drift",
                             "drift checks: check, reference, history")
     check = drift_commands.add_parser(
-        "check", help="check current data for drift (alerts, retrain per monitor.yaml)",
+        "check", help="check current data for drift (alerts, retrain per monitor.yaml), "
+                      "or compare two data files",
         description="Per-column drift verdicts with Evidently's DataDriftPreset methods "
                     "and thresholds, the dataset verdict, alerts and the retrain loop of "
-                    "a monitor file; recorded as a run of experiment mlops-monitoring.")
+                    "a monitor file; recorded as a run of experiment mlops-monitoring. "
+                    "With --reference and --current only (no monitor file, no --model) "
+                    "it compares the two files, no model needed.")
     check.add_argument("monitor", nargs="?", help="a monitor.yaml (model, data, rules)")
     check.add_argument("--model", metavar="MODEL[@ALIAS|/VERSION]",
                        help="check this model (default alias champion) without a file")
     check.add_argument("--current", help="current data, .csv or .parquet")
-    check.add_argument("--reference", help="reference data instead of the stored profile")
+    check.add_argument("--reference", help="reference data, .csv or .parquet: instead of "
+                                           "the model's stored profile, or on its own to "
+                                           "compare two files")
     check.add_argument("--no-report", action="store_true",
                        help="skip the Evidently HTML report")
     check.add_argument("--no-retrain", action="store_true",

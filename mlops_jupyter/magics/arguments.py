@@ -20,6 +20,8 @@ USAGE = """\
                                    log the model in VAR into this run, register it
 %mlops drift --model MODEL[@ALIAS] --current VAR|FILE [--reference VAR|FILE] [--no-report]
                                    drift of a DataFrame (or file) vs the model's reference
+%mlops drift --reference VAR|FILE --current VAR|FILE [--no-report]
+                                   drift between two DataFrames (or files), no model
 %%mlops track [--name NAME] [--experiment NAME]
                                    track just this cell as one run"""
 
@@ -54,7 +56,7 @@ def _build_parser() -> _Parser:
     register.add_argument("--input-example", dest="input_example")
     register.add_argument("--reason")
     drift = commands.add_parser("drift", add_help=False)
-    drift.add_argument("--model", required=True)
+    drift.add_argument("--model")
     drift.add_argument("--current", required=True)
     drift.add_argument("--reference")
     drift.add_argument("--no-report", dest="no_report", action="store_true")

@@ -140,11 +140,18 @@ class MLOpsMagics(Magics):
                 return value
             raise MLOpsError(f"{value!r} is neither a variable nor a .csv/.parquet file")
 
-        from ..monitoring.checks import check
+        from ..monitoring.checks import check, compare
         from ..monitoring.render import drift_html
 
-        result = check(args.model, data(args.current), reference=data(args.reference),
-                       report=not args.no_report, source="notebook")
+        if args.model is not None:
+            result = check(args.model, data(args.current), reference=data(args.reference),
+                           report=not args.no_report, source="notebook")
+        elif args.reference is None:
+            raise MLOpsError("give --model MODEL[@ALIAS], or --reference VAR|FILE to "
+                             "compare two datasets (see %mlops --help)")
+        else:
+            result = compare(data(args.reference), data(args.current),
+                             report=not args.no_report, source="notebook")
         from IPython.display import HTML, display
 
         display(HTML(drift_html(result)))

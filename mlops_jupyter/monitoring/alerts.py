@@ -110,13 +110,19 @@ def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float]
     return fired
 
 
-def deliver(alerts: list[dict[str, Any]], payload: dict[str, Any]) -> None:
-    """Log each alert and POST it to its webhook; records the outcome on the alert."""
+def deliver(alerts: list[dict[str, Any]], payload: dict[str, Any], *,
+            log_alerts: bool = True) -> None:
+    """Log each alert and POST it to its webhook; records the outcome on the alert.
+
+    ``log_alerts=False`` when the caller shows the alerts to a person itself (the
+    CLI's lines, the magic's HTML): logged as well, each would appear twice.
+    """
     import requests
 
     for alert in alerts:
-        log.warning("ALERT %s on %s v%s: %s", alert["rule"], payload.get("model"),
-                    payload.get("version"), alert["message"])
+        if log_alerts:
+            log.warning("ALERT %s on %s v%s: %s", alert["rule"], payload.get("model"),
+                        payload.get("version"), alert["message"])
         url = alert.pop("webhook", None)
         if not url:
             continue

@@ -1,13 +1,15 @@
 """One drift check end to end: verdicts, the MLflow record, alerts and the retrain loop.
 
 Used by ``mlops drift check``, ``%mlops drift``, the scheduler (monitor targets) and
-the server. What gets stored is described in :mod:`.records`.
+the server. What gets stored is described in :mod:`.records`. :func:`run_check` checks
+a registered model's current data; :func:`compare` compares two datasets, no model.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,16 @@ def read_frame(path: str | Path):
     if file.suffix.lower() in SUFFIXES and not file.is_file():
         raise UsageError(f"no data file {file.name}")
     return read_table(file)
+
+
+def _data_path(path: str | os.PathLike) -> Path:
+    """A data file that exists and has a suffix we read, or UsageError in one line."""
+    file = Path(path)
+    if file.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"{file.name}: expected a .csv or .parquet file")
+    if not file.is_file():
+        raise UsageError(f"no data file {file.name}")
+    return file
 
 
 def _frame(data) -> tuple[Any, str]:
@@ -136,7 +148,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
         raise UsageError("no current data: give --current FILE (or current: in the "
                          "monitor file)")
     frame, label = _frame(current)
-    reference = _frame(spec.reference if reference is None else reference)[0]
+    reference, reference_label = _frame(spec.reference if reference is None else reference)
     profile = build_profile(reference) if reference is not None else load_reference(version)
     outcome = check_drift(profile, frame, options=_options(spec))
     result = outcome.to_dict()
@@ -170,7 +182,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
                 else "given data"}
         with common.mlflow_errors("cannot record the drift check"):
             _log(client, run_id, result, performance, html, meta)
-        alerts = _alerts(spec, result, performance, run_id, version)
+        alerts = _alerts(spec, result, performance, run_id, version, source)
         retrained = None
         if retrain and spec.retrain is not None and any(a["retrain"] for a in alerts):
             from .retrain import retrain as start_retrain
@@ -186,11 +198,17 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
         raise
     client.set_terminated(run_id, "FINISHED")
     return {"run_id": run_id, "model": spec.model, "version": str(version.version),
-            "current": label, "result": result, "alerts": alerts, "retrain": retrained,
+            "reference": reference_label or "stored profile", "current": label, "result": result, "alerts": alerts, "retrain": retrained,
             "performance": performance}
 
 
-def _alerts(spec: MonitorSpec, result, performance, run_id: str, version) -> list[dict]:
+def _shown_to_a_person(source: str | None) -> bool:
+    """Whether the caller prints the check's alerts itself (CLI, notebook, demo)."""
+    return source in ("cli", "notebook", "demo")
+
+
+def _alerts(spec: MonitorSpec, result, performance, run_id: str, version,
+            source: str | None = None) -> list[dict]:
     from .alerts import deliver, evaluate_rules
 
     fired = evaluate_rules(spec.rules, result, performance)
@@ -199,7 +217,7 @@ def _alerts(spec: MonitorSpec, result, performance, run_id: str, version) -> lis
                "drift_share": result.get("share_of_drifted_columns"),
                "drifted_columns": [c for c, v in (result.get("columns") or {}).items()
                                    if v.get("drifted")]}
-    deliver(fired, payload)
+    deliver(fired, payload, log_alerts=not _shown_to_a_person(source))
     return fired
 
 
@@ -213,3 +231,151 @@ def check(model: str, current, *, reference=None, report: bool = True,
     return run_check(MonitorSpec(model=name, reference_of_model=ref), current=current,
                      reference=reference, report=report, source=source)
 
+
+
+# --- two datasets, no model --------------------------------------------------------------
+
+
+def compare(reference, current, *, report: bool = True,
+            source: str | None = None) -> dict[str, Any]:
+    """Compare two datasets for drift, without a registered model.
+
+    The verdicts are those of a model check (Evidently's ``DataDriftPreset`` methods,
+    thresholds and dataset rule), computed on every row of both: the reference is
+    profiled exactly, never sketched, so scores equal Evidently's. Columns only the
+    reference has are listed as excluded, columns only the current data has as
+    ignored. The check is recorded as a run of experiment ``mlops-monitoring`` (no
+    model tags; ``mlops.monitor.reference`` names the reference).
+
+    Args:
+        reference: a DataFrame or a .csv/.parquet path.
+        current: a DataFrame or a .csv/.parquet path.
+        report: also store Evidently's HTML report (on bounded samples).
+        source: how the check was started (``cli``, ``notebook``...).
+
+    Returns:
+        ``{run_id, model: None, version: None, reference, current, result, alerts: [],
+        retrain: None, performance: {}}`` (``reference``/``current`` are the file
+        names, or ``DataFrame``).
+
+    Raises:
+        UsageError: a missing or unreadable file, an empty one, no column in common,
+            values whose type does not match the reference's.
+    """
+    import time
+
+    # Everything but MLflow is imported here, before the store thread starts, so the
+    # two threads never import the same modules at the same time.
+    from ..registry import common  # noqa: F401 - MLflow itself is imported lazily
+    from ..tracking import store as _store  # noqa: F401
+    from .drift import check_drift
+
+    paths = [_data_path(data) for data in (reference, current)
+             if isinstance(data, (str, os.PathLike))]
+    if any(path.suffix.lower() == ".parquet" for path in paths):
+        try:
+            import pandas.io.parquet  # noqa: F401
+            import pyarrow.dataset  # noqa: F401
+            import pyarrow.pandas_compat  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            pass  # read_table reports it on the file
+    started = time.time()
+    # Opening the store (importing MLflow, ~1-2 s) is Python work holding the GIL;
+    # reading and comparing the data is numpy/pyarrow work that releases it: the two
+    # run side by side.
+    with ThreadPoolExecutor(1, thread_name_prefix="mlops-store") as background:
+        store = background.submit(_monitoring_store)
+        (ref, ref_label), (cur, cur_label) = _read_both(reference, current)
+        profile, excluded = _dataset_profile(ref, ref_label, cur, cur_label, report)
+        outcome = check_drift(profile, cur)
+        client, experiment_id = store.result()
+    result = outcome.to_dict()
+    result["excluded_columns"].update(excluded)
+    html = None
+    if report:
+        from .report import profile_report
+
+        html = profile_report(profile, cur).html
+    verdict = result.get("dataset_drift")
+    with common_errors():
+        run = client.create_run(experiment_id, run_name=f"{ref_label} vs {cur_label}"[:250],
+                                tags={
+            records.TAG_KIND: records.KIND,
+            records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
+            records.TAG_REFERENCE: ref_label,
+            records.TAG_CURRENT: cur_label,
+            records.TAG_FINGERPRINT: (capture.fingerprint(cur) or {}).get("hash") or "",
+            records.TAG_DRIFTED: _names(outcome.drifted_columns),
+            records.TAG_ALERTS: "[]",
+            "mlops.monitor.source": source or "api"})
+        run_id = run.info.run_id
+    try:
+        meta = {"time": started, "model": None, "version": None, "current": cur_label,
+                "reference": ref_label}
+        with common_errors():
+            _log(client, run_id, result, {}, html, meta)
+            client.log_metric(run_id, "alerts", 0)
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
+    return {"run_id": run_id, "model": None, "version": None, "reference": ref_label,
+            "current": cur_label, "result": result, "alerts": [], "retrain": None,
+            "performance": {}}
+
+
+def common_errors():
+    """MLflow errors while recording a check, as one line of our exception tree."""
+    from ..registry import common
+
+    return common.mlflow_errors("cannot record the drift check")
+
+
+def _monitoring_store():
+    """``(client, experiment id)`` of the configured store's monitoring experiment."""
+    from ..registry import common
+    from ..tracking.store import get_or_create_experiment
+
+    client = common.client()
+    with common_errors():
+        return client, get_or_create_experiment(records.EXPERIMENT)
+
+
+def _read_both(reference, current) -> list[tuple[Any, str]]:
+    """Both datasets as ``(frame, label)``; two files are read side by side."""
+    pair = (reference, current)
+    for data, what in zip(pair, ("reference", "current")):
+        if data is None:
+            raise UsageError(f"no {what} data: give both the reference and the current data")
+    with ThreadPoolExecutor(2, thread_name_prefix="mlops-read") as pool:
+        return list(pool.map(_frame, pair))
+
+
+def _dataset_profile(ref, ref_label: str, cur, cur_label: str, sample: bool = True):
+    """The exact profile of the reference's columns the current data also has, and
+    ``{column: reason}`` for the reference's other columns."""
+    import pandas as pd
+
+    from .profile import SAMPLE_ROWS, ReferenceProfile
+
+    for frame, label in ((ref, ref_label), (cur, cur_label)):
+        if not isinstance(frame, pd.DataFrame):
+            raise UsageError(f"{label}: expected a pandas DataFrame or a .csv/.parquet "
+                             f"file, not {type(frame).__name__}")
+        if len(frame) == 0:
+            raise UsageError(f"{label} has no rows")
+    present = set(cur.columns)
+    shared = [column for column in ref.columns if column in present]
+    if not shared:
+        names = ", ".join(str(name)[:40] for name in list(ref.columns)[:5])
+        raise UsageError(f"{ref_label} and {cur_label} have no column in common "
+                         f"(the reference has {names or 'none'}"
+                         f"{', ...' if len(ref.columns) > 5 else ''})")
+    only = [column for column in ref.columns if column not in present]
+    # sketch_size = every row: the profile keeps every distinct value, so each score
+    # is computed exactly as Evidently computes it.
+    profile = ReferenceProfile.from_frame(ref[shared] if only else ref,
+                                          sketch_size=max(len(ref), 100),
+                                          sample_rows=SAMPLE_ROWS if sample else 0)
+    return profile, {str(column): f"not in {cur_label}" for column in only}

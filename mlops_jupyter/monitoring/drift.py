@@ -58,8 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.spatial import distance
+from scipy.special import rel_entr
 
 from ..exceptions import UsageError
 from .profile import (
@@ -70,6 +69,7 @@ from .profile import (
     ReferenceProfile,
     _check_frame,
     category_counts,
+    map_columns,
     numeric_array,
 )
 
@@ -406,21 +406,21 @@ def check_drift(
     if missing:
         raise UsageError(f"the current data lacks reference column(s): {', '.join(missing)}")
 
-    bad: list[str] = []
-    verdicts: list[ColumnDrift] = []
-    for col in selected:
+    def verdict(col: ColumnProfile) -> ColumnDrift | _DtypeMismatch:
         if col.name not in present:
-            verdicts.append(ColumnDrift(
-                col.name, col.kind, col.role, "skipped",
-                reason=f"the {col.role} column is not in the current data",
-                reference_count=col.n_present))
-            continue
+            return ColumnDrift(col.name, col.kind, col.role, "skipped",
+                               reason=f"the {col.role} column is not in the current data",
+                               reference_count=col.n_present)
         try:
-            verdicts.append(_check_column(col, current_df[col.name], options))
-        except _DtypeMismatch as exc:
-            bad.append(str(exc))
+            return _check_column(col, current_df[col.name], options)
+        except _DtypeMismatch as exc:  # collected: every such column is named at once
+            return exc
+
+    outcomes = map_columns(verdict, selected, len(current_df))
+    bad = [str(o) for o in outcomes if isinstance(o, _DtypeMismatch)]
     if bad:
         raise UsageError("; ".join(bad))
+    verdicts = [o for o in outcomes if isinstance(o, ColumnDrift)]
 
     computed = [v for v in verdicts if v.status == "computed"]
     n_drifted = sum(1 for v in computed if v.drifted)
@@ -486,7 +486,8 @@ def _selected_columns(profile: ReferenceProfile, options: DriftOptions,
 def _check_column(col: ColumnProfile, series: pd.Series, options: DriftOptions) -> ColumnDrift:
     if col.kind == NUMERICAL:
         x, coerced = _current_numeric(col, series)
-        finite = x[np.isfinite(x)]
+        finite = x[np.isfinite(x)]  # a copy (boolean indexing): sorted in place
+        finite.sort()
         n_cur = int(finite.size)
         cur_counts = None
     else:
@@ -546,21 +547,24 @@ def _numeric_union_size(col: ColumnProfile, finite: np.ndarray) -> int:
 
 
 def _numeric_score(name: str, col: ColumnProfile, cur: np.ndarray) -> tuple[float, float]:
-    """Score of a numerical column and the bound on its error."""
+    """Score of a numerical column (``cur``: its finite current values, sorted) and the
+    bound on its error."""
     ref = col.numeric
     assert ref is not None
     if name == "wasserstein":
         norm = max(float(ref.std), 0.001)
-        w = wasserstein_to_sample(ref.values, ref.counts, np.sort(cur))
+        w = wasserstein_to_sample(ref.values, ref.counts, cur)
         return w / norm, ref.sketch_error / norm
     if name == "ks":
+        from scipy import stats
+
         return float(stats.ks_2samp(ref.expanded(), cur)[1]), 0.0
     if name == "jensenshannon" and col.n_unique > _JS_BINNING_UNIQUE:
         ref_values = ref.expanded()
         bins = np.histogram_bin_edges(np.concatenate([ref_values, cur]), bins="sturges")
         ref_p = np.histogram(ref_values, bins)[0] / ref_values.size
         cur_p = np.histogram(cur, bins)[0] / cur.size
-        return float(distance.jensenshannon(ref_p, cur_p)), 0.0
+        return jensenshannon(ref_p, cur_p), 0.0
     # Few distinct values: the column is compared like a categorical one.
     values, counts = np.unique(cur, return_counts=True)
     cur_counts = dict(zip(values.tolist(), counts.tolist()))
@@ -573,6 +577,8 @@ def _categorical_score(name: str, keys: list, ref: Mapping, cur: Mapping, n_ref:
                        n_cur: int) -> float:
     """Chi-square, Z or Jensen-Shannon from category counts, as Evidently computes them."""
     if name == "chisquare":
+        from scipy import stats
+
         k_norm = n_cur / n_ref
         f_exp = [ref.get(k, 0) * k_norm for k in keys]
         f_obs = [cur.get(k, 0) for k in keys]
@@ -583,7 +589,7 @@ def _categorical_score(name: str, keys: list, ref: Mapping, cur: Mapping, n_ref:
     if name == "jensenshannon":
         ref_p = np.array([ref.get(k, 0) / n_ref for k in keys])
         cur_p = np.array([cur.get(k, 0) / n_cur for k in keys])
-        return float(distance.jensenshannon(ref_p, cur_p))
+        return jensenshannon(ref_p, cur_p)
     if name == "z":
         ref_present = [k for k, n in ref.items() if n > 0]
         cur_present = [k for k, n in cur.items() if n > 0]
@@ -595,8 +601,27 @@ def _categorical_score(name: str, keys: list, ref: Mapping, cur: Mapping, n_ref:
         p2 = (n_cur - cur.get(first, 0)) / n_cur
         pooled = (p1 * n_ref + p2 * n_cur) / (n_ref + n_cur)
         z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
+        from scipy import stats
+
         return float(2 * (1 - stats.norm.cdf(np.abs(z))))
     raise UsageError(f"method '{name}' does not apply to categorical data")
+
+
+def jensenshannon(p: np.ndarray, q: np.ndarray) -> float:
+    """``scipy.spatial.distance.jensenshannon(p, q)`` (natural log), step for step.
+
+    The same operations on the same ufunc (``scipy.special.rel_entr``), without
+    importing ``scipy.spatial`` — and ``scipy.stats`` is imported only by the
+    small-data tests (K-S, chi-square, Z): together they cost a fresh process (the
+    CLI) about a second before any data is read.
+    """
+    p = np.asarray(p)
+    q = np.asarray(q)
+    p = p / np.sum(p, axis=0, keepdims=True)
+    q = q / np.sum(q, axis=0, keepdims=True)
+    m = (p + q) / 2.0
+    js = np.sum(rel_entr(p, m), axis=0) + np.sum(rel_entr(q, m), axis=0)
+    return float(np.sqrt(js / 2.0))
 
 
 def _sorted_keys(keys: list) -> list:

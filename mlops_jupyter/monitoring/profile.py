@@ -38,7 +38,9 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -67,6 +69,9 @@ SKETCH_SIZE = 2000
 MAX_CATEGORIES = 10_000
 #: Default number of reference rows kept for the Evidently report.
 SAMPLE_ROWS = 5000
+#: Frames at least this long are summarised (and checked) column by column in
+#: threads; below it the threads cost more than they save.
+PARALLEL_ROWS = 50_000
 
 _ARRAY_DTYPES = {"<f8", "<i8", "<u4", "<u8"}
 # Dtype names a sampled column may be restored to; anything else stays object.
@@ -180,15 +185,19 @@ def _summarise_numeric(x: np.ndarray, sketch_size: int) -> tuple[NumericSummary,
         empty = NumericSummary(np.empty(0), np.empty(0, np.int64), True, 0.0,
                                None, None, None, None)
         return empty, n_null, 0
-    xs = np.sort(finite)
+    # np.std of a pandas Series is what Evidently's normalisation computes; mean and
+    # std are taken in the data's order (summation order shows in the last bits).
+    std = float(np.std(pd.Series(finite)))
+    mean = float(np.mean(finite))
+    xs = finite  # a copy already (boolean indexing): sorted in place
+    xs.sort()
     starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
     n_unique = starts.size
-    # np.std of a pandas Series is what Evidently's normalisation computes.
-    std = float(np.std(pd.Series(finite)))
-    stats = {"mean": float(np.mean(finite)), "std": std, "min": float(xs[0]), "max": float(xs[-1])}
+    stats = {"mean": mean, "std": std, "min": float(xs[0]), "max": float(xs[-1])}
     if n_unique <= sketch_size:
         counts = np.diff(np.append(starts, n)).astype(np.int64)
-        return NumericSummary(xs[starts].copy(), counts, True, 0.0, **stats), n_null, n_unique
+        # Integer indexing returns a new array: no view of xs is kept.
+        return NumericSummary(xs[starts], counts, True, 0.0, **stats), n_null, n_unique
     bounds = _sketch_bounds(xs, sketch_size)
     counts = np.diff(bounds)
     # Each atom is its slice's median, which minimises the L1 (= Wasserstein) error
@@ -446,31 +455,31 @@ class ReferenceProfile:
         if sketch_size < 100:
             raise UsageError("sketch_size must be ≥ 100")
 
-        columns: list[ColumnProfile] = []
-        excluded: list[ExcludedColumn] = []
-        for name in df.columns:
+        def profile(name: str) -> ColumnProfile | ExcludedColumn:
             series = df[name]
             inferred = infer_column_type(series)
             kind = overrides.get(name, inferred)
             source = "override" if name in overrides else "inferred"
             if kind == IGNORE:
-                excluded.append(ExcludedColumn(name, series.dtype.name, IGNORE,
-                                               "ignored by column_overrides"))
-                continue
+                return ExcludedColumn(name, series.dtype.name, IGNORE,
+                                      "ignored by column_overrides")
             if kind not in (NUMERICAL, CATEGORICAL):
-                excluded.append(ExcludedColumn(
+                return ExcludedColumn(
                     name, series.dtype.name, kind,
                     f"Evidently infers type '{kind}' for dtype {series.dtype.name}; only "
                     "numerical and categorical columns are checked (see column_overrides)",
-                ))
-                continue
+                )
             role = ("prediction" if name == prediction_column
                     else "target" if name == target_column else "feature")
-            columns.append(_profile_column(name, series, kind, role, source, sketch_size))
+            return _profile_column(name, series, kind, role, source, sketch_size)
+
+        profiled = map_columns(profile, list(df.columns), len(df))
+        columns = [c for c in profiled if isinstance(c, ColumnProfile)]
+        excluded = [c for c in profiled if isinstance(c, ExcludedColumn)]
 
         if not columns:
             raise UsageError("the reference data has no numerical or categorical column to check")
-        sample = _draw_sample(df[[c.name for c in columns]], sample_rows, seed)
+        sample = _draw_sample(df, [c.name for c in columns], sample_rows, seed)
         return cls(
             row_count=len(df),
             columns=tuple(columns),
@@ -566,6 +575,20 @@ class ReferenceProfile:
 # --- helpers --------------------------------------------------------------------------
 
 
+def map_columns(fn: Callable[[Any], Any], items: list, rows: int) -> list:
+    """``[fn(item) for item in items]``, in threads when the frame is long.
+
+    The work per column is sorting, hashing and counting, which numpy and pandas do
+    without holding the GIL, so the columns of a large frame use every core. Results
+    keep the order of ``items``; the first exception (in that order) is raised.
+    """
+    workers = min(len(items), os.cpu_count() or 1)
+    if rows < PARALLEL_ROWS or workers < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
 def _check_frame(df: Any, what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise UsageError(f"{what} must be a pandas DataFrame, not {type(df).__name__}")
@@ -600,12 +623,12 @@ def _profile_column(name: str, series: pd.Series, kind: str, role: str, source: 
                          len(pairs), categories=pairs)
 
 
-def _draw_sample(df: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+def _draw_sample(df: pd.DataFrame, columns: list[str], rows: int, seed: int) -> pd.DataFrame:
     if len(df) > rows:
         # Sorted positions keep the reference's row order (and any time order in it).
         positions = np.sort(np.random.default_rng(seed).choice(len(df), rows, replace=False))
-        df = df.iloc[positions]
-    return df.reset_index(drop=True)
+        df = df.iloc[positions]  # rows first: selecting columns first copies every row
+    return df[columns].reset_index(drop=True)
 
 
 def _reject_constant(name: str) -> None:

@@ -11,6 +11,8 @@ Run tags
     ``mlops.monitor.alerts`` = JSON list of fired alerts ``{rule, kind, message}``;
     ``mlops.monitor.retrain`` = JSON ``{status, pipeline, pipeline_run_id,
     version, promoted, reason}`` when the check started (or skipped) a retrain;
+    ``mlops.monitor.reference`` = the reference data's file name (or ``DataFrame``)
+    when two datasets were compared without a model (then there are no model tags);
     ``mlops.monitor.current`` = the current data's file name (or ``DataFrame``) and
     ``mlops.monitor.fingerprint`` its content hash; ``mlops.monitor.drifted`` = JSON
     list of the drifted columns' names (metric names cannot hold every character).
@@ -40,6 +42,7 @@ TAG_DATASET_DRIFT = "mlops.monitor.dataset_drift"
 TAG_ALERTS = "mlops.monitor.alerts"
 TAG_RETRAIN = "mlops.monitor.retrain"
 TAG_CURRENT = "mlops.monitor.current"
+TAG_REFERENCE = "mlops.monitor.reference"
 TAG_FINGERPRINT = "mlops.monitor.fingerprint"
 TAG_DRIFTED = "mlops.monitor.drifted"
 RESULT_ARTIFACT = "drift/result.json"
@@ -84,6 +87,7 @@ def summarize(run) -> dict[str, Any]:
         "alerts": _json(tags.get(TAG_ALERTS), []),
         "retrain": _json(tags.get(TAG_RETRAIN), None),
         "current": tags.get(TAG_CURRENT),
+        "reference": tags.get(TAG_REFERENCE),
         "status": run.info.status,
     }
 

@@ -33,8 +33,7 @@ def drift_html(check: dict[str, Any]) -> str:
                + (f" ({share:.0%}; threshold {result['drift_share']:.0%})"
                   if share is not None else ""))
     return (f"<div><p><span style='color:{colour};font-weight:600'>{verdict}</span> — "
-            f"{escape(check['model'])} v{escape(check['version'])} on "
-            f"{escape(check['current'])}: {summary}. Recorded as run "
+            f"{escape(_subject(check))}: {summary}. Recorded as run "
             f"<code>{escape(check['run_id'])}</code> (experiment mlops-monitoring).</p>"
             "<table><thead><tr><th>column</th><th>test</th><th>score</th><th>threshold</th>"
             f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -47,7 +46,7 @@ def drift_lines(data: dict[str, Any]) -> list[str]:
     share = result.get("share_of_drifted_columns")
     verdict = {True: "DRIFT", False: "no drift", None: "not computable"}[
         result.get("dataset_drift")]
-    lines = [f"{data['model']} v{data['version']} on {data['current']}: {verdict} — "
+    lines = [f"{_subject(data)}: {verdict} — "
              f"{result.get('number_of_drifted_columns')}/{result.get('number_of_columns')} "
              f"columns drifted" + (f" ({share:.0%}; dataset drift at "
                                    f"{result['drift_share']:.0%})" if share is not None else "")]
@@ -61,6 +60,12 @@ def drift_lines(data: dict[str, Any]) -> list[str]:
         lines.append(f"  {column['column'][:30]:30}  {column.get('method'):>14} "
                      f"{column.get('score'):.4g} (threshold {column.get('threshold'):g})  "
                      f"{mark}")
+    left_out = [*(result.get("excluded_columns") or {}), *(result.get("ignored_columns") or [])]
+    if left_out:
+        shown = ", ".join(str(name)[:30] for name in left_out[:8])
+        lines.append(f"not compared: {shown}"
+                     + (f" and {len(left_out) - 8} more" if len(left_out) > 8 else "")
+                     + " (--json lists why)")
     for name, value in (data.get("performance") or {}).items():
         lines.append(f"performance: {name} = {value:.4g}")
     for alert in data.get("alerts") or []:
@@ -75,3 +80,10 @@ def drift_lines(data: dict[str, Any]) -> list[str]:
                      f"{' — ' + detail if detail else ''}")
     lines.append(f"recorded: run {data['run_id']} in experiment mlops-monitoring")
     return lines
+
+
+def _subject(check: dict[str, Any]) -> str:
+    """``MODEL vN on CURRENT``, or ``REFERENCE vs CURRENT`` for two datasets."""
+    if check.get("model") is None:
+        return f"{check.get('reference')} vs {check['current']}"
+    return f"{check['model']} v{check['version']} on {check['current']}"

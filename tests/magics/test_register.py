@@ -65,7 +65,7 @@ def test_drift_magic_on_a_dataframe_and_its_errors(tmp_path):
     assert "Dataset drift" in html_of(drifted) and "4 of 4 columns drifted" in html_of(drifted)
     assert "neither a variable nor a .csv/.parquet file" in errors[0]
     assert "no registered model named 'nobody'" in errors[2]
-    assert "required: --model" in errors[3]
+    assert "give --model MODEL[@ALIAS], or --reference" in errors[3]
     assert all(e.startswith("UsageError: mlops: ") and e.count("\n") == 1 for e in errors)
 
 

@@ -255,3 +255,26 @@ def test_a_running_retrain_blocks_a_second_one(registry_home, tmp_path):
     # Free again: it starts (and fails cleanly, the notebook does not exist).
     outcome = retrain("iris", plan, "check-2")
     assert outcome["status"] == "failed" and "a.ipynb" in outcome["reason"]
+
+
+def test_cli_prints_each_fired_alert_once(model, iris, iris_model, tmp_path):
+    """The CLI shows the alerts itself; logging them too printed each one twice."""
+    import subprocess
+    import sys
+
+    from mlops_jupyter import config
+    from tests.magics.helpers import kernel_env
+
+    shifted(iris, iris_model).to_csv(tmp_path / "window.csv", index=False)
+    (tmp_path / "monitor.yaml").write_text(
+        "monitor:\n  model: iris@champion\n  current: window.csv\n"
+        "  rules:\n    - {name: too-much, drift_share_above: 0.3}\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "drift", "check",
+         str(tmp_path / "monitor.yaml"), "--no-report"], cwd=tmp_path,
+        env=kernel_env(config.home_dir(), tracking_uri=config.tracking_uri()),
+        capture_output=True, text=True, timeout=280, check=False)
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert output.count("too-much") == 1, output
+    assert "ALERT too-much: 60% of columns drifted" in done.stdout
