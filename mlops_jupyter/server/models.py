@@ -10,8 +10,10 @@ Listing and lineage read metadata only; no model is ever loaded here.
 ``GET models/{name}``                      one model + ``history`` (alias decisions)
 ``GET models/{name}/lineage?ref=3|@alias`` ``{lineage, tree}`` (dict + indented text)
 ``POST models/{name}/gate``                {version, alias?, thresholds?, margin?,
-                                           metric?, higher_is_better?} → the verdict;
-                                           a preview: nothing is changed or recorded
+                                           metric?, higher_is_better?, score?} → the
+                                           verdict; a preview: nothing is changed or
+                                           recorded, no model is loaded (run metrics)
+                                           unless ``score`` (needs ``write``)
 ``POST models/{name}/promote``             {version, alias?, thresholds?, margin?,
                                            metric?, higher_is_better?, force?,
                                            reason?} → 200 {promoted, verdict, entry}
@@ -27,7 +29,9 @@ model / version / alias, 503 a locked or unavailable store.
 
 Authorization: every handler requires an authenticated user. The resource is
 ``mlops_models`` (:data:`AUTH_RESOURCE`): reads (list, detail, lineage, the gate
-preview) are checked as action ``read``, promote and rollback as ``write``, through
+preview) are checked as action ``read``; promote, rollback and a gate preview that
+scores the versions on the evaluation dataset (``score: true``: each version is
+loaded, in a short-lived process of its own) as ``write``, through
 jupyter_server's ``Authorizer.is_authorized``. A deployment's authorizer can thus
 let a user browse the registry but refuse promotions (403).
 """
@@ -52,7 +56,7 @@ DEFAULT_ALIAS = "champion"
 _ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
 GATE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "version": (str, int), "alias": str, "thresholds": list, "margin": (int, float),
-    "metric": str, "higher_is_better": bool,
+    "metric": str, "higher_is_better": bool, "score": bool,
 }
 
 
@@ -128,11 +132,17 @@ class GatePreviewHandler(ModelsBaseHandler):
     @web.authenticated
     @authorized("read")
     async def post(self, name: str) -> None:
-        args = self.gate_arguments(self.json_body(GATE_FIELDS))
+        body = self.json_body(GATE_FIELDS)
+        args = self.gate_arguments(body)
+        score = bool(body.get("score"))
+        if score and not self.authorizer.is_authorized(self, self.current_user, "write",
+                                                       AUTH_RESOURCE):
+            raise web.HTTPError(403, "scoring versions needs the write permission "
+                                     "on mlops_models")
         verdict = await self.call(
             gate.evaluate_gate, name, args["version"], thresholds=args["thresholds"],
             compare_to=args["alias"], margin=args["margin"], metric=args["metric"],
-            higher_is_better=args["higher_is_better"])
+            higher_is_better=args["higher_is_better"], score=score)
         self.finish(verdict)
 
 
