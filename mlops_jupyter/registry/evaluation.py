@@ -88,26 +88,35 @@ def _file_state(path: str) -> tuple[int, int]:
 def evaluator(evaluation: Evaluation, metric: str) -> Callable[[str], float]:
     """``evaluate(models:/NAME/VERSION) -> score`` on the declared dataset.
 
-    Each score is computed in a short-lived process of its own
-    (:func:`.scoring.score_version`): this process never loads the model.
+    Scores are computed in a short-lived process of its own
+    (:func:`.scoring.score_versions`): this process never loads a model.
+    ``evaluate.many([uri, ...])`` scores several versions of one model in one process.
     """
 
-    def evaluate(model_uri: str) -> float:
-        match = re.match(r"^models:/([^/@]+)/(\d+)$", model_uri or "")
-        if match is None:
-            raise UsageError("expected a model URI of the form models:/NAME/VERSION")
+    def many(model_uris: list[str]) -> list[float]:
+        parsed = [re.match(r"^models:/([^/@]+)/(\d+)$", uri or "") for uri in model_uris]
+        if not parsed or any(match is None for match in parsed) or \
+                len({match.group(1) for match in parsed}) != 1:
+            raise UsageError("expected model URIs of the form models:/NAME/VERSION")
         state = _file_state(evaluation.data) if os.path.isfile(evaluation.data) else None
-        key = (config.tracking_uri(), model_uri, evaluation.data, state, evaluation.target,
-               metric)
+        keys = [(config.tracking_uri(), uri, evaluation.data, state, evaluation.target, metric)
+                for uri in model_uris]
         with _MEMO_LOCK:
-            if state is not None and key in _MEMO:
-                return _MEMO[key]
-        value = scoring.score_version(match.group(1), match.group(2), evaluation.data,
-                                      evaluation.target, metric)
-        with _MEMO_LOCK:
-            if len(_MEMO) >= _MEMO_SIZE:
-                _MEMO.clear()
-            _MEMO[key] = value
-        return value
+            known = {key: _MEMO[key] for key in keys if state is not None and key in _MEMO}
+        missing = [match.group(2) for key, match in zip(keys, parsed) if key not in known]
+        if missing:
+            values = scoring.score_versions(parsed[0].group(1), missing, evaluation.data,
+                                            evaluation.target, metric)
+            fresh = dict(zip([key for key in keys if key not in known], values))
+            with _MEMO_LOCK:
+                if len(_MEMO) + len(fresh) > _MEMO_SIZE:
+                    _MEMO.clear()
+                _MEMO.update(fresh)
+            known.update(fresh)
+        return [known[key] for key in keys]
 
+    def evaluate(model_uri: str) -> float:
+        return many([model_uri])[0]
+
+    evaluate.many = many  # type: ignore[attr-defined]
     return evaluate

@@ -197,10 +197,12 @@ def _compare(candidate, holder, alias, margin, metric, higher_is_better, evaluat
     label = f"beats {alias} (version {holder.version}) on {metric} by {margin:g}"
     if evaluate is not None:
         source = "evaluation"
-        scores = {"candidate": _score(evaluate, safety.safe_model_uri(candidate.name,
-                                                                      candidate.version)),
-                  "holder": _score(evaluate, safety.safe_model_uri(holder.name,
-                                                                   holder.version))}
+        uris = [safety.safe_model_uri(candidate.name, candidate.version),
+                safety.safe_model_uri(holder.name, holder.version)]  # refuse before loading
+        many = getattr(evaluate, "many", None)  # both in one scoring process
+        values = [_as_score(value) for value in (many(uris) if many is not None
+                                                 else [evaluate(uri) for uri in uris])]
+        scores = {"candidate": values[0], "holder": values[1]}
     else:
         source = "run metrics"
         scores = {"candidate": candidate_metrics.get(metric),
@@ -221,8 +223,7 @@ def _compare(candidate, holder, alias, margin, metric, higher_is_better, evaluat
              "expected": held, "reason": reason}, scores)
 
 
-def _score(evaluate: Callable[[str], float], model_uri: str) -> float:
-    value = evaluate(model_uri)
+def _as_score(value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -30,7 +30,14 @@ MAX_OUTPUT = 64 * 1024
 def score_version(name: str, version: str, data: str, target: str, metric: str, *,
                   timeout: float | None = None) -> float:
     """``metric`` of version ``name``/``version`` on the dataset ``data`` (label column
-    ``target``), computed in a child process.
+    ``target``), computed in a child process (see :func:`score_versions`)."""
+    return score_versions(name, [version], data, target, metric, timeout=timeout)[0]
+
+
+def score_versions(name: str, versions: list[str], data: str, target: str, metric: str, *,
+                   timeout: float | None = None) -> list[float]:
+    """``metric`` of each of ``versions`` of ``name`` on the dataset ``data`` (label
+    column ``target``), computed in ONE child process (it pays MLflow's import once).
 
     Raises:
         UsageError: the model cannot score the dataset, the source is refused, or the
@@ -38,8 +45,10 @@ def score_version(name: str, version: str, data: str, target: str, metric: str, 
         NotFoundError / StoreUnavailableError: as the child met them.
     """
     timeout = config.scoring_timeout() if timeout is None else timeout
-    request = {"name": name, "version": str(version), "data": data, "target": target,
-               "metric": metric}
+    request = {"name": name, "versions": [str(version) for version in versions],
+               "data": data, "target": target, "metric": metric}
+    label = f"{name} version{'s' if len(versions) > 1 else ''} " + \
+        ", ".join(str(version) for version in versions)
     package_parent = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env[config.TRACKING_URI_ENV] = config.tracking_uri()
@@ -56,12 +65,12 @@ def score_version(name: str, version: str, data: str, target: str, metric: str, 
             output, _ = process.communicate(json.dumps(request).encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(process)
-            raise UsageError(f"scoring {name} version {version} took longer than "
+            raise UsageError(f"scoring {label} took longer than "
                              f"{timeout:g} s and was stopped") from None
         except BaseException:
             _kill_group(process)
             raise
-    return _result(output[:MAX_OUTPUT], process.returncode, name, version)
+    return _result(output[:MAX_OUTPUT], process.returncode, label, len(versions))
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -72,32 +81,41 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _result(output: bytes, returncode: int, name: str, version: str) -> float:
+def _result(output: bytes, returncode: int, label: str, count: int) -> list[float]:
     try:
         answer = json.loads(output.decode("utf-8", "replace").strip().splitlines()[-1])
     except (ValueError, IndexError):
         answer = None
     if not isinstance(answer, dict):
-        raise UsageError(f"scoring {name} version {version} failed (the scoring process "
+        raise UsageError(f"scoring {label} failed (the scoring process "
                          f"exited with status {returncode})")
     if "error" in answer:
         kind = getattr(exceptions, str(answer.get("kind")), UsageError)
         if not (isinstance(kind, type) and issubclass(kind, MLOpsError)):
             kind = UsageError
         raise kind(str(answer["error"])[:300])
-    value = answer.get("score")
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
-        raise UsageError(f"scoring {name} version {version} returned no number")
-    return float(value)
+    values = answer.get("scores")
+    if not isinstance(values, list) or len(values) != count or not all(
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+            and not math.isnan(value) for value in values):
+        raise UsageError(f"scoring {label} returned no number")
+    return [float(value) for value in values]
 
 
-def _score(request: dict[str, Any]) -> float:
-    from . import safety
-    from .evaluation import load_dataset, score
+def _score_all(request: dict[str, Any]) -> list[float]:
+    from .evaluation import load_dataset
     from .policy import Evaluation
 
     features, truth = load_dataset(Evaluation(data=request["data"], target=request["target"]))
-    model_uri = f"models:/{request['name']}/{request['version']}"
+    return [_score(request["name"], version, features, truth, request["metric"])
+            for version in request["versions"]]
+
+
+def _score(name: str, version: str, features, truth, metric: str) -> float:
+    from . import safety
+    from .evaluation import score
+
+    model_uri = f"models:/{name}/{version}"
     model = safety.load_pyfunc(model_uri)
     try:
         predictions = model.predict(features)
@@ -105,7 +123,7 @@ def _score(request: dict[str, Any]) -> float:
         text = str(error).splitlines()[0][:200] if str(error) else ""
         raise UsageError(f"{model_uri} cannot score the evaluation dataset: "
                          f"{type(error).__name__}: {text}") from None
-    return score(predictions, truth, request["metric"])
+    return score(predictions, truth, metric)
 
 
 def main() -> int:
@@ -114,7 +132,7 @@ def main() -> int:
     os.dup2(2, 1)  # whatever the model or MLflow prints must not corrupt the answer
     sys.stdout = sys.stderr
     try:
-        answer: dict[str, Any] = {"score": _score(json.loads(sys.stdin.read()))}
+        answer: dict[str, Any] = {"scores": _score_all(json.loads(sys.stdin.read()))}
     except MLOpsError as error:
         answer = {"error": error.message, "kind": type(error).__name__}
     except Exception as error:  # noqa: BLE001 - one line back to the parent

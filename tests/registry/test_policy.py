@@ -141,7 +141,7 @@ def test_an_unreadable_evaluation_dataset_is_a_clear_error(registry_home, regist
         promote("iris", 2)
     bad.unlink()
     with pytest.raises(UsageError, match="eval.csv does not exist"):
-        evaluate_gate("iris", 2)
+        evaluate_gate("iris", 2, score=True)  # a preview scores only when asked
     assert [e["to_version"] for e in alias_history("iris", "champion")] == ["1"]
 
 
