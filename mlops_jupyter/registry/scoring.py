@@ -57,7 +57,7 @@ def score_versions(name: str, versions: list[str], data: str, target: str, metri
         [package_parent, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     with tempfile.TemporaryDirectory(prefix="mlops-score-") as workdir:
         # start_new_session: a timeout kills the model's own children too.
-        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        process = subprocess.Popen(
             [sys.executable, "-m", "mlops_jupyter.registry.scoring"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=workdir, env=env,
             start_new_session=True)

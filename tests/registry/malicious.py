@@ -26,9 +26,8 @@ class _Payload:
 def write_model(folder: Path, marker: Path, *, sleep: float = 0.0) -> Path:
     """An sklearn-flavored model folder (pickle format) whose model.pkl, when loaded,
     writes the loading process's pid into ``marker`` (then sleeps ``sleep`` s)."""
-    from sklearn.dummy import DummyClassifier
-
     import mlflow.sklearn
+    from sklearn.dummy import DummyClassifier
 
     if folder.exists():
         shutil.rmtree(folder)

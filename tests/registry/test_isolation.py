@@ -74,7 +74,7 @@ def test_gate_scoring_and_load_model_leave_the_tracking_uri_untouched(
     assert result["promoted"] and result["verdict"]["scores"]["source"] == "evaluation"
     assert _global_state() == before
     model = mlops_jupyter.load_model("models:/iris@champion")
-    features, target = iris
+    features, _ = iris
     assert (model.predict(features) == iris_model.predict(features)).all()
     assert _global_state() == before
     # the same client still sees the model: nothing fell back to another store

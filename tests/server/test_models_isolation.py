@@ -22,7 +22,6 @@ from mlops_jupyter import config
 from mlops_jupyter.registry import register_model, set_alias
 from mlops_jupyter.registry.policy import declare_policy, parse_policy
 from mlops_jupyter.tracking import store
-
 from tests.registry.malicious import register_from_run, register_logged_model, write_model
 
 NAMESPACE = "mlops-jupyter"
