@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from mlops_jupyter import cli
+from mlops_jupyter import cli, config
 from mlops_jupyter.dashboards import publish
 from mlops_jupyter.exceptions import NotFoundError, UsageError
 
@@ -28,7 +28,8 @@ def test_publish_writes_a_parameterised_dashboard(registered, registry_home, tmp
 
     assert path == tmp_path / "out" / "iris-drift.ipynb"
     notebook, parameters = injected(path)
-    assert parameters == {"model": "iris", "tracking_uri": f"sqlite:///{registry_home}/mlflow.db"}
+    # the store this process uses (mlops_home sets MLFLOW_TRACKING_URI to a team store)
+    assert parameters == {"model": "iris", "tracking_uri": config.tracking_uri()}
     assert notebook.metadata["mlops_dashboard"]["template"] == "drift"
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert "views.drift(model, tracking_uri, prefetched)" in notebook.cells[-1].source
