@@ -301,9 +301,12 @@ def cmd_models_gate(args) -> int:
             args.model, args.version, thresholds=args.threshold, compare_to=args.alias,
             margin=args.margin, metric=args.metric, higher_is_better=_higher_is_better(args),
             score=args.score)
+        hint = [("  (compared on run metrics: --score scores both versions on the evaluation "
+                "dataset)")] if verdict.get("scorable") and \
+            verdict["scores"].get("source") == "run metrics" else []
         _print(verdict, args.json, lambda data: "\n".join([
             (f"{args.model} v{args.version} -> @{args.alias}: gate "
-            f"{'passes' if data['passed'] else 'refuses'}"), *_verdict_lines(data)]))
+            f"{'passes' if data['passed'] else 'refuses'}"), *_verdict_lines(data), *hint]))
         return 0 if verdict["passed"] else 1
     declared = policy.declared_policy(args.model)
     _print({"policy": None if declared is None else declared.to_dict()}, args.json,
