@@ -56,3 +56,11 @@ def test_pipelines_inside_artifact_folders_are_not_listed(mlops_home, tmp_path, 
     _pipeline(root / "store" / "artifacts" / "exp-1" / "0e1f" / "artifacts")
     listed = Workspace(root).list_pipelines()
     assert [entry["path"] for entry in listed["pipelines"]] == ["project/pipeline.yaml"]
+
+
+def test_the_embedded_store_keeps_the_same_root(embedded_home):
+    assert config.is_embedded_store(config.tracking_uri())
+    experiment_id = store.get_or_create_experiment("embedded")
+    location = store.client().get_experiment(experiment_id).artifact_location
+    assert location.startswith((embedded_home / "artifacts").as_uri() + "/")
+    assert (embedded_home / "mlflow.db").is_file()
