@@ -65,6 +65,14 @@ def jp_server_config():
 TEAM_STORE = Path("team-store") / "mlflow.db"
 
 
+@pytest.fixture(autouse=True)
+def _unpinned_store():
+    """A dashboard view pins its kernel's store (config.pin_tracking_uri); in this test
+    process that must not outlive the test that did it."""
+    yield
+    config.pin_tracking_uri(None)
+
+
 @pytest.fixture
 def mlops_home(tmp_path, monkeypatch):
     """A fresh mlops-jupyter home, with ``MLFLOW_TRACKING_URI`` set to a SQLite store
