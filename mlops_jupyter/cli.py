@@ -299,10 +299,14 @@ def cmd_models_gate(args) -> int:
     if args.version:
         verdict = gate.evaluate_gate(
             args.model, args.version, thresholds=args.threshold, compare_to=args.alias,
-            margin=args.margin, metric=args.metric, higher_is_better=_higher_is_better(args))
+            margin=args.margin, metric=args.metric, higher_is_better=_higher_is_better(args),
+            score=args.score)
+        hint = [("  (compared on run metrics: --score scores both versions on the evaluation "
+                "dataset)")] if verdict.get("scorable") and \
+            verdict["scores"].get("source") == "run metrics" else []
         _print(verdict, args.json, lambda data: "\n".join([
             (f"{args.model} v{args.version} -> @{args.alias}: gate "
-            f"{'passes' if data['passed'] else 'refuses'}"), *_verdict_lines(data)]))
+            f"{'passes' if data['passed'] else 'refuses'}"), *_verdict_lines(data), *hint]))
         return 0 if verdict["passed"] else 1
     declared = policy.declared_policy(args.model)
     _print({"policy": None if declared is None else declared.to_dict()}, args.json,
@@ -566,6 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--data", help="evaluation dataset (.csv/.parquet) both versions "
                                      "are scored on (with --set)")
     gate.add_argument("--target", help="its label column (with --set)")
+    gate.add_argument("--score", action="store_true",
+                      help="with --version: score both versions on the declared evaluation "
+                           "dataset (loads them, each in a short-lived process of its own); "
+                           "without it the preview judges on run metrics and loads nothing")
     gate.add_argument("--json", action="store_true", help="print JSON")
     gate.set_defaults(func=cmd_models_gate)
     back = model_commands.add_parser("rollback", help="alias back to its previous holder")

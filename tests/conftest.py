@@ -62,15 +62,49 @@ def jp_server_config():
 # --- Tracking store ---------------------------------------------------------------------
 
 
+TEAM_STORE = Path("team-store") / "mlflow.db"
+
+
+@pytest.fixture(autouse=True)
+def _unpinned_store():
+    """A dashboard view pins its kernel's store (config.pin_tracking_uri); in this test
+    process that must not outlive the test that did it."""
+    yield
+    config.pin_tracking_uri(None)
+
+
 @pytest.fixture
 def mlops_home(tmp_path, monkeypatch):
-    """A fresh mlops-jupyter home whose embedded SQLite store the code under test uses."""
+    """A fresh mlops-jupyter home, with ``MLFLOW_TRACKING_URI`` set to a SQLite store
+    that is NOT the embedded default (``<tmp>/team-store/mlflow.db``): the normal team
+    setup, so code that falls back to the default store (or loses the variable) is
+    caught by every test. Tests about the embedded default use :func:`embedded_home`.
+    """
     home = tmp_path / "home"
     monkeypatch.setenv(config.HOME_ENV, str(home))
-    monkeypatch.delenv(config.TRACKING_URI_ENV, raising=False)
+    monkeypatch.setenv(config.TRACKING_URI_ENV, f"sqlite:///{tmp_path / TEAM_STORE}")
+    monkeypatch.delenv(config.ARTIFACT_ROOT_ENV, raising=False)
     store._clients.clear()
     yield home
     store._clients.clear()
+
+
+@pytest.fixture
+def embedded_home(mlops_home, monkeypatch):
+    """``mlops_home`` without ``MLFLOW_TRACKING_URI``: the embedded default store
+    ``<home>/mlflow.db``. Request it before fixtures that fill the store."""
+    monkeypatch.delenv(config.TRACKING_URI_ENV, raising=False)
+    store._clients.clear()
+    return mlops_home
+
+
+def store_database() -> Path:
+    """The SQLite file of the store the code under test uses (``config.tracking_uri``)."""
+    uri = config.tracking_uri()
+    assert uri.startswith("sqlite:///"), uri
+    path = Path(uri[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @dataclass(frozen=True)
@@ -121,7 +155,7 @@ def seed_runs(mlops_home, _seeded_store) -> SeededRuns:
     """
     database, seeded = _seeded_store
     mlops_home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(database, mlops_home / "mlflow.db")
+    shutil.copyfile(database, store_database())
     return seeded
 
 
@@ -197,20 +231,16 @@ def _empty_store(tmp_path_factory):
 
 @pytest.fixture
 def registry_home(mlops_home, _empty_store):
-    """``mlops_home`` with a ready (empty) embedded store.
+    """``mlops_home`` with a ready (empty) store (the one ``config.tracking_uri`` names).
 
     MLflow's fluent readers used by the tests to check results (``get_model_info``,
-    ``load_model``) follow the global tracking URI, so it points at this store.
+    ``load_model``) follow ``MLFLOW_TRACKING_URI``, which ``mlops_home`` set; nothing
+    here sets MLflow's process-global URI.
     """
-    import mlflow
-
     mlops_home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_empty_store, mlops_home / "mlflow.db")
+    shutil.copyfile(_empty_store, store_database())
     store._clients.clear()
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(config.tracking_uri())
-    yield mlops_home
-    mlflow.set_tracking_uri(previous)
+    return mlops_home
 
 
 @pytest.fixture(scope="session")

@@ -734,6 +734,8 @@ export interface IGateVerdict {
   /** The gate as applied: the declared one with the request's overrides. */
   policy: IGatePolicy;
   declared: boolean;
+  /** An evaluation dataset is declared: `score: true` (or a promotion) scores on it. */
+  scorable?: boolean;
 }
 
 /**
@@ -747,6 +749,8 @@ export interface IGateRequest {
   margin?: number;
   metric?: string;
   higher_is_better?: boolean;
+  /** Preview only: score both versions on the declared dataset (needs write). */
+  score?: boolean;
 }
 
 /**

@@ -41,7 +41,7 @@ def use_tracking_uri(uri: str | None) -> None:
             store (``$MLFLOW_TRACKING_URI`` or the embedded default).
     """
     if uri:
-        os.environ[config.TRACKING_URI_ENV] = uri
+        config.pin_tracking_uri(uri)  # never os.environ: see config.pin_tracking_uri
 
 
 def _client():

@@ -1,21 +1,23 @@
 """Score registered versions on a declared evaluation dataset, for the gate.
 
-Versions are immutable, so a score is memoized per (version URI, dataset file as it
-is now, target, metric): previewing the gate while a user types re-loads nothing.
-Models are loaded only through :func:`.safety.load_pyfunc`, which refuses sources
-outside this registry's artifact store.
+Versions are immutable, so a score is memoized per (store, version URI, dataset file
+as it is now, target, metric). Models are never loaded in this process: each score is
+computed by :mod:`.scoring` in a short-lived child process, which loads only through
+:func:`.safety.load_pyfunc` (it refuses sources outside the default artifact root).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import config
 from ..exceptions import UsageError
 from ..tables import read_table
-from . import safety
+from . import scoring
 from .policy import Evaluation
 
 _MEMO: dict[tuple, float] = {}
@@ -84,28 +86,37 @@ def _file_state(path: str) -> tuple[int, int]:
 
 
 def evaluator(evaluation: Evaluation, metric: str) -> Callable[[str], float]:
-    """``evaluate(models:/NAME/VERSION) -> score`` on the declared dataset."""
+    """``evaluate(models:/NAME/VERSION) -> score`` on the declared dataset.
+
+    Scores are computed in a short-lived process of its own
+    (:func:`.scoring.score_versions`): this process never loads a model.
+    ``evaluate.many([uri, ...])`` scores several versions of one model in one process.
+    """
+
+    def many(model_uris: list[str]) -> list[float]:
+        parsed = [re.match(r"^models:/([^/@]+)/(\d+)$", uri or "") for uri in model_uris]
+        if not parsed or any(match is None for match in parsed) or \
+                len({match.group(1) for match in parsed}) != 1:
+            raise UsageError("expected model URIs of the form models:/NAME/VERSION")
+        state = _file_state(evaluation.data) if os.path.isfile(evaluation.data) else None
+        keys = [(config.tracking_uri(), uri, evaluation.data, state, evaluation.target, metric)
+                for uri in model_uris]
+        with _MEMO_LOCK:
+            known = {key: _MEMO[key] for key in keys if state is not None and key in _MEMO}
+        missing = [match.group(2) for key, match in zip(keys, parsed) if key not in known]
+        if missing:
+            values = scoring.score_versions(parsed[0].group(1), missing, evaluation.data,
+                                            evaluation.target, metric)
+            fresh = dict(zip([key for key in keys if key not in known], values))
+            with _MEMO_LOCK:
+                if len(_MEMO) + len(fresh) > _MEMO_SIZE:
+                    _MEMO.clear()
+                _MEMO.update(fresh)
+            known.update(fresh)
+        return [known[key] for key in keys]
 
     def evaluate(model_uri: str) -> float:
-        state = _file_state(evaluation.data) if os.path.isfile(evaluation.data) else None
-        key = (model_uri, evaluation.data, state, evaluation.target, metric)
-        with _MEMO_LOCK:
-            if state is not None and key in _MEMO:
-                return _MEMO[key]
-        features, truth = load_dataset(evaluation)
-        model = safety.load_pyfunc(model_uri)
-        try:
-            predictions = model.predict(features)
-        except Exception as error:  # noqa: BLE001 - report the model's failure in one line
-            raise UsageError(f"{model_uri} cannot score the evaluation dataset: "
-                             f"{type(error).__name__}: "
-                             f"{str(error).splitlines()[0][:200] if str(error) else ''}"
-                             ) from None
-        value = score(predictions, truth, metric)
-        with _MEMO_LOCK:
-            if len(_MEMO) >= _MEMO_SIZE:
-                _MEMO.clear()
-            _MEMO[key] = value
-        return value
+        return many([model_uri])[0]
 
+    evaluate.many = many  # type: ignore[attr-defined]
     return evaluate

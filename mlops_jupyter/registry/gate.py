@@ -1,7 +1,9 @@
 """The promotion gate: declared thresholds + beating the current alias holder.
 
-A gate never loads a model unless an ``evaluate`` callback is given, and then only
-versions whose files :mod:`.safety` vouches for.
+A gate preview judges on the versions' run metrics and never loads a model. Scoring
+both versions on the declared evaluation dataset is an explicit action (``score=True``;
+:func:`promote` does it), and happens in a short-lived process of its own
+(:mod:`.scoring`), only for versions whose files :mod:`.safety` vouches for.
 """
 
 from __future__ import annotations
@@ -78,14 +80,15 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
                      thresholds: list[str] | None = None,
                      metric: str | None = None, margin: float | None = None,
                      higher_is_better: bool | None = None,
-                     evaluate: Callable[[str], float] | None = None
+                     evaluate: Callable[[str], float] | None = None, score: bool = False
                      ) -> tuple[policy_module.GatePolicy, Callable[[str], float] | None]:
     """The model's ``declared`` policy with any explicit argument overriding its field.
 
     Returns:
-        ``(policy, evaluate)``: ``evaluate`` scores a version on the declared
-        evaluation dataset unless the caller gave one (or the metric is not computable
-        on a dataset).
+        ``(policy, evaluate)``: with ``score``, ``evaluate`` scores a version on the
+        declared evaluation dataset (in a process of its own) unless the caller gave
+        one (or the metric is not computable on a dataset); without, it is the
+        caller's ``evaluate`` (None: the comparison uses run metrics).
     """
     base = declared or policy_module.GatePolicy()
     chosen_metric = metric.strip() if isinstance(metric, str) and metric.strip() else base.metric
@@ -97,7 +100,7 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
         metric=chosen_metric, higher_is_better=bool(higher_is_better),
         margin=_margin(base.margin if margin is None else margin),
         evaluation=base.evaluation)
-    if evaluate is None and policy.evaluation is not None \
+    if score and evaluate is None and policy.evaluation is not None \
             and policy.metric in policy_module.EVALUATION_METRICS:
         from .evaluation import evaluator
 
@@ -108,7 +111,8 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
 def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = None,
                   compare_to: str | None = "champion", margin: float | None = None,
                   metric: str | None = None, higher_is_better: bool | None = None,
-                  evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
+                  evaluate: Callable[[str], float] | None = None,
+                  score: bool = False) -> dict[str, Any]:
     """Judge whether ``name``/``version`` may take alias ``compare_to``.
 
     Args:
@@ -121,6 +125,9 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
         higher_is_better: direction of ``metric``.
         evaluate: ``evaluate(model_uri) -> float`` scoring a model on one evaluation
             dataset; called for candidate and holder so both are judged on the same data.
+        score: score both versions on the declared evaluation dataset (each in a
+            short-lived process). False (a preview): nothing is loaded, the comparison
+            uses run metrics; ``scorable`` in the result says whether scoring applies.
 
         Arguments left None come from the model's declared policy
         (:mod:`.policy`), whose evaluation dataset scores both versions.
@@ -138,7 +145,7 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     declared = policy_module.policy_from_tags(dict(registered.tags or {}))
     policy, evaluate = effective_policy(
         declared, thresholds=thresholds, metric=metric, margin=margin,
-        higher_is_better=higher_is_better, evaluate=evaluate)
+        higher_is_better=higher_is_better, evaluate=evaluate, score=score)
     parsed = parse_thresholds(policy.thresholds)
     margin, metric, higher_is_better = policy.margin, policy.metric, policy.higher_is_better
     if compare_to is not None:
@@ -170,7 +177,9 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
             "candidate": str(candidate.version),
             "holder": None if holder is None else str(holder.version),
             "compare_to": compare_to, "scores": scores, "policy": policy.public_dict(),
-            "declared": declared is not None}
+            "declared": declared is not None,
+            "scorable": policy.evaluation is not None
+            and policy.metric in policy_module.EVALUATION_METRICS}
 
 
 def _margin(margin: Any) -> float:
@@ -188,10 +197,12 @@ def _compare(candidate, holder, alias, margin, metric, higher_is_better, evaluat
     label = f"beats {alias} (version {holder.version}) on {metric} by {margin:g}"
     if evaluate is not None:
         source = "evaluation"
-        scores = {"candidate": _score(evaluate, safety.safe_model_uri(candidate.name,
-                                                                      candidate.version)),
-                  "holder": _score(evaluate, safety.safe_model_uri(holder.name,
-                                                                   holder.version))}
+        uris = [safety.safe_model_uri(candidate.name, candidate.version),
+                safety.safe_model_uri(holder.name, holder.version)]  # refuse before loading
+        many = getattr(evaluate, "many", None)  # both in one scoring process
+        values = [_as_score(value) for value in (many(uris) if many is not None
+                                                 else [evaluate(uri) for uri in uris])]
+        scores = {"candidate": values[0], "holder": values[1]}
     else:
         source = "run metrics"
         scores = {"candidate": candidate_metrics.get(metric),
@@ -212,8 +223,7 @@ def _compare(candidate, holder, alias, margin, metric, higher_is_better, evaluat
              "expected": held, "reason": reason}, scores)
 
 
-def _score(evaluate: Callable[[str], float], model_uri: str) -> float:
-    value = evaluate(model_uri)
+def _as_score(value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -228,11 +238,13 @@ def promote(name: str, version: Any, alias: str = "champion", *,
             thresholds: list[str] | None = None, force: bool = False,
             reason: str | None = None, actor: str | None = None,
             margin: float | None = None, metric: str | None = None,
-            higher_is_better: bool | None = None, evaluate: Callable[[str], float] | None = None) -> dict[str, Any]:
+            higher_is_better: bool | None = None, evaluate: Callable[[str], float] | None = None,
+            score: bool = True) -> dict[str, Any]:
     """Run the gate and move ``alias`` to ``version`` only if it passes (or is forced).
 
     Unset gate arguments come from the model's declared policy (see
-    :func:`evaluate_gate`). When both versions were scored on the evaluation
+    :func:`evaluate_gate`); a declared evaluation dataset scores both versions
+    (``score``, each in a process of its own). When both versions were scored on the evaluation
     dataset, the scores are also logged as a run of the ``mlops-gate`` experiment.
     Every decision is recorded in the alias history: ``set`` (passed), ``refused``
     (nothing else changed) and ``forced`` (with its reason and the failed verdict).
@@ -254,7 +266,7 @@ def promote(name: str, version: Any, alias: str = "champion", *,
     start = aliases.generation(name, alias)
     verdict = evaluate_gate(name, target.version, thresholds=thresholds, compare_to=alias,
                             margin=margin, metric=metric, higher_is_better=higher_is_better,
-                            evaluate=evaluate)
+                            evaluate=evaluate, score=score)
     details = {"gate": {"passed": verdict["passed"], "reasons": verdict["reasons"][:20],
                         "scores": verdict["scores"]}}
     _log_evaluation(name, alias, verdict)

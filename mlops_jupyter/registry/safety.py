@@ -1,7 +1,10 @@
 """Refuse model sources outside this registry's own artifact store.
 
-Only :func:`safe_model_uri` is allowed to hand out a URI that will be *loaded*
-(unpickled) — for the gate's evaluation. Listing and lineage read metadata only.
+Only versions whose files resolve inside the store's DEFAULT artifact root
+(:func:`mlops_jupyter.config.artifact_root`) are ever loaded (unpickled), and only
+from a local copy of exactly the checked location (:func:`fetch_version`). Listing
+and lineage read metadata only; the gate scores versions in a process of its own
+(:mod:`.scoring`).
 The checks follow MLflow's ``validate_path_is_safe`` and its CVE history: path
 traversal (``..``, also percent-encoded, also twice), fragments (``#``), parameter
 separators (``;``), backslashes, control characters, queries, and ``file://``
@@ -18,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from .. import config
 from ..exceptions import UsageError
-from . import common
+from . import common, serialization
 
 _FORBIDDEN = ("#", ";", "\\", "?", "\x00")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -100,82 +103,167 @@ def check_location(location: str, roots: list[str]) -> str:
     return location
 
 
-def allowed_roots(experiment_artifact_location: str | None = None) -> list[str]:
-    """Artifact roots this registry owns.
+def allowed_roots() -> list[str]:
+    """Where loadable model files may live: the store's DEFAULT artifact root only.
 
-    With the embedded store: its artifact directory only. With a configured
-    store: the artifact location of the experiment that produced the model (the
-    store decides where artifacts live; anything elsewhere was put there by hand).
+    Not the artifact location of the experiment that produced a version: anyone who
+    can write to a shared store can create an experiment whose artifact location is
+    a folder of their choosing (``file:///elsewhere``) and register a version from
+    it. See :func:`mlops_jupyter.config.artifact_root`.
     """
-    if config.is_embedded_store(config.tracking_uri()):
-        return [config.artifact_root()]
-    return [experiment_artifact_location] if experiment_artifact_location else []
+    return [config.artifact_root()]
 
 
-def resolve_storage(version) -> tuple[str, str | None]:
-    """Where a model version's files really are, and its experiment's artifact root.
+def resolve_storage(version) -> str:
+    """Where a model version's files really are, as a URI (``runs:/`` and
+    ``models:/m-…`` resolved through the run or logged model).
 
     Metadata only: looks up the LoggedModel or run, never downloads.
+
+    Raises:
+        UsageError: the source is refused (a reference to another registered model,
+            traversal tricks); NotFoundError: its run or logged model is gone.
     """
     client = common.client()
     source = version.source or ""
     check_text(source)
     model_id = getattr(version, "model_id", None)
-    match = re.match(r"^models:/(m-[0-9a-f]+)$", source)
+    match = re.match(r"^models:/(m-[0-9a-f]+)/?$", source)
     if match or (model_id and source.startswith("models:/")):
         with common.mlflow_errors("cannot read the logged model"):
             logged = client.get_logged_model(match.group(1) if match else model_id)
-            experiment = client.get_experiment(logged.experiment_id)
-        return logged.artifact_location, experiment.artifact_location
+        return logged.artifact_location
     if source.startswith("models:/"):
         raise UsageError("refused model source: a registry reference to another model")
     if source.startswith("runs:/"):
         run_id, _, rel = source[len("runs:/"):].partition("/")
         with common.mlflow_errors("cannot read the run"):
             run = client.get_run(run_id)
-            experiment = client.get_experiment(run.info.experiment_id)
-        return f"{run.info.artifact_uri.rstrip('/')}/{rel}", experiment.artifact_location
-    experiment_root = None
-    if version.run_id:
-        try:
-            run = client.get_run(version.run_id)
-            experiment_root = client.get_experiment(run.info.experiment_id).artifact_location
-        except Exception:  # noqa: BLE001 - no run: only the embedded root can vouch
-            experiment_root = None
-    return source, experiment_root
+        return f"{run.info.artifact_uri.rstrip('/')}/{rel}".rstrip("/")
+    return source
 
 
-def safe_model_uri(name: str, version: Any) -> str:
-    """``models:/NAME/VERSION`` after checking its files live in our artifact store.
+def checked_location(name: str, version: Any) -> tuple[Any, str]:
+    """``(model version, location of its files)`` once the location is vouched for.
 
     Raises:
         NotFoundError: unknown model/version; UsageError: the source is refused.
     """
     model_version = common.get_version(name, version)
-    location, experiment_root = resolve_storage(model_version)
-    check_location(location, allowed_roots(experiment_root))
+    location = resolve_storage(model_version)
+    check_location(location, allowed_roots())
+    return model_version, location
+
+
+def safe_model_uri(name: str, version: Any) -> str:
+    """``models:/NAME/VERSION`` after checking its files live in the default artifact
+    root (metadata only: nothing is downloaded or loaded).
+
+    Raises:
+        NotFoundError: unknown model/version; UsageError: the source is refused.
+    """
+    model_version, _ = checked_location(name, version)
     return f"models:/{name}/{model_version.version}"
 
 
-def load_pyfunc(model_uri: str):
-    """Load ``models:/NAME/VERSION`` as a pyfunc model after :func:`safe_model_uri`.
+_MAX_FILES = 100_000
 
-    For ``evaluate`` callbacks of the gate. MLflow's loaders resolve ``models:/``
-    through the process-global tracking URI, so it is pointed at our store for the
-    duration of the load.
+
+def _copy_checked_tree(source: str, root: str, destination: str) -> None:
+    """Copy the local model folder ``source`` to ``destination``, refusing any entry
+    (a symlink anywhere below it) whose real path leaves ``root``."""
+    import shutil
+
+    real_root = os.path.realpath(root).rstrip("/") + "/"
+
+    def inside(path: str) -> bool:
+        real = os.path.realpath(path)
+        return (real + "/").startswith(real_root)
+
+    if not inside(source):
+        raise UsageError("refused model source: outside this registry's artifact store")
+    real_source = os.path.realpath(source)
+    if not os.path.isdir(real_source):
+        raise UsageError("refused model source: the version's files are missing")
+    seen: set[str] = set()
+    count = 0
+    for folder, dirs, files in os.walk(real_source, followlinks=True):
+        real_folder = os.path.realpath(folder)
+        if real_folder in seen:  # a symlink cycle inside the store
+            dirs[:] = []
+            continue
+        seen.add(real_folder)
+        relative = os.path.relpath(folder, real_source)
+        os.makedirs(os.path.join(destination, relative), exist_ok=True)
+        for entry in (*dirs, *files):
+            count += 1
+            if count > _MAX_FILES or not inside(os.path.join(folder, entry)):
+                raise UsageError("refused model source: a file of the version leads "
+                                 "outside this registry's artifact store")
+        for entry in files:
+            real = os.path.realpath(os.path.join(folder, entry))
+            if os.path.isfile(real):
+                shutil.copyfile(real, os.path.join(destination, relative, entry))
+
+
+def fetch_version(name: str, version: Any, destination: str) -> str:
+    """Copy the files of ``name``/``version`` into ``destination`` and return the local
+    model folder, after checking where they are (after ``runs:/``, ``models:/`` and,
+    for local files, every symlink). Exactly the checked location is copied: MLflow's
+    own ``models:/`` resolution is never consulted for loading.
+
+    Raises:
+        NotFoundError: unknown model/version; UsageError: the source is refused.
+    """
+    _, location = checked_location(name, version)
+    model_dir = os.path.join(destination, "model")
+    local = _file_path(location)
+    if local is not None:
+        root = _file_path(allowed_roots()[0])
+        if root is None:  # a remote root never vouches for local files
+            raise UsageError("refused model source: outside this registry's artifact store")
+        _copy_checked_tree(local, root, model_dir)
+        return model_dir
+    import mlflow.artifacts
+
+    os.makedirs(model_dir, exist_ok=True)
+    with common.mlflow_errors("cannot download the model version"):
+        return mlflow.artifacts.download_artifacts(
+            artifact_uri=location, dst_path=model_dir, tracking_uri=config.tracking_uri(),
+            registry_uri=config.tracking_uri())
+
+
+def load_pyfunc(model_uri: str):
+    """Load ``models:/NAME/VERSION`` as a pyfunc model, from a checked local copy.
+
+    The version's files are copied (:func:`fetch_version`) into a temporary folder
+    and MLflow loads that folder: no process-global tracking state is read or
+    changed, so a kernel or server using ``$MLFLOW_TRACKING_URI`` keeps using it.
+    The folder is removed when the model object is garbage-collected.
 
     Raises:
         UsageError: not a ``models:/NAME/VERSION`` URI, or its source is refused.
     """
+    import shutil
+    import tempfile
+    import weakref
+
     match = _VERSION_URI.match(model_uri) if isinstance(model_uri, str) else None
     if match is None:
         raise UsageError("expected a model URI of the form models:/NAME/VERSION")
-    uri = safe_model_uri(match.group(1), match.group(2))
-    import mlflow.pyfunc
-    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
-
-    with _use_tracking_uri(config.tracking_uri()):
-        return mlflow.pyfunc.load_model(uri)
+    folder = tempfile.mkdtemp(prefix="mlops-model-")
+    try:
+        local = fetch_version(match.group(1), match.group(2), folder)
+        # The files are ours; what they may build is checked before MLflow loads them.
+        model = serialization.load_checked(local)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        weakref.finalize(model, shutil.rmtree, folder, True)
+    except TypeError:  # not weak-referenceable: leave the copy to the temp cleaner
+        pass
+    return model
 
 
 def load_model(model_uri: str):

@@ -10,10 +10,12 @@ Listing and lineage read metadata only; no model is ever loaded here.
 ``GET models/{name}``                      one model + ``history`` (alias decisions)
 ``GET models/{name}/lineage?ref=3|@alias`` ``{lineage, tree}`` (dict + indented text)
 ``POST models/{name}/gate``                {version, alias?, thresholds?, margin?,
-                                           metric?, higher_is_better?} → the verdict;
-                                           a preview: nothing is changed or recorded.
-                                           Fields left out come from the model's
-                                           declared gate policy, not from defaults here
+                                           metric?, higher_is_better?, score?} → the
+                                           verdict; a preview: nothing is changed or
+                                           recorded, no model is loaded (run metrics)
+                                           unless ``score`` (needs ``write``). Fields
+                                           left out come from the model's declared
+                                           gate policy, not from defaults here
 ``POST models/{name}/promote``             {version, alias?, thresholds?, margin?,
                                            metric?, higher_is_better?, force?,
                                            reason?} → 200 {promoted, verdict, entry}
@@ -29,7 +31,9 @@ model / version / alias, 503 a locked or unavailable store.
 
 Authorization: every handler requires an authenticated user. The resource is
 ``mlops_models`` (:data:`AUTH_RESOURCE`): reads (list, detail, lineage, the gate
-preview) are checked as action ``read``, promote and rollback as ``write``, through
+preview) are checked as action ``read``; promote, rollback and a gate preview that
+scores the versions on the evaluation dataset (``score: true``: each version is
+loaded, in a short-lived process of its own) as ``write``, through
 jupyter_server's ``Authorizer.is_authorized``. A deployment's authorizer can thus
 let a user browse the registry but refuse promotions (403).
 """
@@ -48,7 +52,7 @@ from ..registry import aliases as registry_aliases
 from ..registry import gate, listing
 from ..registry.lineage import lineage, render_tree
 from .base import MLOpsHandler
-from .schemas import GateRequest, PromoteRequest, RollbackRequest
+from .schemas import GatePreviewRequest, GateRequest, PromoteRequest, RollbackRequest
 
 AUTH_RESOURCE = "mlops_models"
 DEFAULT_ALIAS = "champion"
@@ -127,11 +131,17 @@ class GatePreviewHandler(ModelsBaseHandler):
     @web.authenticated
     @authorized("read")
     async def post(self, name: str) -> None:
-        args = self.gate_arguments(self.body(GateRequest))
+        body = self.body(GatePreviewRequest)
+        args = self.gate_arguments(body)
+        score = bool(body.score)
+        if score and not self.authorizer.is_authorized(self, self.current_user, "write",
+                                                       AUTH_RESOURCE):
+            raise web.HTTPError(403, "scoring versions needs the write permission "
+                                     "on mlops_models")
         verdict = await self.call(
             gate.evaluate_gate, name, args["version"], thresholds=args["thresholds"],
             compare_to=args["alias"], margin=args["margin"], metric=args["metric"],
-            higher_is_better=args["higher_is_better"])
+            higher_is_better=args["higher_is_better"], score=score)
         self.finish(verdict)
 
 

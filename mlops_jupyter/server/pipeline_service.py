@@ -33,9 +33,11 @@ from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..pipelines.cache import OUTPUT_DIRS, run_folder
 from ..pipelines.runner import RUN_ID
 
-#: Folders never searched for pipeline files (besides every hidden folder).
+#: Folders never searched for pipeline files (besides every hidden folder and the
+#: store's artifact root): ``mlruns``/``mlartifacts`` are MLflow's artifact folders,
+#: where every run keeps a copy of its ``pipeline.yaml``.
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env",
-                          *OUTPUT_DIRS})
+                          *OUTPUT_DIRS, "mlruns", "mlartifacts"})
 #: How deep below the root the listing looks, and how much it reads at most.
 MAX_DEPTH = 6
 MAX_VISITED = 20_000
@@ -48,6 +50,19 @@ LOG_NAME = "server-run.log"
 # A path that still holds percent-escapes of '.', '/', '\' or NUL after the server
 # decoded it once was encoded twice, which only an attack does.
 _ENCODED = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
+
+
+def _local_artifact_root() -> str | None:
+    """The store's default artifact root as a real local path, or None (remote)."""
+    from urllib.parse import unquote, urlparse
+
+    try:
+        root = config.artifact_root()
+    except MLOpsError:
+        return None
+    if not root.startswith("file:"):
+        return None
+    return os.path.realpath(unquote(urlparse(root).path))
 
 
 def _scrub(text: str, *roots: Path) -> str:
@@ -131,9 +146,12 @@ class Workspace:
         found: list[dict[str, Any]] = []
         visited = 0
         truncated = False
+        artifacts = _local_artifact_root()
         for folder, dirs, files in os.walk(self.root):
             depth = len(Path(folder).relative_to(self.root).parts)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                             and (artifacts is None
+                                  or os.path.realpath(os.path.join(folder, d)) != artifacts))
             if depth >= MAX_DEPTH:
                 truncated = truncated or bool(dirs)
                 dirs[:] = []

@@ -102,6 +102,13 @@ class GateRequest(Body):
     higher_is_better: StrictBool | None = Field(None, description="must be true or false")
 
 
+class GatePreviewRequest(GateRequest):
+    """``POST models/{name}/gate``: ``score`` loads and scores both versions on the
+    declared evaluation dataset (in a scoring process; needs ``write``)."""
+
+    score: StrictBool | None = Field(None, description="must be true or false")
+
+
 class PromoteRequest(GateRequest):
     """``POST models/{name}/promote``."""
 

@@ -160,10 +160,11 @@ def get_or_create_experiment(name: str, uri: str | None = None) -> str:
                 mlflow_client.restore_experiment(experiment.experiment_id)
             return experiment.experiment_id
         try:
-            artifact_location = None
-            if config.is_embedded_store(uri):
-                artifact_location = f"{config.artifact_root()}/{_safe_dir_name(name)}"
-            return mlflow_client.create_experiment(name, artifact_location=artifact_location)
+            # Always explicit: without it MLflow puts a database store's artifacts
+            # in ./mlruns under whatever folder this process runs in.
+            return mlflow_client.create_experiment(
+                name, artifact_location=config.experiment_artifact_location(
+                    _safe_dir_name(name), uri))
         except MlflowException as exc:
             if "already exists" not in str(exc).lower() and exc.error_code not in (
                 "RESOURCE_ALREADY_EXISTS",

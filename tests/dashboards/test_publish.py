@@ -28,6 +28,7 @@ def test_publish_writes_a_parameterised_dashboard(registered, registry_home, tmp
 
     assert path == tmp_path / "out" / "iris-drift.ipynb"
     notebook, parameters = injected(path)
+    # the store this process uses (mlops_home sets MLFLOW_TRACKING_URI to a team store)
     assert parameters == {"model": "iris", "tracking_uri": config.tracking_uri()}
     assert notebook.metadata["mlops_dashboard"]["template"] == "drift"
     assert notebook.metadata["kernelspec"]["name"] == "python3"

@@ -71,3 +71,29 @@ def test_drift_magic_on_a_dataframe_and_its_errors(tmp_path):
 
 def html_of(cell) -> str:
     return "".join(output.get("data", {}).get("text/html", "") for output in cell["outputs"])
+
+
+def test_load_model_in_a_kernel_keeps_the_configured_store(tmp_path):
+    """A batch-scoring step loads the champion, then registers again: the kernel still
+    uses the store MLFLOW_TRACKING_URI names (MLflow's ``_use_tracking_uri`` used to
+    delete the variable, so the second register went to the embedded default store)."""
+    home = tmp_path / "home"
+    team = f"sqlite:///{tmp_path / 'team-store' / 'mlflow.db'}"
+    with KernelSession(kernel_env(home, tracking_uri=team), cwd=tmp_path) as kernel:
+        kernel.run("import os, mlflow, mlops_jupyter\n"
+                   "from sklearn.datasets import load_iris\n"
+                   "from sklearn.linear_model import LogisticRegression\n"
+                   "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+                   "clf = LogisticRegression(max_iter=500).fit(X, y)\n"
+                   "mlops_jupyter.register_model(clf, 'iris', alias='champion')")
+        loaded = kernel.run("model = mlops_jupyter.load_model('models:/iris@champion')\n"
+                            "print((model.predict(X) == clf.predict(X)).all())\n"
+                            "print(os.environ.get('MLFLOW_TRACKING_URI'))\n"
+                            "print(mlflow.get_tracking_uri())\n"
+                            "print(mlops_jupyter.register_model(clf, 'iris')['version'])")
+    lines = cell_text(loaded).split()
+    assert lines == ["True", team, team, "2"]
+    versions = MlflowClient(team).search_model_versions("name='iris'")
+    assert sorted(str(v.version) for v in versions) == ["1", "2"]
+    assert not (home / "mlflow.db").exists()  # nothing went to the embedded store
+    assert not (tmp_path / "mlruns").exists()  # nor to ./mlruns of the kernel

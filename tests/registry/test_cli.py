@@ -10,7 +10,7 @@ import sys
 
 def mlops(home, *args):
     env = dict(os.environ, MLOPS_JUPYTER_HOME=str(home))
-    env.pop("MLFLOW_TRACKING_URI", None)
+    # MLFLOW_TRACKING_URI is inherited: the store the test filled (see mlops_home)
     return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "models", *args],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
 

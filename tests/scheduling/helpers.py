@@ -27,7 +27,8 @@ from tests.magics.helpers import REPO_ROOT, kernel_env, wait_for
 def start_scheduler(home: Path, *args: str, log_name: str = "scheduler") -> subprocess.Popen:
     """``mlops scheduler ARGS`` for ``home`` (its output in ``home/<log_name>.log``)."""
     log = open(home / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
-    env = kernel_env(home)
+    # The store the test uses (mlops_home sets MLFLOW_TRACKING_URI to a team store).
+    env = kernel_env(home, tracking_uri=os.environ.get("MLFLOW_TRACKING_URI"))
     env.pop("MLOPS_JOB_DB_URL", None)
     try:
         return subprocess.Popen(

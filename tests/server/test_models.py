@@ -140,7 +140,12 @@ async def test_the_declared_gate_is_used_when_the_request_leaves_it_out(
     listed = {m["name"]: m for m in (await get_json(jp_fetch, "models"))["models"]}
     assert listed["iris"]["gate_policy"]["evaluation"] == {"data": "holdout.csv",
                                                            "target": "target"}
-    verdict = await post_json(jp_fetch, "models", "iris", "gate", body={"version": "2"})
+    preview = await post_json(jp_fetch, "models", "iris", "gate", body={"version": "2"})
+    assert preview["scores"]["source"] == "run metrics"  # a preview loads no model
+    assert preview["scorable"] is True
+    verdict = await post_json(jp_fetch, "models", "iris", "gate",
+                              body={"version": "2", "score": True},
+                              request_timeout=300)  # a scoring process imports MLflow
     assert verdict["declared"] is True and verdict["policy"]["thresholds"] == ["f1 >= 0.9"]
     assert verdict["scores"]["source"] == "evaluation"  # v2 and champion v1 both scored
     assert verdict["scores"]["candidate"] == verdict["scores"]["holder"]  # the same model

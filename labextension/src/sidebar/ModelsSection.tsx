@@ -415,7 +415,8 @@ function PromoteForm(props: {
         {policy
           ? 'Declared gate' +
             (policy.evaluation
-              ? `: both versions scored on ${policy.evaluation.data}. `
+              ? `: Promote scores both versions on ${policy.evaluation.data}` +
+                ' (the preview below compares run metrics and loads no model). '
               : '. ') +
             'Leave a field empty to use it.'
           : 'No gate declared for this model: empty fields use run metrics and accuracy.'}

@@ -1,0 +1,193 @@
+"""The registry never switches stores and never unpickles a foreign model.
+
+Every test here runs with ``MLFLOW_TRACKING_URI`` set to a SQLite store that is not
+the embedded default (the ``mlops_home`` fixture), the normal team setup.
+
+* Gate scoring and ``load_model`` leave ``MLFLOW_TRACKING_URI``, MLflow's own
+  tracking URI and our client's store exactly as they were.
+* A REAL malicious pickle registered as a version of our model, through an
+  experiment whose artifact location is a folder of the attacker's choosing
+  (``runs:/`` and ``models:/m-…`` sources), is never loaded by the gate preview,
+  gate scoring, promote, ``mlops_jupyter.load_model`` or the CLI: its marker file
+  never appears and the user gets one clear error.
+* Scoring a trusted version runs in a process other than the caller's, and is
+  stopped after the configured timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import mlops_jupyter
+from mlops_jupyter import config
+from mlops_jupyter.exceptions import UsageError
+from mlops_jupyter.registry import evaluate_gate, promote, register_model
+from mlops_jupyter.registry.policy import declare_policy, parse_policy
+from mlops_jupyter.tracking import store
+
+from .malicious import register_from_run, register_logged_model, write_model
+
+
+@pytest.fixture
+def iris_eval(tmp_path, iris):
+    features, target = iris
+    path = tmp_path / "iris-eval.csv"
+    features.assign(target=target).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def champion(registry_home, make_run, iris_model, iris_eval):
+    """``iris`` v1 (a real model, champion) with a gate scored on ``iris_eval``."""
+    declare_policy("iris", parse_policy({
+        "metric": "accuracy", "evaluation": {"data": str(iris_eval), "target": "target"}}))
+    register_model(iris_model, "iris", run_id=make_run(metrics={"accuracy": 0.9}))
+    assert promote("iris", 1)["promoted"]
+    return "iris"
+
+
+def _global_state():
+    import mlflow
+
+    return (os.environ.get(config.TRACKING_URI_ENV), mlflow.get_tracking_uri(),
+            config.tracking_uri(), store.client()._tracking_client.tracking_uri)
+
+
+def test_the_suite_runs_against_a_non_default_store(mlops_home):
+    assert os.environ[config.TRACKING_URI_ENV] != config.default_tracking_uri()
+    assert not config.is_embedded_store(config.tracking_uri())
+
+
+def test_gate_scoring_and_load_model_leave_the_tracking_uri_untouched(
+        champion, make_run, iris_model, iris):
+    before = _global_state()
+    assert before[0] == before[1] == before[2] == before[3]
+    register_model(iris_model, "iris", run_id=make_run(metrics={"accuracy": 0.99}))
+    verdict = evaluate_gate("iris", 2, score=True)
+    assert verdict["scores"]["source"] == "evaluation" and verdict["passed"]
+    assert _global_state() == before
+    result = promote("iris", 2)
+    assert result["promoted"] and result["verdict"]["scores"]["source"] == "evaluation"
+    assert _global_state() == before
+    model = mlops_jupyter.load_model("models:/iris@champion")
+    features, _ = iris
+    assert (model.predict(features) == iris_model.predict(features)).all()
+    assert _global_state() == before
+    # the same client still sees the model: nothing fell back to another store
+    assert store.client().get_registered_model("iris").aliases["champion"] == 2
+
+
+def test_a_preview_never_loads_a_model(champion, make_run, tmp_path):
+    """A preview judges on run metrics, even with an evaluation dataset declared."""
+    marker = tmp_path / "marker"
+    client = store.client()
+    experiment_id = store.get_or_create_experiment("training")  # inside the root
+    version = register_from_run(client, "iris", experiment_id,
+                                write_model(tmp_path / "trusted", marker))
+    client.log_metric(client.get_model_version("iris", version).run_id, "accuracy", 0.95)
+    verdict = evaluate_gate("iris", version)
+    assert verdict["scores"]["source"] == "run metrics" and verdict["scorable"] is True
+    assert not marker.exists()
+
+
+@pytest.fixture
+def attacker(champion, tmp_path):
+    """What another user of the shared store can do: an experiment whose artifacts go
+    to a folder of their choosing, and two malicious versions of ``iris`` from it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    marker = tmp_path / "pwned"
+    model_dir = write_model(tmp_path / "evil-model", marker)
+    client = store.client()
+    experiment_id = client.create_experiment("attacker", artifact_location=elsewhere.as_uri())
+    versions = [register_from_run(client, "iris", experiment_id, model_dir),
+                register_logged_model(client, "iris", experiment_id, model_dir)]
+    assert list(elsewhere.rglob("model.pkl")), "the malicious files are in place"
+    return versions, marker
+
+
+def test_a_foreign_pickle_is_never_loaded(attacker):
+    versions, marker = attacker
+    for version in versions:
+        preview = evaluate_gate("iris", version)  # read-only: run metrics, no load
+        assert preview["scores"]["source"] == "run metrics"
+        with pytest.raises(UsageError, match="outside this registry's artifact store"):
+            evaluate_gate("iris", version, score=True)
+        with pytest.raises(UsageError, match="outside this registry's artifact store"):
+            promote("iris", version)
+        with pytest.raises(UsageError, match="outside this registry's artifact store"):
+            mlops_jupyter.load_model(f"models:/iris/{version}")
+        assert not marker.exists()
+    assert store.client().get_registered_model("iris").aliases["champion"] == 1
+
+
+def test_a_symlink_into_the_root_does_not_vouch_for_foreign_files(champion, tmp_path):
+    """A model folder inside the root whose model.pkl is a symlink to a file elsewhere."""
+    marker = tmp_path / "pwned"
+    model_dir = write_model(tmp_path / "evil-model", marker)
+    client = store.client()
+    experiment_id = store.get_or_create_experiment("training")
+    version = register_from_run(client, "iris", experiment_id, model_dir)
+    run_id = client.get_model_version("iris", version).run_id
+    local = config.artifact_root()[len("file://"):]
+    (pkl,) = [p for p in __import__("pathlib").Path(local).rglob("model.pkl")
+              if run_id in str(p)]
+    pkl.unlink()
+    pkl.symlink_to(model_dir / "model.pkl")
+    with pytest.raises(UsageError, match="leads outside this registry's artifact store"):
+        mlops_jupyter.load_model(f"models:/iris/{version}")
+    with pytest.raises(UsageError, match="outside this registry's artifact store"):
+        evaluate_gate("iris", version, score=True)
+    assert not marker.exists()
+
+
+def test_the_cli_preview_loads_nothing_and_scoring_is_one_line(attacker, registry_home):
+    versions, marker = attacker
+    for version in versions:
+        preview = _mlops("models", "gate", "iris", "--version", version)
+        assert preview.returncode in (0, 1), preview.stderr
+        scored = _mlops("models", "gate", "iris", "--version", version, "--score")
+        assert scored.returncode == 2 and scored.stderr.count("\n") == 1
+        assert "outside this registry's artifact store" in scored.stderr
+        promoted = _mlops("models", "promote", "iris", version)
+        assert promoted.returncode == 2 and promoted.stderr.count("\n") == 1
+        assert not marker.exists()
+
+
+def test_scoring_runs_in_another_process_with_a_timeout(champion, tmp_path, monkeypatch):
+    """A trusted version (inside the root) whose pickle records who loaded it."""
+    marker = tmp_path / "loaded-by"
+    client = store.client()
+    experiment_id = store.get_or_create_experiment("training")
+    version = register_from_run(client, "iris", experiment_id,
+                                write_model(tmp_path / "recorder", marker))
+    with pytest.raises(UsageError) as caught:  # it unpickles to None: cannot predict
+        evaluate_gate("iris", version, score=True)
+    assert "\n" not in caught.value.message
+    assert marker.read_text() != str(os.getpid())
+    marker.unlink()
+    slow = register_from_run(client, "iris", experiment_id,
+                             write_model(tmp_path / "sleeper", marker, sleep=600))
+    monkeypatch.setenv(config.SCORING_TIMEOUT_ENV, "20")
+    with pytest.raises(UsageError, match="took longer than 20 s and was stopped"):
+        evaluate_gate("iris", slow, score=True)
+    pid = int(marker.read_text())
+    assert pid != os.getpid() and not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _mlops(*args):
+    # The environment (MLFLOW_TRACKING_URI, MLOPS_JUPYTER_HOME) is the test's.
+    return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args],
+                          capture_output=True, text=True, timeout=180, check=False)
