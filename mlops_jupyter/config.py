@@ -167,3 +167,13 @@ def scoring_timeout() -> float:
     if not value > 0 or value == float("inf"):
         raise ConfigurationError(f"{SCORING_TIMEOUT_ENV} must be a positive number of seconds")
     return value
+
+
+def current_user() -> str:
+    """Who this process acts for, as recorded in registry tags and alias history."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return "unknown"

@@ -70,8 +70,8 @@ def _performance(spec: MonitorSpec, profile, frame, version) -> dict[str, float]
     target = profile.target_column or "target"
     if not metrics or target not in frame.columns:
         return {}
-    from ..registry.evaluation import score
     from ..registry.safety import load_pyfunc
+    from ..registry.scores import score
 
     model = load_pyfunc(f"models:/{version.name}/{version.version}")  # checks the source
     features = frame.drop(columns=[c for c in (target, profile.prediction_column)
@@ -275,8 +275,8 @@ def compare(reference, current, *, report: bool = True,
     if any(path.suffix.lower() == ".parquet" for path in paths):
         try:
             import pandas.io.parquet  # noqa: F401
-            import pyarrow.dataset  # noqa: F401
-            import pyarrow.pandas_compat  # noqa: F401
+            import pyarrow.dataset
+            import pyarrow.pandas_compat
             import pyarrow.parquet  # noqa: F401
         except ImportError:
             pass  # read_table reports it on the file

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .notebooks import import_papermill
+
 FINISHED = "FINISHED"
 FAILED = "FAILED"
 TIMED_OUT = "TIMED_OUT"
@@ -103,38 +105,6 @@ def hash_outputs(root: Path, outputs: dict[str, str]) -> dict[str, str | None]:
 
     state = ProjectState(root)
     return {name: state.file_hash(root / path) for name, path in outputs.items()}
-
-
-#: Optional modules papermill's import pulls in for features a step never uses,
-#: with what each would cost. jsonschema's format module compiles rfc3987_syntax's
-#: grammar (about 1 s) for the ``iri`` formats, which notebook validation does not
-#: use (nbformat validates with fastjsonschema, or Draft 4 without them);
-#: papermill.iorw imports pyarrow.fs (about 0.4 s) for ``hdfs://`` notebooks, and
-#: step notebooks are local files inside the project.
-_UNUSED_BY_STEPS = ("rfc3987_syntax", "pyarrow.fs")
-
-
-def import_papermill():
-    """papermill, imported without the optional modules of :data:`_UNUSED_BY_STEPS`.
-
-    Each is hidden only while papermill (and nbformat, jsonschema) are first
-    imported, and only when nothing imported it before; afterwards it imports
-    normally for any other code of the process.
-    """
-    import sys
-
-    if "papermill" in sys.modules:
-        return sys.modules["papermill"]
-    hidden = [name for name in _UNUSED_BY_STEPS if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment] - "not installed"
-    try:
-        import papermill
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, False) is None:
-                del sys.modules[name]
-    return papermill
 
 
 def execute_step(task: StepTask) -> StepOutcome:

@@ -8,8 +8,9 @@ package stays cheap for the magics.
 from __future__ import annotations
 
 from .aliases import alias_history, rollback, set_alias
-from .gate import evaluate_gate, parse_threshold, promote
+from .gate import evaluate_gate, promote
 from .lineage import lineage, render_tree
+from .policy import parse_threshold
 from .register import register_model
 
 __all__ = [

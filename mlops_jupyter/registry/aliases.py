@@ -46,9 +46,7 @@ _thread_locks_guard = threading.Lock()
 def _actor(actor: str | None) -> str:
     if actor:
         return str(actor)[:200]
-    from .register import _actor as current_user
-
-    return current_user()
+    return config.current_user()
 
 
 def _lock_path(name: str):

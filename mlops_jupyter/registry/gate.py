@@ -9,64 +9,13 @@ both versions on the declared evaluation dataset is an explicit action (``score=
 from __future__ import annotations
 
 import math
-import operator
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import UsageError
 from . import aliases, common, safety
 from . import policy as policy_module
-
-_OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
-}
-_EXPRESSION = re.compile(
-    r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.\-/]{0,249})\s*(?P<op>>=|<=|==|>|<)\s*"
-    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One declared requirement on a run metric, e.g. ``accuracy >= 0.9``."""
-
-    metric: str
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
-
-    def holds(self, actual: float) -> bool:
-        """Whether ``actual`` satisfies the requirement (NaN never does)."""
-        return not math.isnan(actual) and _OPERATORS[self.op](actual, self.value)
-
-
-def parse_threshold(expression: Any) -> Threshold:
-    """Parse ``"METRIC OP NUMBER"`` with OP one of ``>= > <= < ==``.
-
-    Raises:
-        UsageError: naming the malformed expression.
-    """
-    match = _EXPRESSION.match(expression) if isinstance(expression, str) else None
-    if match is None:
-        raise UsageError(f"malformed gate expression {str(expression)[:120]!r}: expected "
-                         "'METRIC OP NUMBER' with OP one of >=, >, <=, <, == "
-                         "(e.g. 'accuracy >= 0.9')")
-    value = float(match["value"])
-    if not math.isfinite(value):
-        raise UsageError(f"malformed gate expression {expression!r}: the number is not finite")
-    return Threshold(match["metric"], match["op"], value)
-
-
-def parse_thresholds(expressions: list[str] | tuple[str, ...] | None) -> list[Threshold]:
-    """Parse every expression first, so a typo anywhere fails before any work."""
-    if expressions is None:
-        return []
-    if isinstance(expressions, str):
-        expressions = [expressions]
-    return [parse_threshold(expression) for expression in expressions]
+from .policy import parse_thresholds
 
 
 def _run_metrics(run_id: str | None) -> dict[str, float]:

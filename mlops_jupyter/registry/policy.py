@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,6 +38,56 @@ LOWER_IS_BETTER = frozenset({"rmse", "mae"})
 
 _KEYS = {"thresholds", "metric", "higher_is_better", "margin", "evaluation"}
 _EVALUATION_KEYS = {"data", "target"}
+
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+}
+_EXPRESSION = re.compile(
+    r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.\-/]{0,249})\s*(?P<op>>=|<=|==|>|<)\s*"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One declared requirement on a run metric, e.g. ``accuracy >= 0.9``."""
+
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+    def holds(self, actual: float) -> bool:
+        """Whether ``actual`` satisfies the requirement (NaN never does)."""
+        return not math.isnan(actual) and _OPERATORS[self.op](actual, self.value)
+
+
+def parse_threshold(expression: Any) -> Threshold:
+    """Parse ``"METRIC OP NUMBER"`` with OP one of ``>= > <= < ==``.
+
+    Raises:
+        UsageError: naming the malformed expression.
+    """
+    match = _EXPRESSION.match(expression) if isinstance(expression, str) else None
+    if match is None:
+        raise UsageError(f"malformed gate expression {str(expression)[:120]!r}: expected "
+                         "'METRIC OP NUMBER' with OP one of >=, >, <=, <, == "
+                         "(e.g. 'accuracy >= 0.9')")
+    value = float(match["value"])
+    if not math.isfinite(value):
+        raise UsageError(f"malformed gate expression {expression!r}: the number is not finite")
+    return Threshold(match["metric"], match["op"], value)
+
+
+def parse_thresholds(expressions: list[str] | tuple[str, ...] | None) -> list[Threshold]:
+    """Parse every expression first, so a typo anywhere fails before any work."""
+    if expressions is None:
+        return []
+    if isinstance(expressions, str):
+        expressions = [expressions]
+    return [parse_threshold(expression) for expression in expressions]
 
 
 @dataclass(frozen=True)
@@ -83,8 +136,6 @@ def parse_policy(raw: Any, *, base_dir: str | None = None, where: str = "gate") 
     Raises:
         UsageError: one line naming the field at fault.
     """
-    from .gate import parse_thresholds
-
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping with thresholds/metric/margin/evaluation")
     unknown = sorted(set(map(str, raw)) - _KEYS)
@@ -154,7 +205,7 @@ def _resolve_data(data: str, base_dir: str | None, where: str) -> str:
 
 def declare_policy(name: str, policy: GatePolicy) -> None:
     """Store ``policy`` on registered model ``name`` (created when missing)."""
-    from .register import ensure_registered_model
+    from ..tracking.store import ensure_registered_model
 
     common.validate_model_name(name)
     client = common.client()

@@ -8,13 +8,13 @@ kernel it would put artifacts in experiment ``0`` under ``./mlruns``.
 
 from __future__ import annotations
 
-import getpass
 import math
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..exceptions import NotFoundError, UsageError
 from ..tracking import store
 from . import common, flavors, serialization
@@ -89,8 +89,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         signature = _signature(model, flavor, input_example)
         logged = _log_model(client, run, model, flavor, name, signature, input_example,
                             options)
-        ensure_registered_model(client, name)
-        tags = {"mlops.flavor": flavor, "mlops.registered_by": _actor(),
+        store.ensure_registered_model(client, name)
+        tags = {"mlops.flavor": flavor, "mlops.registered_by": config.current_user(),
                 **_lineage_tags(client, run)}
         with common.mlflow_errors(f"cannot register a version of {name!r}"):
             # The storage location, not ``models:/<model_id>``: MLflow's SQL registry
@@ -139,13 +139,6 @@ def _metrics(metrics: Any) -> dict[str, float]:
             raise UsageError(f"metric {key!r} is NaN")
         out[key] = number
     return out
-
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return "unknown"
 
 
 def _get_run(client, run_id: str):
@@ -237,24 +230,6 @@ def _numpy_example(input_example: Any, flavor: str) -> Any:
     if isinstance(input_example, torch.Tensor):
         return input_example.detach().numpy()
     return input_example
-
-
-def ensure_registered_model(client, name: str) -> None:
-    """Create registered model ``name`` unless it exists (racing creators are fine)."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        client.get_registered_model(name)
-        return
-    except MlflowException as exc:
-        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
-            raise store.classify_error(exc, f"cannot read model {name!r}") from None
-    try:
-        client.create_registered_model(name, tags={"mlops.created_by": _actor()})
-    except MlflowException as exc:
-        # Another kernel registered the first version of the same name just now.
-        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
-            raise store.classify_error(exc, f"cannot create model {name!r}") from None
 
 
 def _lineage_tags(client, run) -> dict[str, str]:

@@ -103,8 +103,8 @@ def _result(output: bytes, returncode: int, label: str, count: int) -> list[floa
 
 
 def _score_all(request: dict[str, Any]) -> list[float]:
-    from .evaluation import load_dataset
     from .policy import Evaluation
+    from .scores import load_dataset
 
     features, truth = load_dataset(Evaluation(data=request["data"], target=request["target"]))
     return [_score(request["name"], version, features, truth, request["metric"])
@@ -113,7 +113,7 @@ def _score_all(request: dict[str, Any]) -> list[float]:
 
 def _score(name: str, version: str, features, truth, metric: str) -> float:
     from . import safety
-    from .evaluation import score
+    from .scores import score
 
     model_uri = f"models:/{name}/{version}"
     model = safety.load_pyfunc(model_uri)

@@ -231,7 +231,7 @@ class Applier:
                                     event.get("artifact_dir"))
 
     def _model_tag(self, event: dict[str, Any], uncertain: bool) -> None:
-        from ..registry.register import ensure_registered_model
+        from .store import ensure_registered_model
 
         client = self._client()
         ensure_registered_model(client, event["model"])

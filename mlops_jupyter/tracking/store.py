@@ -174,6 +174,25 @@ def get_or_create_experiment(name: str, uri: str | None = None) -> str:
     raise StoreUnavailableError(f"could not create or find experiment {name!r}")
 
 
+def ensure_registered_model(mlflow_client: MlflowClient, name: str) -> None:
+    """Create registered model ``name`` unless it exists (racing creators are fine)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mlflow_client.get_registered_model(name)
+        return
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise classify_error(exc, f"cannot read model {name!r}") from None
+    try:
+        mlflow_client.create_registered_model(
+            name, tags={"mlops.created_by": config.current_user()})
+    except MlflowException as exc:
+        # Another kernel registered the first version of the same name just now.
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise classify_error(exc, f"cannot create model {name!r}") from None
+
+
 def _safe_dir_name(name: str) -> str:
     import hashlib
     import re

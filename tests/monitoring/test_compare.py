@@ -212,8 +212,8 @@ def _write_bad(folder):
     ("good.csv", "empty.csv", "cannot read empty.csv: No columns to parse from file"),
     ("good.csv", "header_only.csv", "header_only.csv has no rows"),
     ("no_rows.parquet", "good.csv", "no_rows.parquet has no rows"),
-    ("good.csv", "text_age.csv", "column 'age' is numerical in the reference but holds "
-                                 "non-numeric values in the current data (e.g. 'forty')"),
+    ("good.csv", "text_age.csv", ("column 'age' is numerical in the reference but holds "
+                                  "non-numeric values in the current data (e.g. 'forty')")),
     ("good.csv", "notes.txt", "notes.txt: expected a .csv or .parquet file"),
     ("good.csv", None, "to compare two datasets give both --reference FILE and --current"),
 ])

@@ -99,7 +99,7 @@ def test_a_one_step_run_starts_its_kernel_itself_and_never_imports_mlflow(
 
 PROBE = """
 import json, sys
-from mlops_jupyter.pipelines.step import import_papermill
+from mlops_jupyter.pipelines.notebooks import import_papermill
 
 import_papermill()
 during = sorted(m for m in ("rfc3987_syntax", "pyarrow.fs") if m in sys.modules)
