@@ -299,11 +299,14 @@ class VoilaServer:
         raise ConfigurationError(f"Voila did not answer within {timeout:.0f} s")
 
     def wait(self) -> int:
-        """Block until Voila exits; its exit status."""
-        try:
-            return self.process.wait()
-        finally:
-            self._cleanup()
+        """Block until Voila exits; its exit status.
+
+        Interrupted (Ctrl-C), Voila may still be running and using its private
+        folder: :meth:`stop` removes the folder once Voila has stopped.
+        """
+        status = self.process.wait()
+        self._cleanup()
+        return status
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop Voila (SIGTERM, then SIGKILL) and remove its private config."""
@@ -335,24 +338,25 @@ def serve(options: ServeOptions, *, announce=print) -> int:
     The URL with a generated token is announced once; a configured token is never
     printed.
     """
-    server = VoilaServer(options.validated())
-    server.start()
-    shown = server.token if server.token_generated else "<your token>"
-    announce(f"Serving dashboards of {server.options.directory} with Voila "
-             f"(pid {server.pid}, at most {server.options.max_kernels} open at once)")
-    announce(f"Open: {server.url}?token={shown}")
-    if server.token_generated:
-        announce("This token is shown only now; set --token or "
-                 f"${TOKEN_ENV} to choose one. Ctrl-C stops the server.")
-    if options.host not in ("127.0.0.1", "localhost", "::1"):
-        announce(f"Listening on {options.host}: put a TLS reverse proxy in front "
-                 "(see the README) before sharing the URL.")
     def interrupt(_signum, _frame):
         raise KeyboardInterrupt
 
-    # `kill`, systemd and CI stop us with SIGTERM: stop Voila too, never orphan it.
+    server = VoilaServer(options.validated())
+    # `kill`, systemd and CI stop us with SIGTERM: stop Voila too, never orphan it —
+    # also when the signal (or Ctrl-C) arrives while Voila is starting or announced.
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
+        server.start()
+        shown = server.token if server.token_generated else "<your token>"
+        announce(f"Serving dashboards of {server.options.directory} with Voila "
+                 f"(pid {server.pid}, at most {server.options.max_kernels} open at once)")
+        announce(f"Open: {server.url}?token={shown}")
+        if server.token_generated:
+            announce("This token is shown only now; set --token or "
+                     f"${TOKEN_ENV} to choose one. Ctrl-C stops the server.")
+        if options.host not in ("127.0.0.1", "localhost", "::1"):
+            announce(f"Listening on {options.host}: put a TLS reverse proxy in front "
+                     "(see the README) before sharing the URL.")
         return server.wait()
     except KeyboardInterrupt:
         server.stop()

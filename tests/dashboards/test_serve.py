@@ -180,7 +180,10 @@ def test_serve_options_are_validated(tmp_path):
         assert flag in arguments
 
 
-def test_stopping_the_command_with_sigterm_stops_voila(dashboard_home):
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_stopping_the_command_stops_voila_cleanly(dashboard_home, how):
+    """SIGTERM to the command (kill, systemd) or SIGINT to its whole process group
+    (Ctrl-C in a terminal): Voila stops too, and nobody prints a traceback."""
     import signal
     import subprocess
     import sys
@@ -191,15 +194,21 @@ def test_stopping_the_command_with_sigterm_stops_voila(dashboard_home):
     command = subprocess.Popen(
         [sys.executable, "-m", "mlops_jupyter.cli", "dashboard", "serve",
          str(dashboard_home.dashboards), "--port", "0"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
     try:
         for line in command.stdout:  # wait until Voila is up
             if "Open: " in line:
                 break
         children = psutil.Process(command.pid).children(recursive=True)
         assert any("voila" in " ".join(child.cmdline()) for child in children)
-        command.send_signal(signal.SIGTERM)
-        assert command.wait(timeout=30) == 0
+        if how == "sigterm":
+            command.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(command.pid, signal.SIGINT)
+        rest, _ = command.communicate(timeout=30)
+        assert command.returncode == 0
+        assert "Traceback" not in rest, rest[-2000:]
         deadline = time.monotonic() + 15
         while any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
                   for child in children) and time.monotonic() < deadline:
