@@ -19,6 +19,10 @@ from ..tracking import capture
 from . import records
 from .spec import MonitorSpec
 
+#: How long a two-dataset check waits for its record to reach the store; after that
+#: the record stays in the tracking journal and is written when the store answers.
+RECORD_TIMEOUT_S = 30.0
+
 DEFAULT_ALIAS = "champion"
 
 
@@ -93,6 +97,18 @@ def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, flo
     from mlflow.entities import Metric
 
     timestamp = int(meta["time"] * 1000)
+    metrics = [Metric(key, value, timestamp, 0)
+               for key, value in _metric_values(result, performance).items()]
+    for start in range(0, len(metrics), 900):  # MLflow's batch limit is 1000
+        client.log_batch(run_id, metrics=metrics[start:start + 900])
+    client.log_text(run_id, json.dumps({**result, "meta": meta}, indent=1),
+                    records.RESULT_ARTIFACT)
+    if report_html:
+        client.log_text(run_id, report_html, records.REPORT_ARTIFACT)
+
+
+def _metric_values(result: dict[str, Any], performance: dict[str, float]) -> dict[str, float]:
+    """The metrics a drift check records, by name."""
     values = {"drift_share": result.get("share_of_drifted_columns"),
               "dataset_drift": None if result.get("dataset_drift") is None
               else float(result["dataset_drift"]),
@@ -107,14 +123,7 @@ def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, flo
     if prediction.get("score") is not None:
         values["prediction_drift_score"] = prediction["score"]
     values.update({f"performance/{k}": v for k, v in performance.items()})
-    metrics = [Metric(key, float(value), timestamp, 0) for key, value in values.items()
-               if value is not None]
-    for start in range(0, len(metrics), 900):  # MLflow's batch limit is 1000
-        client.log_batch(run_id, metrics=metrics[start:start + 900])
-    client.log_text(run_id, json.dumps({**result, "meta": meta}, indent=1),
-                    records.RESULT_ARTIFACT)
-    if report_html:
-        client.log_text(run_id, report_html, records.REPORT_ARTIFACT)
+    return {key: float(value) for key, value in values.items() if value is not None}
 
 
 def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool = True,
@@ -263,33 +272,41 @@ def compare(reference, current, *, report: bool = True,
             values whose type does not match the reference's.
     """
     import time
+    import uuid
 
-    # Everything but MLflow is imported here, before the store thread starts, so the
-    # two threads never import the same modules at the same time.
-    from ..registry import common  # noqa: F401 - MLflow itself is imported lazily
-    from ..tracking import store as _store  # noqa: F401
+    from ..tracking import operations
+    from ..tracking.writer import Writer
     from .drift import check_drift
 
     paths = [_data_path(data) for data in (reference, current)
              if isinstance(data, (str, os.PathLike))]
-    if any(path.suffix.lower() == ".parquet" for path in paths):
-        try:
-            import pandas.io.parquet  # noqa: F401
-            import pyarrow.dataset
-            import pyarrow.pandas_compat
-            import pyarrow.parquet  # noqa: F401
-        except ImportError:
-            pass  # read_table reports it on the file
+    labels = [_label(data) for data in (reference, current)]
     started = time.time()
-    # Opening the store (importing MLflow, ~1-2 s) is Python work holding the GIL;
-    # reading and comparing the data is numpy/pyarrow work that releases it: the two
-    # run side by side.
-    with ThreadPoolExecutor(1, thread_name_prefix="mlops-store") as background:
-        store = background.submit(_monitoring_store)
+    # The record goes through the tracking journal: its flusher process imports
+    # MLflow and creates the run on the other core while this one reads and compares
+    # the data (a thread would hold the GIL against the comparison for ~2 s).
+    writer = Writer()
+    key = uuid.uuid4().hex
+    writer.submit(operations.start_run(
+        key, records.EXPERIMENT, name=f"{labels[0]} vs {labels[1]}"[:250], parent=None,
+        tags={records.TAG_KIND: records.KIND, records.TAG_REFERENCE: labels[0],
+              records.TAG_CURRENT: labels[1], "mlops.monitor.source": source or "api"}))
+    try:
+        if any(path.suffix.lower() == ".parquet" for path in paths):
+            try:
+                import pandas.io.parquet  # noqa: F401
+                import pyarrow.dataset
+                import pyarrow.pandas_compat
+                import pyarrow.parquet  # noqa: F401
+            except ImportError:
+                pass  # read_table reports it on the file
         (ref, ref_label), (cur, cur_label) = _read_both(reference, current)
         profile, excluded = _dataset_profile(ref, ref_label, cur, cur_label, report)
         outcome = check_drift(profile, cur)
-        client, experiment_id = store.result()
+    except BaseException:
+        writer.submit(operations.end_run(key, "FAILED"))
+        writer.close()
+        raise
     result = outcome.to_dict()
     result["excluded_columns"].update(excluded)
     html = None
@@ -298,31 +315,31 @@ def compare(reference, current, *, report: bool = True,
 
         html = profile_report(profile, cur).html
     verdict = result.get("dataset_drift")
-    with common_errors():
-        run = client.create_run(experiment_id, run_name=f"{ref_label} vs {cur_label}"[:250],
-                                tags={
-            records.TAG_KIND: records.KIND,
-            records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
-            records.TAG_REFERENCE: ref_label,
-            records.TAG_CURRENT: cur_label,
-            records.TAG_FINGERPRINT: (capture.fingerprint(cur) or {}).get("hash") or "",
-            records.TAG_DRIFTED: _names(outcome.drifted_columns),
-            records.TAG_ALERTS: "[]",
-            "mlops.monitor.source": source or "api"})
-        run_id = run.info.run_id
-    try:
-        meta = {"time": started, "model": None, "version": None, "current": cur_label,
-                "reference": ref_label}
-        with common_errors():
-            _log(client, run_id, result, {}, html, meta)
-            client.log_metric(run_id, "alerts", 0)
-    except BaseException:
-        client.set_terminated(run_id, "FAILED")
-        raise
-    client.set_terminated(run_id, "FINISHED")
+    meta = {"time": started, "model": None, "version": None, "current": cur_label,
+            "reference": ref_label}
+    timestamp = int(started * 1000)
+    writer.submit(operations.log(key, metrics={
+        name: [(value, timestamp, 0)] for name, value in
+        {**_metric_values(result, {}), "alerts": 0.0}.items()}, tags={
+        records.TAG_DATASET_DRIFT: "unknown" if verdict is None else str(verdict).lower(),
+        records.TAG_FINGERPRINT: (capture.fingerprint(cur) or {}).get("hash") or "",
+        records.TAG_DRIFTED: _names(outcome.drifted_columns),
+        records.TAG_ALERTS: "[]"}))
+    writer.submit(operations.artifact_text(
+        key, records.RESULT_ARTIFACT, json.dumps({**result, "meta": meta}, indent=1)))
+    if html:
+        writer.submit(operations.artifact_text(key, records.REPORT_ARTIFACT, html))
+    writer.submit(operations.end_run(key, "FINISHED"))
+    written = writer.flush(RECORD_TIMEOUT_S)
+    run_id = writer.run_id(key) if written else None
+    writer.close()
     return {"run_id": run_id, "model": None, "version": None, "reference": ref_label,
             "current": cur_label, "result": result, "alerts": [], "retrain": None,
-            "performance": {}}
+            "performance": {}, "recorded": written}
+
+
+def _label(data) -> str:
+    return Path(data).name if isinstance(data, (str, os.PathLike)) else "DataFrame"
 
 
 def common_errors():
@@ -330,16 +347,6 @@ def common_errors():
     from ..registry import common
 
     return common.mlflow_errors("cannot record the drift check")
-
-
-def _monitoring_store():
-    """``(client, experiment id)`` of the configured store's monitoring experiment."""
-    from ..registry import common
-    from ..tracking.store import get_or_create_experiment
-
-    client = common.client()
-    with common_errors():
-        return client, get_or_create_experiment(records.EXPERIMENT)
 
 
 def _read_both(reference, current) -> list[tuple[Any, str]]:

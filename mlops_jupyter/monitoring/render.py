@@ -33,8 +33,7 @@ def drift_html(check: dict[str, Any]) -> str:
                + (f" ({share:.0%}; threshold {result['drift_share']:.0%})"
                   if share is not None else ""))
     return (f"<div><p><span style='color:{colour};font-weight:600'>{verdict}</span> — "
-            f"{escape(_subject(check))}: {summary}. Recorded as run "
-            f"<code>{escape(check['run_id'])}</code> (experiment mlops-monitoring).</p>"
+            f"{escape(_subject(check))}: {summary}. {escape(recorded_line(check))}.</p>"
             "<table><thead><tr><th>column</th><th>test</th><th>score</th><th>threshold</th>"
             f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
             + (f"<p>Alerts:</p><ul>{alerts}</ul>" if alerts else "") + "</div>")
@@ -78,8 +77,16 @@ def drift_lines(data: dict[str, Any]) -> list[str]:
             f" @{retrain.get('alias')}" if retrain.get("version") else "")
         lines.append(f"retrain ({retrain.get('pipeline')}): {retrain['status']}"
                      f"{' — ' + detail if detail else ''}")
-    lines.append(f"recorded: run {data['run_id']} in experiment mlops-monitoring")
+    lines.append(recorded_line(data))
     return lines
+
+
+def recorded_line(check: dict[str, Any]) -> str:
+    """Where the check was recorded — or that the store has not answered yet."""
+    if check.get("run_id"):
+        return f"recorded: run {check['run_id']} in experiment mlops-monitoring"
+    return ("not recorded yet: the tracking store did not answer; the check is kept in "
+            "the tracking journal and written when it does")
 
 
 def _subject(check: dict[str, Any]) -> str:
