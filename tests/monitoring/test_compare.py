@@ -251,3 +251,22 @@ def test_nan_only_column_is_skipped_with_its_reason(other_store, tmp_path, capsy
     assert capsys.readouterr().out.startswith(
         "ref.csv vs nan.csv: not computable — 0/0 columns drifted")
 
+
+
+def test_a_store_that_does_not_answer_keeps_the_check_in_the_journal(
+        mlops_home, files, monkeypatch):
+    """The verdict is still shown; the record waits in the tracking journal, and the
+    one line says so (no run id is made up)."""
+    from mlops_jupyter.monitoring import checks
+    from mlops_jupyter.monitoring.render import drift_lines
+    from mlops_jupyter.tracking.spool import spooled_event_count
+
+    _, frames = files
+    monkeypatch.setenv(config.TRACKING_URI_ENV, "http://127.0.0.1:9")  # discard: refused
+    monkeypatch.setattr(checks, "RECORD_TIMEOUT_S", 3.0)
+    outcome = checks.compare(frames["ref"], frames["drifted"], report=False)
+    assert outcome["result"]["dataset_drift"] is not None
+    assert outcome["run_id"] is None and outcome["recorded"] is False
+    assert drift_lines(outcome)[-1].startswith("not recorded yet: the tracking store did "
+                                               "not answer")
+    assert spooled_event_count(config.spool_dir()) >= 1
