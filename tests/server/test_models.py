@@ -277,7 +277,9 @@ class ReadOnlyAuthorizer(Authorizer):
         return not (resource == "mlops_models" and action == "write")
 
 
-class TestReadOnlyUser:
+class ReadOnlyUser:
+    """A server whose users may read the model registry but not write it."""
+
     @pytest.fixture
     def jp_server_config(self):
         return {
@@ -290,6 +292,8 @@ class TestReadOnlyUser:
             "MLOpsExtensionApp": {"scheduler_enabled": False},
         }
 
+
+class TestReadOnlyUser(ReadOnlyUser):
     async def test_can_browse_but_not_promote_or_roll_back(self, jp_fetch, iris_registry):
         assert (await get_json(jp_fetch, "models"))["models"][0]["name"] == "iris"
         assert (await get_json(jp_fetch, "models", "iris"))["aliases"] == {"champion": "1"}

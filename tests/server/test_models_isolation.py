@@ -15,7 +15,6 @@ import json
 import os
 
 import pytest
-from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from mlops_jupyter import config
@@ -23,6 +22,7 @@ from mlops_jupyter.registry import register_model, set_alias
 from mlops_jupyter.registry.policy import declare_policy, parse_policy
 from mlops_jupyter.tracking import store
 from tests.registry.malicious import register_from_run, register_logged_model, write_model
+from tests.server.test_models import ReadOnlyUser
 
 NAMESPACE = "mlops-jupyter"
 
@@ -110,26 +110,7 @@ async def test_a_foreign_pickle_is_never_loaded_by_the_server(jp_fetch, attacker
     assert (await listed(jp_fetch))["iris"]["aliases"] == {"champion": "1"}
 
 
-class ReadOnlyAuthorizer(Authorizer):
-    """Everything allowed except writing the model registry."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:
-        return not (resource == "mlops_models" and action == "write")
-
-
-class TestReadOnlyUser:
-    @pytest.fixture
-    def jp_server_config(self):
-        return {
-            "ServerApp": {
-                "jpserver_extensions": {"mlops_jupyter": True,
-                                        "jupyter_server_terminals": False},
-                "allow_unauthenticated_access": False,
-                "authorizer_class": ReadOnlyAuthorizer,
-            },
-            "MLOpsExtensionApp": {"scheduler_enabled": False},
-        }
-
+class TestReadOnlyUser(ReadOnlyUser):
     async def test_may_preview_but_not_score(self, jp_fetch, scored_iris):
         preview = await post_json(jp_fetch, "models", "iris", "gate", body={"version": "2"})
         assert preview["scores"]["source"] == "run metrics"
