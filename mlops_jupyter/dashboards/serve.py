@@ -308,9 +308,21 @@ class VoilaServer:
         self._cleanup()
         return status
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Stop Voila (SIGTERM, then SIGKILL) and remove its private config."""
+    def stop(self, timeout: float = 15.0, *, grace: float = 0.0) -> None:
+        """Stop Voila (SIGTERM, then SIGKILL) and remove its private config.
+
+        Args:
+            timeout: seconds to wait after SIGTERM before SIGKILL.
+            grace: seconds to first let Voila finish stopping by itself (after a
+                Ctrl-C, which reached Voila too: a SIGTERM in the middle of its own
+                shutdown makes it print a traceback).
+        """
         process = self.process
+        if process is not None and grace > 0:
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -338,7 +350,10 @@ def serve(options: ServeOptions, *, announce=print) -> int:
     The URL with a generated token is announced once; a configured token is never
     printed.
     """
+    terminated = []
+
     def interrupt(_signum, _frame):
+        terminated.append(True)
         raise KeyboardInterrupt
 
     server = VoilaServer(options.validated())
@@ -359,7 +374,8 @@ def serve(options: ServeOptions, *, announce=print) -> int:
                      "(see the README) before sharing the URL.")
         return server.wait()
     except KeyboardInterrupt:
-        server.stop()
+        # Ctrl-C in a terminal reached Voila as well: let it stop by itself first.
+        server.stop(grace=0.0 if terminated else 10.0)
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
