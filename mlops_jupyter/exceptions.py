@@ -55,3 +55,17 @@ class ConflictError(MLOpsError):
     """The request clashes with the current state: a file exists, a run is going on."""
 
     http_status = 409
+
+
+class StoreNotFoundError(NotFoundError, StoreRejectedError):
+    """The tracking store has no such resource: a 404 for users, and final for the
+    tracking writer (retrying will not make it appear)."""
+
+    http_status = 404
+
+
+class StoreConflictError(ConflictError, StoreRejectedError):
+    """The tracking store already holds that resource: a 409 for users, and final for
+    the tracking writer."""
+
+    http_status = 409

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
-from ..registry.common import parse_model_reference, validate_alias
+from ..names import check_alias
+from ..registry.common import parse_model_reference
 from ..tables import SUFFIXES
 from .alerts import validate_webhook_url
 
@@ -170,7 +171,7 @@ def _retrain(raw: Any, root: Path) -> Retrain | None:
     from_step = raw.get("from")
     if from_step is not None and not isinstance(from_step, str):
         raise UsageError("retrain.from: expected a step name")
-    promote_to = validate_alias(raw.get("promote_to", "champion"))
+    promote_to = check_alias(raw.get("promote_to", "champion"))
     cooldown = raw.get("cooldown_minutes", 60)
     if isinstance(cooldown, bool) or not isinstance(cooldown, (int, float)) \
             or not math.isfinite(cooldown) or cooldown < 0:

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import names
 from ..exceptions import UsageError
 
-STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
 REFERENCE = re.compile(r"\$\{steps\.([^}]+?)\.outputs\.([^}]+)\}")
 REFERENCE_START = "${steps."
@@ -223,7 +223,7 @@ def _outputs(check: _Checker, where: str, value: Any) -> dict[str, str]:
         return {}
     outputs = {}
     for name, path in value.items():
-        if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
+        if not names.is_step_name(name):
             check.error(f"{where}.{_label(name)}", "output names use letters, digits, '_', '-', '.'")
             continue
         if check.path(f"{where}.{name}", path) is not None:
@@ -252,7 +252,7 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
     for key in sorted(set(data) - TOP_KEYS, key=str):
         check.error(_label(key), "unknown field")
     name = data.get("name")
-    if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
+    if not names.is_step_name(name):
         check.error("name", "required: letters, digits, '_', '-', '.'")
         name = path.stem
     experiment = data.get("experiment", name)
@@ -295,7 +295,6 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
 
 def _gates(check: _Checker, raw: Any, root: Path) -> dict[str, Any]:
     """``gate: {MODEL: policy}``: each model's promotion gate (see registry.policy)."""
-    from ..registry.common import validate_model_name
     from ..registry.policy import parse_policy
 
     if raw is None:
@@ -307,7 +306,7 @@ def _gates(check: _Checker, raw: Any, root: Path) -> dict[str, Any]:
     gates = {}
     for model, policy in raw.items():
         try:
-            validate_model_name(model)
+            names.check_model_name(model)
         except UsageError as error:
             check.error("gate", str(error))
             continue
@@ -324,7 +323,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
         check.error(f"steps[{index}]", "must be a mapping")
         return None
     name = raw.get("name")
-    if not isinstance(name, str) or not STEP_NAME.fullmatch(name):
+    if not names.is_step_name(name):
         check.error(f"steps[{index}].name", "required: letters, digits, '_', '-', '.'")
         return None
     where = f"step {name!r}"

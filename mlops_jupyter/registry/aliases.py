@@ -30,8 +30,9 @@ import time
 from contextlib import contextmanager
 from typing import Any
 
-from .. import config
+from .. import config, names
 from ..exceptions import ConflictError, StoreUnavailableError, UsageError
+from ..mlflow_errors import translated
 from . import common
 
 HISTORY_TAG = "mlops.alias_history."
@@ -95,7 +96,7 @@ def _tags(name: str) -> dict[str, str]:
 
 def generation(name: str, alias: str) -> int:
     """How many times ``alias`` of ``name`` has moved (the compare-and-set token)."""
-    common.validate_alias(alias)
+    names.check_alias(alias)
     return int(_tags(name).get(GENERATION_TAG + alias, "0") or 0)
 
 
@@ -113,7 +114,7 @@ def _write_history(name: str, alias: str, entries: list[dict[str, Any]]) -> None
     while len(text) > 90_000 and len(entries) > 1:  # MLflow caps tag values at 100k
         entries = entries[1:]
         text = json.dumps(entries, separators=(",", ":"))
-    with common.mlflow_errors(f"cannot record the alias history of {name!r}"):
+    with translated(f"cannot record the alias history of {name!r}"):
         common.client().set_registered_model_tag(name, HISTORY_TAG + alias, text)
 
 
@@ -170,7 +171,7 @@ def set_alias(name: str, alias: str, version: Any, *, reason: str | None,
         UsageError: bad alias or version; NotFoundError: unknown model/version;
         ConflictError: the alias moved since ``expected_generation``.
     """
-    common.validate_alias(alias)
+    names.check_alias(alias)
     target = common.get_version(name, version)
     action = action or ("forced" if forced else "set")
     if action not in MOVES:
@@ -189,7 +190,7 @@ def set_alias(name: str, alias: str, version: Any, *, reason: str | None,
                  "reason": reason or "", "forced": bool(forced),
                  "generation": current_generation + 1, **(details or {})}
         client = common.client()
-        with common.mlflow_errors(f"cannot set alias {alias!r} of {name!r}"):
+        with translated(f"cannot set alias {alias!r} of {name!r}"):
             client.set_registered_model_alias(name, alias, str(target.version))
             client.set_registered_model_tag(name, GENERATION_TAG + alias,
                                             str(current_generation + 1))
@@ -208,7 +209,7 @@ def alias_history(name: str, alias: str | None = None) -> list[dict[str, Any]]:
     """
     tags = _tags(name)
     if alias is not None:
-        common.validate_alias(alias)
+        names.check_alias(alias)
         return _read_history(tags, alias)
     entries: list[dict[str, Any]] = []
     for key in sorted(tags):
@@ -253,7 +254,7 @@ def rollback(name: str, alias: str = "champion", *, reason: str | None = None,
         UsageError: there is no earlier holder in the history.
         ConflictError: the alias moved while rolling back.
     """
-    common.validate_alias(alias)
+    names.check_alias(alias)
     start = generation(name, alias)
     stack = _holder_stack(_read_history(_tags(name), alias))
     current = _current(name, alias)

@@ -1,63 +1,20 @@
-"""Shared helpers: name validation, version lookup, MLflow error mapping."""
+"""Shared registry helpers: the client, model and version lookup, references."""
 
 from __future__ import annotations
 
-import re
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConflictError, NotFoundError, UsageError
+from .. import mlflow_errors as _errors
+from .. import names
+from ..exceptions import NotFoundError, UsageError
 from ..tracking import store
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
-# Stricter than MLflow on purpose: names and aliases appear in ``models:/NAME@ALIAS``
-# and ``NAME/VERSION`` references on the command line and in REST paths.
-_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_ALIAS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-_RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
-MAX_VERSION = 2**63 - 1
-
-
-def validate_model_name(name: Any) -> str:
-    """Check a registered-model name.
-
-    Raises:
-        UsageError: not a string, empty, too long, or with characters other than
-            letters, digits, ``.``, ``_`` and ``-`` (first character alphanumeric).
-    """
-    if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
-        raise UsageError(
-            f"invalid model name {str(name)[:80]!r}: use 1-128 letters, digits, '.', '_' "
-            "or '-', starting with a letter or digit")
-    return name
-
-
-def validate_alias(alias: Any) -> str:
-    """Check an alias name (``champion``, ``challenger``, ...).
-
-    Raises:
-        UsageError: malformed, or reserved by MLflow (``latest``, ``v1``...).
-    """
-    if not isinstance(alias, str) or not _ALIAS_NAME.fullmatch(alias):
-        raise UsageError(f"invalid alias {str(alias)[:80]!r}: use letters, digits, '_' or '-', "
-                         "starting with a letter or '_'")
-    if _RESERVED_ALIAS.match(alias):
-        raise UsageError(f"alias {alias!r} is reserved by MLflow")
-    return alias
-
-
-def validate_version(version: Any) -> str:
-    """Return ``version`` as MLflow's string form; UsageError unless a positive integer."""
-    text = str(version).strip()
-    # MLflow keeps versions as 64-bit integers: anything longer is a 400, not a store error.
-    if isinstance(version, bool) or not text.isascii() or not text.isdigit() \
-            or len(text) > 19 or not 1 <= int(text) <= MAX_VERSION:
-        raise UsageError(f"invalid model version {str(version)[:40]!r}: expected a positive "
-                         "number (at most 64 bits)")
-    return str(int(text))
+# Kept for callers outside the registry that still import the old name.
+validate_model_name = names.check_model_name
 
 
 def client() -> MlflowClient:
@@ -65,34 +22,21 @@ def client() -> MlflowClient:
     return store.client()
 
 
-@contextmanager
-def mlflow_errors(context: str):
-    """Translate MLflow exceptions raised inside the block into our tree."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        yield
-    except MlflowException as exc:
-        code = getattr(exc, "error_code", None)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        if code == "RESOURCE_DOES_NOT_EXIST":
-            raise NotFoundError(f"{context}: {first}") from None
-        if code == "RESOURCE_ALREADY_EXISTS":
-            raise ConflictError(f"{context}: {first}") from None
-        raise store.classify_error(exc, context) from None
+# Kept for callers outside the registry that still use the old name.
+mlflow_errors = _errors.translated
 
 
 def get_registered_model(name: str):
     """The registered model ``name``; NotFoundError when there is none."""
     from mlflow.exceptions import MlflowException
 
-    validate_model_name(name)
+    names.check_model_name(name)
     try:
         return client().get_registered_model(name)
     except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+        if _errors.is_not_found(exc):
             raise NotFoundError(f"no registered model named {name!r}") from None
-        raise store.classify_error(exc, f"cannot read model {name!r}") from None
+        raise _errors.to_error(exc, f"cannot read model {name!r}") from None
 
 
 def get_version(name: str, version: Any, *, registered=None) -> ModelVersion:
@@ -102,16 +46,16 @@ def get_version(name: str, version: Any, *, registered=None) -> ModelVersion:
     """
     from mlflow.exceptions import MlflowException
 
-    validate_model_name(name)
-    version = validate_version(version)
+    names.check_model_name(name)
+    version = names.check_version(version)
     if registered is None:
         get_registered_model(name)
     try:
         return client().get_model_version(name, version)
     except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+        if _errors.is_not_found(exc):
             raise NotFoundError(f"model {name!r} has no version {version}") from None
-        raise store.classify_error(exc, f"cannot read {name!r} version {version}") from None
+        raise _errors.to_error(exc, f"cannot read {name!r} version {version}") from None
 
 
 def alias_holder(name: str, alias: str, *, registered=None) -> ModelVersion | None:
@@ -132,7 +76,7 @@ def resolve_reference(name: str, version_or_alias: Any) -> ModelVersion:
     text = str(version_or_alias).strip()
     if text.isdigit():
         return get_version(name, text)
-    alias = validate_alias(text.lstrip("@"))
+    alias = names.check_alias(text.lstrip("@"))
     holder = alias_holder(name, alias)
     if holder is None:
         raise NotFoundError(f"model {name!r} has no alias {alias!r}")
@@ -146,8 +90,8 @@ def parse_model_reference(reference: str) -> tuple[str, str | None]:
     text = reference.strip()
     if "@" in text:
         name, _, alias = text.partition("@")
-        return validate_model_name(name), validate_alias(alias)
+        return names.check_model_name(name), names.check_alias(alias)
     if "/" in text:
         name, _, version = text.partition("/")
-        return validate_model_name(name), validate_version(version)
-    return validate_model_name(text), None
+        return names.check_model_name(name), names.check_version(version)
+    return names.check_model_name(text), None

@@ -12,7 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .. import names
 from ..exceptions import UsageError
+from ..mlflow_errors import translated
 from . import aliases, common, safety
 from . import policy as policy_module
 from .policy import parse_thresholds
@@ -21,7 +23,7 @@ from .policy import parse_thresholds
 def _run_metrics(run_id: str | None) -> dict[str, float]:
     if not run_id:
         return {}
-    with common.mlflow_errors("cannot read the run of the model version"):
+    with translated("cannot read the run of the model version"):
         return dict(common.client().get_run(run_id).data.metrics)
 
 
@@ -98,7 +100,7 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     parsed = parse_thresholds(policy.thresholds)
     margin, metric, higher_is_better = policy.margin, policy.metric, policy.higher_is_better
     if compare_to is not None:
-        common.validate_alias(compare_to)
+        names.check_alias(compare_to)
     checks: list[dict[str, Any]] = []
     metrics = _run_metrics(candidate.run_id)
     for threshold in parsed:
@@ -207,7 +209,7 @@ def promote(name: str, version: Any, alias: str = "champion", *,
         UsageError: ``force`` without a non-empty reason, malformed thresholds.
         NotFoundError: unknown model/version. ConflictError: concurrent move.
     """
-    common.validate_alias(alias)
+    names.check_alias(alias)
     if force and (not isinstance(reason, str) or not reason.strip()):
         raise UsageError("--force requires a reason (it is recorded in the alias history)")
     parse_thresholds(thresholds)
@@ -238,7 +240,7 @@ def _tag_verdict(name: str, version: Any, verdict: dict[str, Any]) -> None:
 
     text = json.dumps({key: verdict[key] for key in ("passed", "reasons", "scores")},
                       default=str)[:50_000]
-    with common.mlflow_errors("cannot record the gate verdict"):
+    with translated("cannot record the gate verdict"):
         common.client().set_model_version_tag(name, str(version), "mlops.gate.last_verdict",
                                               text)
 
@@ -254,7 +256,7 @@ def _log_evaluation(name: str, alias: str, verdict: dict[str, Any]) -> None:
     from ..tracking.store import get_or_create_experiment
 
     client = common.client()
-    with common.mlflow_errors("cannot log the gate evaluation"):
+    with translated("cannot log the gate evaluation"):
         experiment_id = get_or_create_experiment(GATE_EXPERIMENT)
         run = client.create_run(experiment_id, run_name=f"{name} v{verdict['candidate']}",
                                 tags={"mlops.gate.model": name, "mlops.gate.alias": alias,

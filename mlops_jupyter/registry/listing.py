@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..mlflow_errors import translated
 from . import aliases, common
 from .policy import policy_from_tags
 
@@ -135,7 +136,7 @@ def list_models() -> list[dict[str, Any]]:
     Times are epoch milliseconds.
     """
     client = common.client()
-    with common.mlflow_errors("cannot list the registered models"):
+    with translated("cannot list the registered models"):
         models = _all_pages(client.search_registered_models, max_results=MODEL_PAGE,
                             order_by=["name ASC"])
         versions = _all_pages(client.search_model_versions, max_results=VERSION_PAGE) \
@@ -156,7 +157,7 @@ def model_detail(name: str) -> dict[str, Any]:
     """
     model = common.get_registered_model(name)  # validates the name, 404 when unknown
     client = common.client()
-    with common.mlflow_errors(f"cannot list the versions of {name!r}"):
+    with translated(f"cannot list the versions of {name!r}"):
         # validate_model_name allows no quote, so the name is safe inside the filter.
         versions = _all_pages(client.search_model_versions, filter_string=f"name = '{name}'",
                               max_results=VERSION_PAGE)

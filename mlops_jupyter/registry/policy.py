@@ -28,7 +28,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import names
 from ..exceptions import UsageError
+from ..mlflow_errors import translated
 from ..tables import SUFFIXES
 from . import common
 
@@ -207,10 +209,10 @@ def declare_policy(name: str, policy: GatePolicy) -> None:
     """Store ``policy`` on registered model ``name`` (created when missing)."""
     from ..tracking.store import ensure_registered_model
 
-    common.validate_model_name(name)
+    names.check_model_name(name)
     client = common.client()
     ensure_registered_model(client, name)
-    with common.mlflow_errors(f"cannot store the gate policy of {name!r}"):
+    with translated(f"cannot store the gate policy of {name!r}"):
         client.set_registered_model_tag(name, POLICY_TAG, json.dumps(policy.to_dict()))
 
 

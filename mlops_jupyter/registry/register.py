@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, mlflow_errors, names
 from ..exceptions import NotFoundError, UsageError
+from ..mlflow_errors import translated
 from ..tracking import store
 from . import common, flavors, serialization
 
@@ -68,11 +69,11 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         NotFoundError: ``run_id`` does not exist.
     """
     flavor = flavors.detect_flavor(model, var)
-    common.validate_model_name(name)
+    names.check_model_name(name)
     if alias is not None:
-        common.validate_alias(alias)
+        names.check_alias(alias)
     if experiment is not None:
-        store.validate_experiment_name(experiment)
+        names.check_experiment_name(experiment)
     metrics = _metrics(metrics)
     # Decided before anything is written: a model that could not be loaded back
     # safely is refused with one line, leaving no run or logged model behind.
@@ -83,7 +84,7 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
     run = _new_run(client, experiment) if own_run else _get_run(client, run_id)
     run_id = run.info.run_id
     try:
-        with common.mlflow_errors("cannot log the model's metrics"):
+        with translated("cannot log the model's metrics"):
             for key, value in metrics.items():
                 client.log_metric(run_id, key, value)
         signature = _signature(model, flavor, input_example)
@@ -92,7 +93,7 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         store.ensure_registered_model(client, name)
         tags = {"mlops.flavor": flavor, "mlops.registered_by": config.current_user(),
                 **_lineage_tags(client, run)}
-        with common.mlflow_errors(f"cannot register a version of {name!r}"):
+        with translated(f"cannot register a version of {name!r}"):
             # The storage location, not ``models:/<model_id>``: MLflow's SQL registry
             # resolves that form through the process-global tracking URI (a TODO in
             # mlflow/store/model_registry/sqlalchemy_store.py), i.e. the wrong store.
@@ -124,13 +125,11 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
 def _metrics(metrics: Any) -> dict[str, float]:
     if metrics is None:
         return {}
-    from ..tracking.session import validate_log_key
-
     if not isinstance(metrics, dict):
         raise UsageError("metrics must be a mapping of names to numbers")
     out = {}
     for key, value in metrics.items():
-        validate_log_key(key)
+        names.check_tracked_key(key)
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -149,14 +148,14 @@ def _get_run(client, run_id: str):
     try:
         return client.get_run(run_id)
     except MlflowException as exc:
-        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        if mlflow_errors.is_not_found(exc) or mlflow_errors.is_invalid_parameter(exc):
             raise NotFoundError(f"no run with id {run_id[:64]!r}") from None
-        raise store.classify_error(exc, "cannot read the run") from None
+        raise mlflow_errors.to_error(exc, "cannot read the run") from None
 
 
 def _new_run(client, experiment: str | None):
     experiment_id = store.get_or_create_experiment(experiment or DEFAULT_EXPERIMENT)
-    with common.mlflow_errors("cannot create a run for the model"):
+    with translated("cannot create a run for the model"):
         return client.create_run(experiment_id, run_name="register model",
                                  tags={"mlops.kind": "register"})
 
@@ -196,7 +195,7 @@ def _log_model(client, run, model, flavor, name, signature, input_example, optio
     from mlflow.entities import LoggedModelOutput
     from mlflow.models import Model
 
-    with common.mlflow_errors("cannot create the logged model"):
+    with translated("cannot create the logged model"):
         logged = client.create_logged_model(
             run.info.experiment_id, name=name, source_run_id=run.info.run_id,
             tags={"mlops.flavor": flavor}, model_type=flavor)
@@ -209,7 +208,7 @@ def _log_model(client, run, model, flavor, name, signature, input_example, optio
             kwargs = {"signature": signature, "input_example": example,
                       "pip_requirements": _pip_requirements(flavor), "mlflow_model": meta}
             serialization.save_model(model, flavor, path, options, **kwargs)
-            with common.mlflow_errors("cannot store the model artifacts"):
+            with translated("cannot store the model artifacts"):
                 client.log_model_artifacts(logged.model_id, path)
         client.finalize_logged_model(logged.model_id, "READY")
         client.log_outputs(run.info.run_id, [LoggedModelOutput(logged.model_id, step=0)])

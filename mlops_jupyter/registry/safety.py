@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from .. import config
 from ..exceptions import UsageError
+from ..mlflow_errors import translated
 from . import common, serialization
 
 _FORBIDDEN = ("#", ";", "\\", "?", "\x00")
@@ -130,14 +131,14 @@ def resolve_storage(version) -> str:
     model_id = getattr(version, "model_id", None)
     match = re.match(r"^models:/(m-[0-9a-f]+)/?$", source)
     if match or (model_id and source.startswith("models:/")):
-        with common.mlflow_errors("cannot read the logged model"):
+        with translated("cannot read the logged model"):
             logged = client.get_logged_model(match.group(1) if match else model_id)
         return logged.artifact_location
     if source.startswith("models:/"):
         raise UsageError("refused model source: a registry reference to another model")
     if source.startswith("runs:/"):
         run_id, _, rel = source[len("runs:/"):].partition("/")
-        with common.mlflow_errors("cannot read the run"):
+        with translated("cannot read the run"):
             run = client.get_run(run_id)
         return f"{run.info.artifact_uri.rstrip('/')}/{rel}".rstrip("/")
     return source
@@ -227,7 +228,7 @@ def fetch_version(name: str, version: Any, destination: str) -> str:
     import mlflow.artifacts
 
     os.makedirs(model_dir, exist_ok=True)
-    with common.mlflow_errors("cannot download the model version"):
+    with translated("cannot download the model version"):
         return mlflow.artifacts.download_artifacts(
             artifact_uri=location, dst_path=model_dir, tracking_uri=config.tracking_uri(),
             registry_uri=config.tracking_uri())

@@ -6,14 +6,13 @@ relative to its root, which they may not leave). Nothing is written here.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
+from .. import names
 from ..exceptions import NotFoundError, UsageError
 from . import cron
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MISSED_POLICIES = ("skip", "catch_up_once")
 RESERVED_NAMES = {"presets", "preview"}  # REST paths beside /schedules/{name}
 PIPELINE_SUFFIXES = (".yaml", ".yml")
@@ -149,9 +148,7 @@ def build_schedule(target: str, expression: str, *, tz: str = "UTC",
     """
     kind, path = resolve_target(target, root)
     name = name if name is not None else path.stem
-    if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise UsageError(f"schedule name {_short(name)}: use letters, digits, '_', '-', '.' "
-                         "(at most 100)")
+    names.check_schedule_name(name)
     if name in RESERVED_NAMES:
         raise UsageError(f"schedule name {name!r} is reserved; pick another (--name)")
     if missed not in MISSED_POLICIES:

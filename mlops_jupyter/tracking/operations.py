@@ -30,6 +30,16 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def find_run_by_key(client, experiment_id: str, key: str) -> str | None:
+    """The id of the run tagged with client-side ``key`` in ``experiment_id``, or None.
+
+    Keys are our own hex uuids, so they are safe inside the filter.
+    """
+    runs = client.search_runs([experiment_id], filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'",
+                              max_results=1)
+    return runs[0].info.run_id if runs else None
+
+
 # ---------------------------------------------------------------- constructors
 def start_run(key: str, experiment: str, *, name: str | None, parent: str | None,
               tags: dict[str, str], collect: tuple[str, ...] = (),
@@ -145,10 +155,7 @@ class Applier:
         return store.client(self.uri)
 
     def _find_run(self, key: str, experiment: str) -> str | None:
-        runs = self._client().search_runs(
-            [self._experiment_id(experiment)],
-            filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'", max_results=1)
-        return runs[0].info.run_id if runs else None
+        return find_run_by_key(self._client(), self._experiment_id(experiment), key)
 
     def _run_id(self, event: dict[str, Any]) -> str:
         """The run of ``event``; runs created by another process are looked up by key."""
@@ -175,12 +182,10 @@ class Applier:
         experiment_id = self._experiment_id(event["experiment"])
         client = self._client()
         if uncertain:
-            existing = client.search_runs(
-                [experiment_id], filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'",
-                max_results=1)
+            existing = find_run_by_key(client, experiment_id, key)
             if existing:
-                self.run_ids[key] = existing[0].info.run_id
-                return self.run_ids[key]
+                self.run_ids[key] = existing
+                return existing
         tags = dict(event["tags"], **{RUN_KEY_TAG: key})
         if event.get("parent"):
             tags["mlflow.parentRunId"] = self.run_ids[event["parent"]]

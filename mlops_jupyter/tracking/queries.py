@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import mlflow_errors
 from ..exceptions import NotFoundError, UsageError
 from . import store
 
@@ -54,7 +55,7 @@ def list_experiments() -> list[dict[str, Any]]:
             if not page_token:
                 break
     except Exception as exc:
-        raise store.classify_error(exc, "cannot list experiments") from exc
+        raise mlflow_errors.to_error(exc, "cannot list experiments") from exc
     return [_experiment_dict(experiment) for experiment in experiments]
 
 
@@ -98,11 +99,11 @@ def list_runs(
             page_token=page_token,
         )
     except MlflowException as exc:
-        if page_token and exc.error_code == "INVALID_PARAMETER_VALUE":
+        if page_token and mlflow_errors.is_invalid_parameter(exc):
             raise UsageError("page_token is not a token this server returned") from exc
-        raise store.classify_error(exc, "cannot list runs") from exc
+        raise mlflow_errors.to_error(exc, "cannot list runs") from exc
     except Exception as exc:
-        raise store.classify_error(exc, "cannot list runs") from exc
+        raise mlflow_errors.to_error(exc, "cannot list runs") from exc
     return {"runs": [run_dict(run) for run in page], "next_page_token": _token_text(page.token)}
 
 
@@ -162,11 +163,11 @@ def _require_active_experiment(mlflow_client, experiment_id: str) -> None:
     try:
         experiment = mlflow_client.get_experiment(experiment_id)
     except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+        if mlflow_errors.is_not_found(exc):
             raise NotFoundError(f"experiment {experiment_id} does not exist") from None
-        raise store.classify_error(exc, "cannot read the experiment") from exc
+        raise mlflow_errors.to_error(exc, "cannot read the experiment") from exc
     except Exception as exc:
-        raise store.classify_error(exc, "cannot read the experiment") from exc
+        raise mlflow_errors.to_error(exc, "cannot read the experiment") from exc
     if experiment.lifecycle_stage != "active":
         raise NotFoundError(f"experiment {experiment_id} is deleted")
 

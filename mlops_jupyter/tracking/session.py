@@ -11,7 +11,6 @@ import atexit
 import math
 import numbers
 import os
-import re
 import shutil
 import threading
 import time
@@ -20,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, names
 from ..exceptions import UsageError
 from . import capture, operations
-from .store import validate_experiment_name
 from .writer import Writer, WriterStatus
 
 SOURCE_TAG_LIMIT = 5000
@@ -31,7 +29,6 @@ SOURCE_TAG_LIMIT = 5000
 ATTACHED_RUN_ENV = "MLOPS_RUN_KEY"
 ATTACHED_EXPERIMENT_ENV = "MLOPS_EXPERIMENT"
 STEP_JOURNAL_ENV = "MLOPS_STEP_JOURNAL"
-_KEY_PATTERN = re.compile(r"^[\w\-. /]{1,250}$")
 
 
 @dataclass
@@ -60,15 +57,6 @@ class Status:
 
 def _new_key() -> str:
     return uuid.uuid4().hex
-
-
-def validate_log_key(key: str) -> str:
-    """Metric and parameter names MLflow accepts: letters, digits, ``_-. /``, ≤ 250."""
-    if not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key):
-        raise UsageError(
-            f"invalid name {key!r}: use letters, digits, '_', '-', '.', ' ' or '/' "
-            "(at most 250 characters)")
-    return key
 
 
 def _is_number(value: Any) -> bool:
@@ -126,7 +114,7 @@ class TrackingSession:
         if self.active:
             raise UsageError(f"already tracking into experiment {self.experiment!r}; "
                              "run %mlops stop first")
-        name = validate_experiment_name(experiment or capture.default_experiment(notebook))
+        name = names.check_experiment_name(experiment or capture.default_experiment(notebook))
         writer = self.writer
         self.experiment, self.notebook = name, notebook
         self.session_key = _new_key()
@@ -175,7 +163,7 @@ class TrackingSession:
         names another experiment; outside a session it stands alone.
         """
         if experiment is not None:
-            experiment = validate_experiment_name(experiment)
+            experiment = names.check_experiment_name(experiment)
         if self.notebook is None:
             self.notebook = notebook
         parent = self.session_key if experiment in (None, self.experiment) else None
@@ -241,7 +229,7 @@ class TrackingSession:
                 nothing is being tracked.
         """
         for key in values:
-            validate_log_key(key)
+            names.check_tracked_key(key)
         if numeric_only:
             for key, value in values.items():
                 if not _is_number(value):
@@ -364,18 +352,16 @@ def _compact_json(value: Any, indent: int | None = None) -> str:
 
 
 def _find_run_by_key(key: str, experiment: str, timeout: float) -> str | None:
+    """Wait up to ``timeout`` s for the run of ``key`` (written by another process)."""
     from . import store
-    from .operations import RUN_KEY_TAG
 
     deadline = time.monotonic() + timeout
     while True:
         found = store.client().get_experiment_by_name(experiment)
         if found is not None:
-            runs = store.client().search_runs(
-                [found.experiment_id], filter_string=f"tags.`{RUN_KEY_TAG}` = '{key}'",
-                max_results=1)
-            if runs:
-                return runs[0].info.run_id
+            run_id = operations.find_run_by_key(store.client(), found.experiment_id, key)
+            if run_id:
+                return run_id
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.5)

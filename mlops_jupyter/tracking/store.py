@@ -1,4 +1,4 @@
-"""Access to the MLflow tracking store: clients, experiments, error classification.
+"""Access to the MLflow tracking store: clients (one per URI) and experiments.
 
 MLflow is imported lazily here so that loading the magics stays fast.
 """
@@ -11,48 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import config
-from ..exceptions import (
-    ConfigurationError,
-    StoreRejectedError,
-    StoreUnavailableError,
-    UsageError,
-)
+from .. import config, mlflow_errors
+from ..exceptions import ConfigurationError, StoreRejectedError, StoreUnavailableError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
-MAX_EXPERIMENT_NAME_LENGTH = 500
 _clients: dict[str, MlflowClient] = {}
 _clients_lock = threading.Lock()
-
-# MLflow error codes meaning "this request will never succeed as sent".
-_PERMANENT_ERROR_CODES = {
-    "INVALID_PARAMETER_VALUE",
-    "INVALID_STATE",
-    "BAD_REQUEST",
-    "RESOURCE_DOES_NOT_EXIST",
-    "PERMISSION_DENIED",
-    "UNAUTHENTICATED",
-    "FEATURE_DISABLED",
-}
-
-
-def validate_experiment_name(name: str) -> str:
-    """Check an experiment name the way MLflow will, before anything is queued.
-
-    Raises:
-        UsageError: the name is empty, not a string or too long.
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise UsageError("experiment name must be a non-empty string")
-    if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
-        raise UsageError(
-            f"experiment name is {len(name)} characters; MLflow allows {MAX_EXPERIMENT_NAME_LENGTH}"
-        )
-    if any(ord(ch) < 32 for ch in name):
-        raise UsageError("experiment name must not contain control characters or newlines")
-    return name.strip()
 
 
 @contextmanager
@@ -96,10 +62,12 @@ def _read(path: Path) -> str | None:
 
 
 def client(uri: str | None = None) -> MlflowClient:
-    """Return a cached :class:`mlflow.MlflowClient` for ``uri`` (default: config).
+    """Return the cached :class:`mlflow.MlflowClient` for ``uri`` (default: config).
 
-    The store behind it is opened eagerly so schema creation happens under the
-    cross-process lock, not in the middle of a write.
+    Clients are cached per URI, so pointing the process at another store (another
+    ``MLFLOW_TRACKING_URI``) needs no reset. The store behind a new client is opened
+    eagerly so schema creation happens under the cross-process lock, not in the
+    middle of a write.
     """
     uri = uri or config.tracking_uri()
     with _clients_lock:
@@ -119,6 +87,16 @@ def client(uri: str | None = None) -> MlflowClient:
                 raise _open_error(exc) from exc
         _clients[uri] = new_client
         return new_client
+
+
+def forget_clients() -> None:
+    """Drop every cached client, so the next :func:`client` call opens the store anew.
+
+    For whoever replaces a store's database under the same URI (test fixtures
+    copying a prepared store into place); the code itself never needs it.
+    """
+    with _clients_lock:
+        _clients.clear()
 
 
 def _open_error(exc: Exception) -> Exception:
@@ -166,9 +144,7 @@ def get_or_create_experiment(name: str, uri: str | None = None) -> str:
                 name, artifact_location=config.experiment_artifact_location(
                     _safe_dir_name(name), uri))
         except MlflowException as exc:
-            if "already exists" not in str(exc).lower() and exc.error_code not in (
-                "RESOURCE_ALREADY_EXISTS",
-            ):
+            if not mlflow_errors.is_already_exists(exc):
                 raise
             # Another process created it between our lookup and create: look again.
     raise StoreUnavailableError(f"could not create or find experiment {name!r}")
@@ -182,14 +158,14 @@ def ensure_registered_model(mlflow_client: MlflowClient, name: str) -> None:
         mlflow_client.get_registered_model(name)
         return
     except MlflowException as exc:
-        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+        if not mlflow_errors.is_not_found(exc):
             raise classify_error(exc, f"cannot read model {name!r}") from None
     try:
         mlflow_client.create_registered_model(
             name, tags={"mlops.created_by": config.current_user()})
     except MlflowException as exc:
         # Another kernel registered the first version of the same name just now.
-        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+        if not mlflow_errors.is_already_exists(exc):
             raise classify_error(exc, f"cannot create model {name!r}") from None
 
 
@@ -204,17 +180,9 @@ def _safe_dir_name(name: str) -> str:
 def classify_error(exc: BaseException, context: str = "") -> Exception:
     """Map an exception from MLflow/SQLAlchemy/HTTP to our tree.
 
-    Returns StoreRejectedError when retrying cannot help (bad value, permissions),
-    StoreUnavailableError otherwise (connection refused, timeouts, locked database,
-    server errors) so the writer keeps the event and retries later.
+    The mapping is :func:`mlops_jupyter.mlflow_errors.to_error`: a
+    :class:`StoreRejectedError` (or one of its 404/409 kinds) when retrying cannot
+    help, :class:`StoreUnavailableError` otherwise (connection refused, timeouts,
+    locked database, server errors) so the writer keeps the event and retries later.
     """
-    if isinstance(exc, (StoreRejectedError, StoreUnavailableError)):
-        return exc
-    prefix = f"{context}: " if context else ""
-    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    code = getattr(exc, "error_code", None)
-    if code in _PERMANENT_ERROR_CODES:
-        return StoreRejectedError(f"{prefix}{first_line}")
-    if isinstance(exc, (TypeError, ValueError)) and code is None:
-        return StoreRejectedError(f"{prefix}{first_line}")
-    return StoreUnavailableError(f"{prefix}{first_line}")
+    return mlflow_errors.to_error(exc, context)

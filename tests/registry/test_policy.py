@@ -182,12 +182,10 @@ def test_cli_declares_shows_and_previews_the_gate(registry_home, registered, iri
     ("registry", "iris\n"), ("alias", "champion\n"), ("run_id", "run-1\n"),
     ("log_key", "loss\n")])
 def test_a_trailing_newline_is_not_a_valid_name(check, value):
-    from mlops_jupyter.pipelines.runner import validate_run_id
-    from mlops_jupyter.registry.common import validate_alias, validate_model_name
-    from mlops_jupyter.tracking.session import validate_log_key
+    from mlops_jupyter import names
 
-    validate = {"registry": validate_model_name, "alias": validate_alias,
-                "run_id": lambda v: validate_run_id(v, "--run-id"),
-                "log_key": validate_log_key}[check]
+    validate = {"registry": names.check_model_name, "alias": names.check_alias,
+                "run_id": lambda v: names.check_run_id(v, "--run-id"),
+                "log_key": names.check_tracked_key}[check]
     with pytest.raises(UsageError):
         validate(value)
