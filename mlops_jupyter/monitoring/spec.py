@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..exceptions import UsageError
 from ..names import check_alias
 from ..registry.common import parse_model_reference
@@ -98,9 +99,8 @@ def _data_path(root: Path, value: Any, where: str) -> Path:
 
 
 def _inside(root: Path, value: str, where: str) -> Path:
-    candidate = Path(value)
-    resolved = (root / candidate).resolve()
-    if candidate.is_absolute() or not resolved.is_relative_to(root.resolve()):
+    resolved = paths.inside(root, value)
+    if resolved is None:
         raise UsageError(f"{where}: {value!r} must be a relative path inside {root.name}/")
     return resolved
 

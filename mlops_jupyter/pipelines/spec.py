@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import names
+from .. import names, paths
 from ..exceptions import UsageError
 
 # Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
@@ -97,15 +97,8 @@ class PipelineSpec:
         return str(path.relative_to(self.root))
 
 
-def inside(root: Path, relative: str) -> Path | None:
-    """``root/relative`` resolved (symlinks too) if it stays inside ``root``, else None."""
-    if not isinstance(relative, str) or not relative or "\0" in relative:
-        return None
-    candidate = Path(relative)
-    if candidate.is_absolute():
-        return None
-    resolved = (root / candidate).resolve()
-    return resolved if resolved.is_relative_to(root.resolve()) else None
+# Kept for callers outside this module that still import it from here.
+inside = paths.inside
 
 
 def _label(name: Any) -> str:
@@ -167,7 +160,7 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.error(where, "must be a relative path")
             return None
-        if inside(self.root, value) is None:
+        if paths.inside(self.root, value) is None:
             self.error(where, f"{value!r} is outside the project folder")
             return None
         return value

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .. import names
+from .. import names, paths
 from ..exceptions import UsageError
 from ..mlflow_errors import translated
 from ..tables import SUFFIXES
@@ -196,13 +196,13 @@ def _resolve_data(data: str, base_dir: str | None, where: str) -> str:
         if not os.path.isabs(data):
             raise _fail(where, f"data {data!r} must be an absolute path")
         return os.path.realpath(data)
-    root = os.path.realpath(base_dir)
-    if os.path.isabs(data) or ".." in data.replace("\\", "/").split("/"):
-        raise _fail(where, f"data {data!r} must be a relative path inside the pipeline folder")
-    path = os.path.realpath(os.path.join(root, data))
-    if os.path.commonpath([path, root]) != root:
-        raise _fail(where, f"data {data!r} leaves the pipeline folder")
-    return path
+    try:
+        return str(paths.resolve_inside(base_dir, data, what="data"))
+    except paths.PathRefusedError as refused:
+        if refused.reason == "outside":
+            raise _fail(where, f"data {data!r} leaves the pipeline folder") from None
+        raise _fail(where, f"data {data!r} must be a relative path inside the pipeline "
+                           "folder") from None
 
 
 def declare_policy(name: str, policy: GatePolicy) -> None:

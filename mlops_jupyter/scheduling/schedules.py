@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import names
+from .. import names, paths
 from ..exceptions import NotFoundError, UsageError
 from . import cron
 
@@ -28,12 +28,10 @@ def resolve_target(target: str, root: Path | None = None) -> tuple[str, Path]:
         UsageError: not a pipeline file or notebook, or outside the root.
         NotFoundError: no such file.
     """
-    from ..pipelines.spec import inside
-
     if not isinstance(target, str) or not target.strip():
         raise UsageError("the target must be a pipeline file or a notebook path")
     if root is not None:
-        path = inside(root, target)
+        path = paths.inside(root, target)
         if path is None:
             raise UsageError("the target must be a path inside the server root")
     else:
