@@ -73,11 +73,12 @@ def seed(rows: int, history: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     from sklearn.dummy import DummyClassifier
 
     from mlops_jupyter.monitoring.checks import check
+    from mlops_jupyter.monitoring.references import build_profile
     from mlops_jupyter.registry import register_model
 
     reference = make_window(rows, 0.0, seed=1)
     model = DummyClassifier().fit(reference[["n00"]].head(100), np.arange(100) % 2)
-    register_model(model, MODEL, reference=reference, alias="champion")
+    register_model(model, MODEL, reference=build_profile(reference), alias="champion")
     started, window = time.perf_counter(), reference
     for index in range(history):
         window = make_window(rows, shift=index / max(history - 1, 1), seed=10 + index)

@@ -66,6 +66,16 @@ TEAM_STORE = Path("team-store") / "mlflow.db"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_clients():
+    """Every test opens its own MLflow clients: the per-URI client cache of
+    ``tracking.store`` is emptied around each test (the one place tests reset it).
+    Within a test, pointing at another store needs nothing: clients are per URI."""
+    store.forget_clients()
+    yield
+    store.forget_clients()
+
+
+@pytest.fixture(autouse=True)
 def _unpinned_store():
     """A dashboard view pins its kernel's store (config.pin_tracking_uri); in this test
     process that must not outlive the test that did it."""
@@ -84,9 +94,7 @@ def mlops_home(tmp_path, monkeypatch):
     monkeypatch.setenv(config.HOME_ENV, str(home))
     monkeypatch.setenv(config.TRACKING_URI_ENV, f"sqlite:///{tmp_path / TEAM_STORE}")
     monkeypatch.delenv(config.ARTIFACT_ROOT_ENV, raising=False)
-    store._clients.clear()
-    yield home
-    store._clients.clear()
+    return home
 
 
 @pytest.fixture
@@ -94,7 +102,6 @@ def embedded_home(mlops_home, monkeypatch):
     """``mlops_home`` without ``MLFLOW_TRACKING_URI``: the embedded default store
     ``<home>/mlflow.db``. Request it before fixtures that fill the store."""
     monkeypatch.delenv(config.TRACKING_URI_ENV, raising=False)
-    store._clients.clear()
     return mlops_home
 
 
@@ -239,7 +246,6 @@ def registry_home(mlops_home, _empty_store):
     """
     mlops_home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_empty_store, store_database())
-    store._clients.clear()
     return mlops_home
 
 
@@ -317,11 +323,13 @@ def monitored_iris(registry_home, make_run, iris_model, iris, tmp_path):
     drift check (rule: drift share above 40 %) of the features as they are, or with
     three of the four columns shifted by 3 standard deviations."""
     from mlops_jupyter.monitoring.checks import run_check
+    from mlops_jupyter.monitoring.references import build_profile
     from mlops_jupyter.monitoring.spec import parse_monitor
     from mlops_jupyter.registry import register_model
 
     features, _ = iris
-    register_model(iris_model, "iris", run_id=make_run(), alias="champion", reference=features)
+    register_model(iris_model, "iris", run_id=make_run(), alias="champion",
+                   reference=build_profile(features))
     spec = parse_monitor({"model": "iris", "rules": [
         {"name": "too-much-drift", "drift_share_above": 0.4}]}, root=tmp_path)
     shifted = features.copy()

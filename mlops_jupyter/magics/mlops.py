@@ -120,7 +120,7 @@ class MLOpsMagics(Magics):
         for var in filter(None, [args.var, args.input_example]):
             if not var.isidentifier() or var not in namespace:
                 raise MLOpsError(f"no variable named {var!r} in the notebook")
-        from .. import register_model
+        from ..api import register_model
 
         result = register_model(namespace[args.var], args.name, alias=args.alias,
                                 input_example=namespace.get(args.input_example)

@@ -17,6 +17,7 @@ from ..exceptions import UsageError
 from ..mlflow_errors import translated
 from . import aliases, common, safety
 from . import policy as policy_module
+from .evaluation import evaluator
 from .policy import parse_thresholds
 
 
@@ -53,8 +54,6 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
         evaluation=base.evaluation)
     if score and evaluate is None and policy.evaluation is not None \
             and policy.metric in policy_module.EVALUATION_METRICS:
-        from .evaluation import evaluator
-
         evaluate = evaluator(policy.evaluation, policy.metric)
     return policy, evaluate
 

@@ -18,7 +18,8 @@ from .. import config, mlflow_errors, names
 from ..exceptions import NotFoundError, UsageError
 from ..mlflow_errors import translated
 from ..tracking import store
-from . import common, flavors, serialization
+from . import common, flavors, references, serialization
+from .aliases import set_alias
 
 DEFAULT_EXPERIMENT = "models"
 # Tags of the producing run copied onto the version, so lineage survives even when
@@ -38,8 +39,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
                    experiment: str | None = None, input_example: Any = None,
                    alias: str | None = None, reason: str | None = None,
                    var: str | None = None,
-                   metrics: dict[str, float] | None = None, reference: Any = None,
-                   prediction_column: str | None = None) -> dict[str, Any]:
+                   metrics: dict[str, float] | None = None,
+                   reference: references.Profile | None = None) -> dict[str, Any]:
     """Log ``model`` and register it as a new version of ``name``.
 
     Args:
@@ -56,9 +57,10 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
         var: the variable name the model came from, for error messages.
         metrics: numbers to log on the run right away (not through the journal), so
             the gate can judge the new version at once, e.g. from a pipeline step.
-        reference: the training data (a DataFrame, optionally with the model's
-            predictions in ``prediction_column``): its profile is stored with the
-            version for later drift checks (:mod:`mlops_jupyter.monitoring`).
+        reference: the reference profile of the training data, stored with the
+            version for later drift checks; built from a frame by
+            :func:`mlops_jupyter.monitoring.references.build_profile` (which
+            :func:`mlops_jupyter.register_model` does for you).
 
     Returns:
         ``{name, version, run_id, model_uri, flavor, model_id}``.
@@ -75,6 +77,8 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
     if experiment is not None:
         names.check_experiment_name(experiment)
     metrics = _metrics(metrics)
+    if reference is not None:
+        references.check_profile(reference)
     # Decided before anything is written: a model that could not be loaded back
     # safely is refused with one line, leaving no run or logged model behind.
     options = serialization.save_options(model, flavor, var or f"the {type(model).__name__}",
@@ -110,13 +114,9 @@ def register_model(model: Any, name: str, *, run_id: str | None = None,
               "model_uri": f"models:/{name}/{version.version}", "flavor": flavor,
               "model_id": logged.model_id}
     if reference is not None:
-        from ..monitoring.references import save_reference
-
-        save_reference(name, version.version, reference, prediction_column=prediction_column)
+        references.store_profile(version, reference)
         result["reference_profile"] = True
     if alias is not None:
-        from .aliases import set_alias
-
         set_alias(name, alias, version.version, reason=reason or "registered")
         result["alias"] = alias
     return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 
 from .. import config, exceptions
 from ..exceptions import MLOpsError, UsageError
+from ..processes import stop_process_group
 
 MAX_OUTPUT = 64 * 1024
 
@@ -64,21 +64,13 @@ def score_versions(name: str, versions: list[str], data: str, target: str, metri
         try:
             output, _ = process.communicate(json.dumps(request).encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            stop_process_group(process.pid, grace=0, process=process)
             raise UsageError(f"scoring {label} took longer than "
                              f"{timeout:g} s and was stopped") from None
         except BaseException:
-            _kill_group(process)
+            stop_process_group(process.pid, grace=0, process=process)
             raise
     return _result(output[:MAX_OUTPUT], process.returncode, label, len(versions))
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
 
 
 def _result(output: bytes, returncode: int, label: str, count: int) -> list[float]:

@@ -33,6 +33,7 @@ from typing import Any
 
 from .. import config
 from ..exceptions import UsageError
+from ..processes import stop_process_group
 from . import cron
 from .store import ACTIVE, FAILED, INTERRUPTED, SKIPPED, STALE_AFTER_S, JobStore, utcnow
 
@@ -49,25 +50,6 @@ def _aware(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def stop_process_group(pid: int, grace: float = CANCEL_GRACE_S) -> None:
-    """SIGTERM a job's process group, SIGKILL it if it is still there after ``grace``."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def cancel_job(store: JobStore, job_id: int) -> dict[str, Any]:
     """Stop a queued or running job (its kernels included) and mark it INTERRUPTED.
 
@@ -81,7 +63,7 @@ def cancel_job(store: JobStore, job_id: int) -> dict[str, Any]:
         raise UsageError(f"job {job_id} runs on {job['host']}; cancel it there")
     store.finish_job(job_id, INTERRUPTED, error="cancelled by the user")
     if job["pid"]:
-        stop_process_group(job["pid"])
+        stop_process_group(job["pid"], grace=CANCEL_GRACE_S)
     return store.job(job_id)
 
 

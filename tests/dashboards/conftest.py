@@ -107,17 +107,13 @@ def dashboard_home(tmp_path_factory, _empty_store, iris_model) -> DashboardHome:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config.HOME_ENV, str(home))
         patch.delenv(config.TRACKING_URI_ENV, raising=False)
-        store._clients.clear()
-        try:
-            pipeline_run_ids = seed_registry(iris_model)
-            checks = seed_checks(MODEL, version="2")
-            folder = home / "dashboards"
-            publish_all(MODEL)
-            register_model(iris_model, GHOST)
-            publish(GHOST, "drift")
-            store.client().delete_registered_model(GHOST)
-        finally:
-            store._clients.clear()
+        pipeline_run_ids = seed_registry(iris_model)
+        checks = seed_checks(MODEL, version="2")
+        folder = home / "dashboards"
+        publish_all(MODEL)
+        register_model(iris_model, GHOST)
+        publish(GHOST, "drift")
+        store.client().delete_registered_model(GHOST)
     plain = folder / "notes.ipynb"  # a notebook, but not a published dashboard
     plain.write_text((folder / f"{MODEL}-drift.ipynb").read_text().replace(
         '"mlops_dashboard"', '"something_else"'))
@@ -130,9 +126,7 @@ def dashboard_env(dashboard_home, monkeypatch) -> DashboardHome:
     """This test process pointed at ``dashboard_home`` (read-only use)."""
     monkeypatch.setenv(config.HOME_ENV, str(dashboard_home.home))
     monkeypatch.delenv(config.TRACKING_URI_ENV, raising=False)
-    store._clients.clear()
-    yield dashboard_home
-    store._clients.clear()
+    return dashboard_home
 
 
 def start_voila(home: DashboardHome, log_path: Path, **options):

@@ -14,6 +14,7 @@ from mlops_jupyter.exceptions import NotFoundError, UsageError
 from mlops_jupyter.monitoring import records
 from mlops_jupyter.monitoring.alerts import ALLOW_ENV, validate_webhook_url
 from mlops_jupyter.monitoring.checks import check, run_check
+from mlops_jupyter.monitoring.references import build_profile
 from mlops_jupyter.monitoring.spec import parse_monitor
 from mlops_jupyter.registry import register_model
 from mlops_jupyter.tracking import store
@@ -25,7 +26,7 @@ def model(registry_home, make_run, iris_model, iris):
     features, _ = iris
     reference = features.assign(prediction=iris_model.predict(features))
     register_model(iris_model, "iris", run_id=make_run(), alias="champion",
-                   reference=reference, prediction_column="prediction")
+                   reference=build_profile(reference, prediction_column="prediction"))
     return "iris"
 
 

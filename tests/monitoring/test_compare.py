@@ -20,7 +20,6 @@ import mlops_jupyter
 from mlops_jupyter import cli, config
 from mlops_jupyter.monitoring import records
 from mlops_jupyter.monitoring.drift import DriftResult
-from mlops_jupyter.tracking import store
 from tests.magics.helpers import KernelSession, cell_text, kernel_env
 from tests.monitoring.helpers import assert_same_as_evidently, evidently_verdicts
 
@@ -46,9 +45,7 @@ def other_store(mlops_home, _empty_store, tmp_path, monkeypatch):
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     monkeypatch.setenv(config.TRACKING_URI_ENV, uri)
     monkeypatch.chdir(tmp_path)
-    store._clients.clear()
-    yield uri
-    store._clients.clear()
+    return uri
 
 
 @pytest.fixture

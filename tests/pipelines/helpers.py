@@ -25,7 +25,6 @@ import nbformat
 import pytest
 
 from mlops_jupyter import config
-from mlops_jupyter.tracking import store
 from tests.magics.helpers import REPO_ROOT, kernel_env, stop_flushers
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -97,11 +96,9 @@ def isolated_home(home: Path) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config.HOME_ENV, str(home))
         patch.delenv(config.TRACKING_URI_ENV, raising=False)
-        store._clients.clear()
         try:
             yield home
         finally:
-            store._clients.clear()
             if (home / "spool").is_dir():
                 stop_flushers(home / "spool")
 

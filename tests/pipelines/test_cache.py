@@ -80,13 +80,10 @@ def warm(tmp_path_factory):
 def project(warm, tmp_path, home, monkeypatch) -> Path:
     """A copy of the warm project, in this test's own home but the warm run's store
     (cached results are only reused in the store that recorded them)."""
-    from mlops_jupyter.tracking import store
-
     root = tmp_path / "project"
     shutil.copytree(warm[0], root, symlinks=True)
     monkeypatch.setenv(config.TRACKING_URI_ENV,
                        f"sqlite:///{warm[0].parent / 'home' / 'mlflow.db'}")
-    store._clients.clear()
     return root
 
 

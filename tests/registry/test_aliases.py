@@ -112,9 +112,13 @@ def test_concurrent_threads_exactly_one_wins(registered):
 
 _CHILD = """
 import json, os, sys, time
+from pathlib import Path
 from mlops_jupyter.exceptions import ConflictError
 from mlops_jupyter.registry import set_alias
-go = sys.argv[1]
+from mlops_jupyter.tracking import store
+go, ready = sys.argv[1], sys.argv[4]
+store.client().get_registered_model("iris")  # MLflow imported, the store open
+Path(ready).write_text("ready")
 while not os.path.exists(go):
     time.sleep(0.005)
 try:
@@ -125,16 +129,29 @@ except ConflictError as exc:
 """
 
 
+def _wait_until_ready(children, ready_files, timeout=60.0):
+    """Until every child wrote its ready file (each is then at the start line)."""
+    deadline = time.monotonic() + timeout
+    while not all(path.exists() for path in ready_files):
+        for child in children:
+            if child.poll() is not None:
+                raise AssertionError(f"a child ended before the start: {child.stderr.read()}")
+        assert time.monotonic() < deadline, "the children did not get ready"
+        time.sleep(0.01)
+
+
 def test_concurrent_processes_exactly_one_wins(registered, registry_home, tmp_path):
     registered("iris")
     registered("iris")
     start = generation("iris", "champion")
     go = tmp_path / "go"
+    ready = {version: tmp_path / f"ready-{version}" for version in ("1", "2")}
     env = {**os.environ}
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD, str(go), version, str(start)],
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD, str(go), version, str(start),
+                                  str(ready[version])],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env=env) for version in ("1", "2")]
-    time.sleep(2.0)  # both children import mlflow and wait at the start line
+    _wait_until_ready(children, ready.values())
     go.write_text("go")
     results = []
     for child in children:
@@ -143,6 +160,5 @@ def test_concurrent_processes_exactly_one_wins(registered, registry_home, tmp_pa
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert sorted(r.split(":")[0] for r in results) == ["conflict", "won"]
     winner = ("1", "2")[results.index("won")]
-    store._clients.clear()
     assert _holder("iris") == winner
     assert [e["to_version"] for e in alias_history("iris", "champion")] == [winner]
