@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from .. import documents, paths
 from ..exceptions import UsageError
 from ..names import check_alias
 from ..registry.common import parse_model_reference
@@ -117,7 +117,7 @@ def parse_rule(raw: Any, index: int) -> Rule:
     where = f"rules[{index}]"
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: expected a mapping with name and one condition")
-    unknown = sorted(set(map(str, raw)) - RULE_KEYS)
+    unknown = documents.unknown_keys(raw, RULE_KEYS)
     if unknown:
         raise UsageError(f"{where}: unknown field(s) {', '.join(unknown)}")
     name = raw.get("name")
@@ -159,7 +159,7 @@ def _retrain(raw: Any, root: Path) -> Retrain | None:
         return None
     if not isinstance(raw, dict):
         raise UsageError("retrain: expected a mapping with pipeline")
-    unknown = sorted(set(map(str, raw)) - RETRAIN_KEYS)
+    unknown = documents.unknown_keys(raw, RETRAIN_KEYS)
     if unknown:
         raise UsageError(f"retrain: unknown field(s) {', '.join(unknown)}")
     pipeline = raw.get("pipeline")
@@ -183,7 +183,7 @@ def parse_monitor(raw: Any, root: Path, *, path: Path | None = None) -> MonitorS
     """Validate a ``monitor:`` mapping; relative paths resolve against ``root``."""
     if not isinstance(raw, dict):
         raise UsageError("monitor: expected a mapping with model and current")
-    unknown = sorted(set(map(str, raw)) - TOP_KEYS)
+    unknown = documents.unknown_keys(raw, TOP_KEYS)
     if unknown:
         raise UsageError(f"monitor: unknown field(s) {', '.join(unknown)} "
                          f"(allowed: {', '.join(sorted(TOP_KEYS))})")
@@ -215,15 +215,14 @@ def parse_monitor(raw: Any, root: Path, *, path: Path | None = None) -> MonitorS
 
 def load_monitor(path: str | Path) -> MonitorSpec:
     """Read and validate a ``monitor.yaml``."""
-    import yaml
-
     file = Path(path).expanduser()
     if not file.is_file():
         raise UsageError(f"no monitor file {file.name}")
+    text = documents.read_document(file, what="monitor file")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise UsageError(f"{file.name}: not valid YAML ({str(error).splitlines()[0]})") \
+        data = documents.load_yaml(text, file.name)
+    except documents.DocumentError as error:
+        raise UsageError(f"{file.name}: not valid YAML ({error.where}: {error.problem})") \
             from None
     if not isinstance(data, dict) or "monitor" not in data:
         raise UsageError(f"{file.name}: expected a top-level 'monitor:' block")
@@ -235,10 +234,8 @@ def load_monitor(path: str | Path) -> MonitorSpec:
 
 def is_monitor_file(path: Path) -> bool:
     """Whether a YAML file holds a ``monitor:`` block (a scheduler target type)."""
-    import yaml
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        data = documents.load_yaml(documents.read_document(path), path.name)
+    except UsageError:  # unreadable, too large or not YAML: not a monitor file
         return False
     return isinstance(data, dict) and "monitor" in data and "steps" not in data

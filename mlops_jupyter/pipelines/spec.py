@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import names, paths
+from .. import documents, names, paths
 from ..exceptions import UsageError
 
 # Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
@@ -230,19 +230,15 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
     Raises:
         SpecError: every problem found.
     """
-    import yaml
-
     root = path.parent.resolve()
     check = _Checker(root)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "YAML"
-        raise SpecError(path.name, [f"{where}: {getattr(exc, 'problem', None) or exc}"]) from None
+        data = documents.load_yaml(text, path.name)
+    except documents.DocumentError as exc:
+        raise SpecError(path.name, [f"{exc.where}: {exc.problem}"]) from None
     if not isinstance(data, dict):
         raise SpecError(path.name, ["the file must be a YAML mapping with name and steps"])
-    for key in sorted(set(data) - TOP_KEYS, key=str):
+    for key in documents.unknown_keys(data, TOP_KEYS):
         check.error(_label(key), "unknown field")
     name = data.get("name")
     if not names.is_step_name(name):
@@ -257,7 +253,7 @@ def parse_spec(text: str, path: Path) -> PipelineSpec:
     if not isinstance(defaults, dict):
         check.error("defaults", "must be a mapping")
         defaults = {}
-    for key in sorted(set(defaults) - DEFAULT_KEYS, key=str):
+    for key in documents.unknown_keys(defaults, DEFAULT_KEYS):
         check.error(f"defaults.{_label(key)}", "unknown field")
     default_parameters = check.parameters("defaults.parameters", defaults.get("parameters"))
     if references(default_parameters):
@@ -323,7 +319,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
     if name in steps:
         check.error(f"{where}.name", "duplicate step name")
         return None
-    for key in sorted(set(raw) - STEP_KEYS, key=str):
+    for key in documents.unknown_keys(raw, STEP_KEYS):
         check.error(f"{where}.{_label(key)}", "unknown field")
     notebook = None
     relative = check.path(f"{where}.notebook", raw.get("notebook"))
@@ -414,13 +410,5 @@ def load_spec(path: str | Path) -> PipelineSpec:
         NotFoundError: no such file.
         SpecError: every problem found in it.
     """
-    from ..exceptions import NotFoundError
-
     file = Path(path)
-    if not file.is_file():
-        raise NotFoundError(f"no pipeline file {str(path)!r}")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {file.name}: {exc}") from None
-    return parse_spec(text, file)
+    return parse_spec(documents.read_document(file, what="pipeline file"), file)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .. import names, paths
+from .. import documents, names, paths
 from ..exceptions import UsageError
 from ..mlflow_errors import translated
 from ..tables import SUFFIXES
@@ -140,7 +140,7 @@ def parse_policy(raw: Any, *, base_dir: str | None = None, where: str = "gate") 
     """
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping with thresholds/metric/margin/evaluation")
-    unknown = sorted(set(map(str, raw)) - _KEYS)
+    unknown = documents.unknown_keys(raw, _KEYS)
     if unknown:
         raise _fail(where, f"unknown field(s) {', '.join(unknown)} "
                            f"(allowed: {', '.join(sorted(_KEYS))})")
@@ -175,7 +175,7 @@ def _parse_evaluation(raw: Any, metric: str, base_dir: str | None,
     where = f"{where}.evaluation"
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping with data and target")
-    unknown = sorted(set(map(str, raw)) - _EVALUATION_KEYS)
+    unknown = documents.unknown_keys(raw, _EVALUATION_KEYS)
     if unknown:
         raise _fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: data, target)")
     data, target = raw.get("data"), raw.get("target")
