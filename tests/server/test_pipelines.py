@@ -237,7 +237,7 @@ async def test_a_run_its_notebook_refuses_is_400_before_it_starts(api, root, lau
 
     assert code == 400
     assert "zzz" in error["error"] and str(root) not in error["error"]
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (root / "refused" / "mlops-runs").exists() or not any(
         (root / "refused" / "mlops-runs").iterdir())
 
@@ -286,7 +286,7 @@ async def test_bad_run_requests_are_400(api, root, launcher, body, message):
 
     assert code == 400
     assert message in error["error"]
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
 
 
 async def test_unknown_runs_are_404(api, root):
@@ -430,7 +430,7 @@ async def test_hostile_paths_are_refused_everywhere(api, hostile_root, tmp_path,
     for request in requests:
         code, body = await error_of(request)
         assert_safe(code, body, tmp_path)
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (tmp_path / "outside" / ".mlops").exists()
 
 
@@ -477,5 +477,5 @@ async def test_anonymous_requests_are_forbidden(jp_fetch, root, launcher, method
                        params=params, headers={"Authorization": ""})
 
     assert caught.value.code == 403
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (root / "proj" / ".mlops").exists()

@@ -20,7 +20,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from mlops_jupyter.scheduling.store import JobStore
-from mlops_jupyter.server.schedules import HOST_SETTING
+from mlops_jupyter.server.schedules import SERVICE_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
 
@@ -83,7 +83,7 @@ def root(jp_root_dir, mlops_home) -> Path:
 @pytest.fixture
 def host(jp_serverapp):
     """The server's scheduler host; stopped (scheduler thread, job processes) at the end."""
-    host = jp_serverapp.web_app.settings[HOST_SETTING]
+    host = jp_serverapp.web_app.settings[SERVICE_SETTING].host
     yield host
     host.stop()
     assert not [t for t in threading.enumerate()
