@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from mlops_jupyter.pipelines import contracts
 from mlops_jupyter.server.pipelines import LAUNCHER_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
@@ -75,6 +77,15 @@ def launcher(jp_serverapp):
     launcher.stop_all()  # a failed test must not leave a pipeline running
 
 
+def contract_of(method: str, parts: tuple[str, ...]):
+    """The declared model of a successful answer (mlops_jupyter.pipelines.contracts)."""
+    if not parts:
+        return contracts.PipelineList
+    if parts[0] == "runs":
+        return contracts.RunStarted if method == "POST" else contracts.PipelineRun
+    return {"detail": contracts.PipelineDetail, "init": contracts.PipelineCreated}[parts[0]]
+
+
 @pytest.fixture
 def api(jp_fetch):
     async def call(*parts: str, method: str = "GET", body=None, params=None, **kwargs):
@@ -82,7 +93,9 @@ def api(jp_fetch):
             body = json.dumps(body)
         response = await jp_fetch("mlops-jupyter", "pipelines", *parts, method=method,
                                   body=body, params=params, **kwargs)
-        return response.code, json.loads(response.body)
+        answer = json.loads(response.body)
+        contract_of(method, parts).model_validate(answer)  # the declared shape, exactly
+        return response.code, answer
 
     return call
 
@@ -479,3 +492,36 @@ async def test_anonymous_requests_are_forbidden(jp_fetch, root, launcher, method
     assert caught.value.code == 403
     assert launcher.runs() == []
     assert not (root / "proj" / ".mlops").exists()
+
+
+# ---------------------------------------------------------------- authorization
+class ReadOnlyAuthorizer(Authorizer):
+    """May look at pipelines, not run them or write pipeline files."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        return not (resource == "mlops_pipelines" and action in ("write", "execute"))
+
+
+class TestReadOnlyUser:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        return {**jp_server_config,
+                "ServerApp": {**jp_server_config["ServerApp"],
+                              "authorizer_class": ReadOnlyAuthorizer}}
+
+    async def test_can_list_but_not_run_or_create(self, api, root, launcher):
+        write_notebook(root / "study" / "train.ipynb", "alpha = 0.5", ["pass"])
+        _, listing = await api()
+        assert [entry["path"] for entry in listing["pipelines"]] == ["proj/pipeline.yaml"]
+        _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+        assert detail["name"] == "tiny"
+
+        for parts, body, action in ((("runs",), {"path": "proj/pipeline.yaml"}, "execute"),
+                                    (("init",), {"notebook": "study/train.ipynb"}, "write")):
+            code, error = await error_of(api(*parts, method="POST", body=body))
+            assert code == 403
+            assert error == {"error": f"User is not authorized to {action} on resource: "
+                                      "mlops_pipelines."}
+        assert launcher.runs() == []
+        assert not (root / "study" / "pipeline.yaml").exists()
+        assert not (root / "proj" / "mlops-runs").exists()
