@@ -15,11 +15,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from . import step as statuses
+
 #: A pipeline run's status (status.json), as the sidebar shows it.
-RunStatus = Literal["PENDING", "RUNNING", "FINISHED", "FAILED"]
+RunStatus = Literal[statuses.PENDING, statuses.RUNNING, statuses.FINISHED, statuses.FAILED]
 #: A step's status in a run.
-StepStatus = Literal["PENDING", "RUNNING", "FINISHED", "FAILED", "CACHED", "SKIPPED",
-                     "NOT_SELECTED", "TIMED_OUT", "KERNEL_DIED"]
+StepStatus = Literal[statuses.PENDING, statuses.RUNNING, statuses.FINISHED, statuses.FAILED,
+                     statuses.CACHED, statuses.SKIPPED, statuses.NOT_SELECTED,
+                     statuses.TIMED_OUT, statuses.KERNEL_DIED]
 
 
 class Contract(BaseModel):

@@ -16,10 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-JobStatus = Literal["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "INTERRUPTED",
-                    "SKIPPED"]
+from .schedules import MISSED_POLICIES
+from .store import JOB_STATUSES
+
+JobStatus = Literal[JOB_STATUSES]
 TargetType = Literal["pipeline", "notebook", "monitor"]
-MissedPolicy = Literal["skip", "catch_up_once"]
+MissedPolicy = Literal[MISSED_POLICIES]
 
 
 class Contract(BaseModel):

@@ -42,7 +42,8 @@ class SchedulerHost:
     Args:
         store_url: SQLAlchemy URL of the job store; ``None`` or ``""`` for
             :func:`mlops_jupyter.config.job_db_url`.
-        enabled: run a scheduler in this process.
+        enabled: fire schedules in this process (jobs started here, such as the
+            Pipelines section's runs, are run and watched either way).
         poll_interval: seconds between looks at the store when nothing is due.
         retention: how long ended jobs (and their run folders) are kept; ``None``
             keeps them forever.
@@ -175,11 +176,7 @@ class SchedulerHost:
             StoreUnavailableError: the store cannot be used, or the server stops.
         """
         if self.enabled:
-            self._started.wait(START_WAIT_S)
-            if self.scheduler is None:
-                raise StoreUnavailableError(
-                    f"the scheduler is not running: {self.error or 'it is still starting'}")
-            return self.scheduler
+            return self.running_scheduler()
         from .service import Scheduler
 
         with self._lock:

@@ -92,3 +92,17 @@ class SchedulerRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started: Mapped[datetime] = mapped_column(DateTime())
     heartbeat: Mapped[datetime] = mapped_column(DateTime())
+
+
+def add_missing_columns(engine) -> None:
+    """Bring a store made by an older release up to date (:data:`ADDED_JOB_COLUMNS`,
+    all nullable, so existing rows stay valid)."""
+    from sqlalchemy import inspect, text
+
+    present = {column["name"] for column in inspect(engine).get_columns(JobRow.__tablename__)}
+    missing = {name: kind for name, kind in ADDED_JOB_COLUMNS.items() if name not in present}
+    if not missing:
+        return
+    with engine.begin() as connection:
+        for name, kind in missing.items():
+            connection.execute(text(f"ALTER TABLE {JobRow.__tablename__} ADD COLUMN {name} {kind}"))

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import config
 from ..exceptions import NotFoundError, StoreUnavailableError, UsageError
-from .orm import ADDED_JOB_COLUMNS, Base, JobRow, ScheduleRow, SchedulerRow
+from .orm import Base, JobRow, ScheduleRow, SchedulerRow, add_missing_columns
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
 #: The trigger of a run started from the Pipelines section (a job with no schedule).
@@ -101,25 +101,11 @@ class JobStore:
         for attempt in range(5):
             try:
                 Base.metadata.create_all(self.engine)
-                self._add_missing_columns()
+                add_missing_columns(self.engine)
                 return
             except OperationalError as exc:  # another process created them meanwhile
                 if attempt == 4:
                     raise _unavailable(exc) from None
-
-    def _add_missing_columns(self) -> None:
-        """Bring a store made by an older release up to date (nullable columns only)."""
-        from sqlalchemy import inspect, text
-
-        present = {column["name"] for column in inspect(self.engine).get_columns(
-            JobRow.__tablename__)}
-        missing = {name: kind for name, kind in ADDED_JOB_COLUMNS.items() if name not in present}
-        if not missing:
-            return
-        with self.engine.begin() as connection:
-            for name, kind in missing.items():
-                connection.execute(text(
-                    f"ALTER TABLE {JobRow.__tablename__} ADD COLUMN {name} {kind}"))
 
     @contextmanager
     def session(self) -> Iterator[Any]:

@@ -6,6 +6,8 @@ reconciled INTERRUPTED — with real job processes and kernels.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from mlops_jupyter.pipelines.launcher import PipelineLauncher
@@ -13,7 +15,7 @@ from mlops_jupyter.pipelines.workspace import Workspace
 from mlops_jupyter.scheduling.host import SchedulerHost
 from tests.magics.helpers import wait_for
 from tests.pipelines.helpers import write_project
-from tests.scheduling.helpers import alive, job_tree, kill_all
+from tests.scheduling.helpers import alive, command_lines, job_tree, kill_all
 
 QUICK = """
     name: quick
@@ -92,7 +94,8 @@ def test_a_run_the_stopping_server_interrupted_says_so_after_the_restart(root, m
         pids = job_tree(host.store.run_job(run_id)["pid"])
         assert launcher.active_run(root / "slow" / "pipeline.yaml") == run_id
         host.stop()
-        wait_for(lambda: not alive(pids), 10, "the run's processes to end")
+        wait_for(lambda: not alive(pids), 20, f"the run's processes to end: "
+                 f"{command_lines(alive(pids))}", interval=0.2)
 
         _, again = make()
         status = again.status("slow/pipeline.yaml", run_id)
@@ -119,3 +122,22 @@ def test_a_run_left_running_by_a_dead_server_is_reconciled_interrupted(root, mak
                                "finished")
     assert host.store.job(job["id"])["status"] == "INTERRUPTED"
     assert launcher.active_run(pipeline) is None
+
+
+def test_a_job_store_of_the_previous_release_gets_the_run_columns(home):
+    from mlops_jupyter.scheduling.store import JobStore
+
+    JobStore().close()
+    with sqlite3.connect(home / "jobs.db") as old:  # the table as the previous release made it
+        old.execute("DROP INDEX ix_mlops_jobs_run_id")
+        old.execute("ALTER TABLE mlops_jobs DROP COLUMN run_id")
+        old.execute("ALTER TABLE mlops_jobs DROP COLUMN options")
+
+    store = JobStore()
+    try:
+        job = store.create_run_job("/p/pipeline.yaml", "20260101-000000-abcdef", parameters={},
+                                   options={"force": True}, scheduler_id="s")
+        assert store.run_job("20260101-000000-abcdef") == job
+        assert job["options"] == {"force": True}
+    finally:
+        store.close()

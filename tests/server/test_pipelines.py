@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from mlops_jupyter.pipelines import contracts
+from mlops_jupyter.pipelines.launcher import PipelineLauncher
 from mlops_jupyter.server.pipelines import LAUNCHER_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
+from tests.server.authorization import read_only_authorizer, with_authorizer
 
 RUN_TIMEOUT_S = 120
 
@@ -495,19 +496,12 @@ async def test_anonymous_requests_are_forbidden(jp_fetch, root, launcher, method
 
 
 # ---------------------------------------------------------------- authorization
-class ReadOnlyAuthorizer(Authorizer):
-    """May look at pipelines, not run them or write pipeline files."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:
-        return not (resource == "mlops_pipelines" and action in ("write", "execute"))
-
-
 class TestReadOnlyUser:
+    """A user who may look at pipelines, not run them or write pipeline files."""
+
     @pytest.fixture
     def jp_server_config(self, jp_server_config):
-        return {**jp_server_config,
-                "ServerApp": {**jp_server_config["ServerApp"],
-                              "authorizer_class": ReadOnlyAuthorizer}}
+        return with_authorizer(jp_server_config, read_only_authorizer("mlops_pipelines"))
 
     async def test_can_list_but_not_run_or_create(self, api, root, launcher):
         write_notebook(root / "study" / "train.ipynb", "alpha = 0.5", ["pass"])
@@ -525,3 +519,26 @@ class TestReadOnlyUser:
         assert launcher.runs() == []
         assert not (root / "study" / "pipeline.yaml").exists()
         assert not (root / "proj" / "mlops-runs").exists()
+
+
+# ------------------------------------------------------------ swapped services
+class BusyLauncher(PipelineLauncher):
+    """A deployment's own launcher: every pipeline is busy with run "elsewhere"."""
+
+    def active_run(self, pipeline: Path) -> str | None:
+        return "elsewhere"
+
+
+class TestSwappedLauncher:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        return {**jp_server_config,
+                "MLOpsExtensionApp": {**jp_server_config["MLOpsExtensionApp"],
+                                      "pipeline_launcher_class": BusyLauncher}}
+
+    async def test_the_handlers_use_the_configured_class(self, api, root, jp_serverapp):
+        assert type(jp_serverapp.web_app.settings[LAUNCHER_SETTING]) is BusyLauncher
+
+        _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+
+        assert detail["active_run"] == "elsewhere"

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from mlops_jupyter.scheduling import contracts
@@ -25,6 +24,7 @@ from mlops_jupyter.scheduling.store import JobStore, utcnow
 from mlops_jupyter.server.schedules import SERVICE_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
+from tests.server.authorization import read_only_authorizer, with_authorizer
 
 NAMESPACE = "mlops-jupyter"
 FIRE_TIMEOUT_S = 120
@@ -466,19 +466,12 @@ async def test_anonymous_requests_are_forbidden(api, jp_fetch, method, parts):
     assert listed["schedules"][0]["enabled"] is True
 
 
-class ReadOnlyAuthorizer(Authorizer):
-    """May look at schedules and jobs, not change or run them."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:
-        return not (resource == "mlops_schedules" and action in ("write", "execute"))
-
-
 class TestReadOnlyUser:
+    """A user who may look at schedules and jobs, not change or run them."""
+
     @pytest.fixture
     def jp_server_config(self, jp_server_config):
-        return {**jp_server_config,
-                "ServerApp": {**jp_server_config["ServerApp"],
-                              "authorizer_class": ReadOnlyAuthorizer}}
+        return with_authorizer(jp_server_config, read_only_authorizer("mlops_schedules"))
 
     async def test_can_list_but_not_create_change_run_or_cancel(self, api, host):
         store = host.store
