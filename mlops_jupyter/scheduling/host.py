@@ -196,11 +196,18 @@ class SchedulerHost:
         Raises:
             StoreUnavailableError: the store cannot be used.
         """
+        from .store import FAILED
+
         runner = self.job_runner()
         job = runner.store.create_run_job(str(pipeline), run_id, parameters=parameters,
                                           options=options, scheduler_id=runner.id,
                                           run_dir=str(log.parent))
-        runner.launch(job, log=log)
+        try:
+            runner.launch(job, log=log)
+        except OSError as exc:  # no log file, no process: the job ends here, truthfully
+            runner.store.finish_job(job["id"], FAILED,
+                                    error=f"the run could not start: {exc.strerror or 'error'}")
+            raise
 
     def find_run(self, run_id: str) -> BackgroundRun | None:
         """The run ``run_id`` of the Pipelines section, or None."""

@@ -273,11 +273,12 @@ class Scheduler:
         if not Path(job["target"]).is_file():
             return self.store.finish_job(job["id"], FAILED,
                                          error="the target file no longer exists")
-        shown = log.name if log is not None else ""
         if log is None:
             log = config.home_dir() / "logs" / f"job-{job['id']}.log"
             log.parent.mkdir(exist_ok=True)
             shown = f"logs/{log.name}"
+        else:
+            shown = log.name
         # The home this process uses, even when it came from a default, not the environment.
         env = {**os.environ, config.HOME_ENV: str(config.home_dir()), "PYTHONUNBUFFERED": "1"}
         with open(log, "ab") as output:
