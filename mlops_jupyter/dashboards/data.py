@@ -318,7 +318,8 @@ def scheduled_jobs(pipeline_run_ids: set[str], limit: int = 300) -> dict[str, An
     try:
         store = JobStore()
         try:
-            jobs = store.jobs(limit=limit)
+            # Runs started from the Pipelines section are jobs too, of no schedule.
+            jobs = [job for job in store.jobs(limit=limit) if job["schedule"] is not None]
         finally:
             store.close()
     except MLOpsError as exc:

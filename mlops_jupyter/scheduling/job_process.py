@@ -1,4 +1,7 @@
-"""One scheduled job, in its own process: ``python -m mlops_jupyter.scheduling.job_process ID``.
+"""One job, in its own process: ``python -m mlops_jupyter.scheduling.job_process ID``.
+
+A job is a scheduled one (a tick, "Run now", a catch-up) or a run started from the
+Pipelines section (``trigger == "sidebar"``: its own run id and options).
 
 Runs the job's pipeline (or a notebook, as a one-step pipeline) with the pipeline
 runner — or, for a monitor file, a drift check — then writes the outcome to the job store: status, run folder, executed
@@ -69,10 +72,25 @@ def _mlflow_run_id(run_key: str, experiment: str, timeout: float) -> str | None:
     return None
 
 
+def _run_options(job: dict[str, Any], spec):
+    """How to run the job: a scheduled job in ``mlops-jobs/job-ID``; a run started from
+    the Pipelines section in ``mlops-runs/<its run id>`` with its own options."""
+    from ..pipelines.runner import RunOptions
+
+    overrides = _overrides(job, spec)
+    if job.get("run_id"):
+        chosen = job.get("options") or {}
+        return RunOptions(force=bool(chosen.get("force")), only=list(chosen.get("only") or []),
+                          from_step=chosen.get("from_step"), run_id=job["run_id"],
+                          overrides=overrides)
+    return RunOptions(force=job["target_type"] == "notebook", run_id=f"job-{job['id']}",
+                      overrides=overrides, scheduled=True)
+
+
 def run_job(job_id: int, store: JobStore) -> str:
     """Run job ``job_id`` and record its outcome; returns the final status."""
     from ..exceptions import MLOpsError
-    from ..pipelines.runner import RunOptions, run_pipeline
+    from ..pipelines.runner import run_pipeline
     from ..pipelines.spec import load_spec
 
     job = store.job(job_id)
@@ -81,8 +99,7 @@ def run_job(job_id: int, store: JobStore) -> str:
     try:
         path = Path(job["target"])
         spec = load_spec(path) if job["target_type"] == "pipeline" else notebook_spec(path)
-        options = RunOptions(force=job["target_type"] == "notebook", run_id=f"job-{job_id}",
-                             overrides=_overrides(job, spec), scheduled=True)
+        options = _run_options(job, spec)
         run = run_pipeline(spec, options)
     except MLOpsError as exc:
         store.finish_job(job_id, FAILED, error=str(exc))

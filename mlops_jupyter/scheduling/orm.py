@@ -1,4 +1,5 @@
-"""Tables of the job store (SQLAlchemy): schedules, jobs, scheduler heartbeats.
+"""Tables of the job store (SQLAlchemy): schedules, jobs (scheduled ones and runs started
+from the Pipelines section), scheduler heartbeats.
 
 Times are stored as naive UTC (SQLite keeps no zone); the store converts.
 
@@ -57,7 +58,7 @@ class JobRow(Base):
     target_type: Mapped[str] = mapped_column(String(20), nullable=False)
     target: Mapped[str] = mapped_column(Text, nullable=False)
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
-    trigger: Mapped[str] = mapped_column(String(40), nullable=False)  # cron|manual|catch-up
+    trigger: Mapped[str] = mapped_column(String(40), nullable=False)  # cron|manual|catch-up|sidebar
     tick: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     created: Mapped[datetime] = mapped_column(DateTime())
@@ -70,6 +71,15 @@ class JobRow(Base):
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outputs: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A run started from the Pipelines section (no schedule): the run folder's name and
+    # the run's options (force, only, from_step). Scheduled jobs leave both empty.
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    options: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+#: Columns added to ``mlops_jobs`` after its first release, with their SQL types:
+#: a store created before them gets them added when it is opened.
+ADDED_JOB_COLUMNS = {"run_id": "VARCHAR(64)", "options": "JSON"}
 
 
 class SchedulerRow(Base):
@@ -82,3 +92,17 @@ class SchedulerRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started: Mapped[datetime] = mapped_column(DateTime())
     heartbeat: Mapped[datetime] = mapped_column(DateTime())
+
+
+def add_missing_columns(engine) -> None:
+    """Bring a store made by an older release up to date (:data:`ADDED_JOB_COLUMNS`,
+    all nullable, so existing rows stay valid)."""
+    from sqlalchemy import inspect, text
+
+    present = {column["name"] for column in inspect(engine).get_columns(JobRow.__tablename__)}
+    missing = {name: kind for name, kind in ADDED_JOB_COLUMNS.items() if name not in present}
+    if not missing:
+        return
+    with engine.begin() as connection:
+        for name, kind in missing.items():
+            connection.execute(text(f"ALTER TABLE {JobRow.__tablename__} ADD COLUMN {name} {kind}"))

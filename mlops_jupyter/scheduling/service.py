@@ -35,7 +35,16 @@ from .. import config
 from ..exceptions import UsageError
 from ..processes import stop_process_group
 from . import cron
-from .store import ACTIVE, FAILED, INTERRUPTED, SKIPPED, STALE_AFTER_S, JobStore, utcnow
+from .store import (
+    ACTIVE,
+    FAILED,
+    INTERRUPTED,
+    SIDEBAR,
+    SKIPPED,
+    STALE_AFTER_S,
+    JobStore,
+    utcnow,
+)
 
 log = logging.getLogger("mlops_jupyter.scheduler")
 
@@ -68,11 +77,21 @@ def cancel_job(store: JobStore, job_id: int) -> dict[str, Any]:
 
 
 class Scheduler:
-    """Fires schedules from one job store; start() it, stop() it."""
+    """Fires schedules from one job store; start() it, stop() it.
+
+    Args:
+        store: the job store (default: :func:`mlops_jupyter.config.job_db_url`).
+        poll_interval: seconds between looks at the store when nothing is due.
+        retention: how long ended jobs are kept; ``None`` keeps them.
+        fire: fire due schedules. ``False`` (a Jupyter server whose scheduler is
+            disabled) only runs, watches and reconciles the jobs :meth:`launch` starts,
+            e.g. the runs of the Pipelines section.
+    """
 
     def __init__(self, store: JobStore | None = None, *, poll_interval: float = 2.0,
-                 retention: timedelta | None = timedelta(days=30)):
+                 retention: timedelta | None = timedelta(days=30), fire: bool = True):
         self.store = store or JobStore()
+        self.fire = fire
         self.poll_interval = poll_interval
         self.retention = retention
         self.id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -142,6 +161,8 @@ class Scheduler:
         now = now or utcnow()
         self._housekeeping()
         soonest = self.poll_interval
+        if not self.fire:
+            return soonest
         for schedule in self.store.schedules(enabled_only=True):
             try:
                 self._fire_due(schedule, now)
@@ -224,19 +245,30 @@ class Scheduler:
         return self.launch(job)
 
     # ------------------------------------------------------------------ jobs
-    def launch(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Start ``job`` in its own process group and watch it."""
+    def launch(self, job: dict[str, Any], log: Path | None = None) -> dict[str, Any]:
+        """Start ``job`` in its own process group and watch it.
+
+        Args:
+            job: a QUEUED job of this store.
+            log: where its output goes (default: ``<home>/logs/job-ID.log``).
+        """
         if not Path(job["target"]).is_file():
             return self.store.finish_job(job["id"], FAILED,
                                          error="the target file no longer exists")
-        logs = config.home_dir() / "logs"
-        logs.mkdir(exist_ok=True)
-        with open(logs / f"job-{job['id']}.log", "ab") as output:
+        if log is None:
+            log = config.home_dir() / "logs" / f"job-{job['id']}.log"
+            log.parent.mkdir(exist_ok=True)
+            shown = f"logs/{log.name}"
+        else:
+            shown = log.name
+        # The home this process uses, even when it came from a default, not the environment.
+        env = {**os.environ, config.HOME_ENV: str(config.home_dir()), "PYTHONUNBUFFERED": "1"}
+        with open(log, "ab") as output:
             process = subprocess.Popen(
                 [sys.executable, "-m", "mlops_jupyter.scheduling.job_process", str(job["id"]),
                  "--store", self.store.url],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                start_new_session=True, cwd=str(Path(job["target"]).parent))
+                start_new_session=True, cwd=str(Path(job["target"]).parent), env=env)
         started = self.store.start_job(job["id"], pid=process.pid, host=socket.gethostname(),
                                        scheduler_id=self.id)
         if started is None:  # cancelled between its claim and now
@@ -244,11 +276,11 @@ class Scheduler:
             return self.store.job(job["id"])
         with self._lock:
             self._children[job["id"]] = process
-        threading.Thread(target=self._watch, args=(job["id"], process), daemon=True,
+        threading.Thread(target=self._watch, args=(job["id"], process, shown), daemon=True,
                          name=f"mlops-job-{job['id']}").start()
         return started
 
-    def _watch(self, job_id: int, process: subprocess.Popen) -> None:
+    def _watch(self, job_id: int, process: subprocess.Popen, log_name: str) -> None:
         code = process.wait()
         with self._lock:
             self._children.pop(job_id, None)
@@ -257,7 +289,7 @@ class Scheduler:
         # The job process records its own outcome; this only catches a crash.
         self.store.finish_job(job_id, FAILED, error=(
             f"the job process exited with code {code} before recording an outcome "
-            f"(see logs/job-{job_id}.log)"))
+            f"(see {log_name})"))
 
     def _housekeeping(self) -> None:
         now = time.monotonic()
@@ -273,5 +305,7 @@ class Scheduler:
         if self.retention is not None and now - self._last_prune >= 3600:
             self._last_prune = now
             for job in self.store.prune(self.retention):
-                if job.get("run_dir"):
+                # A Pipelines-section run's folder holds the pipeline's cache and
+                # history, like a run from the CLI: it stays.
+                if job.get("run_dir") and job["trigger"] != SIDEBAR:
                     shutil.rmtree(job["run_dir"], ignore_errors=True)

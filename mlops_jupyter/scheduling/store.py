@@ -17,9 +17,11 @@ from typing import Any
 
 from .. import config
 from ..exceptions import NotFoundError, StoreUnavailableError, UsageError
-from .orm import Base, JobRow, ScheduleRow, SchedulerRow
+from .orm import Base, JobRow, ScheduleRow, SchedulerRow, add_missing_columns
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
+#: The trigger of a run started from the Pipelines section (a job with no schedule).
+SIDEBAR = "sidebar"
 TIMED_OUT, INTERRUPTED, SKIPPED = "TIMED_OUT", "INTERRUPTED", "SKIPPED"
 JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, INTERRUPTED, SKIPPED)
 ACTIVE = (QUEUED, RUNNING)
@@ -64,7 +66,8 @@ def job_dict(row: JobRow) -> dict[str, Any]:
             if row.started and row.ended else None,
             "scheduler_id": row.scheduler_id, "pid": row.pid, "host": row.host,
             "run_dir": row.run_dir, "mlflow_run_id": row.mlflow_run_id,
-            "outputs": row.outputs or [], "error": row.error}
+            "outputs": row.outputs or [], "error": row.error, "run_id": row.run_id,
+            "options": row.options or {}}
 
 
 class JobStore:
@@ -98,6 +101,7 @@ class JobStore:
         for attempt in range(5):
             try:
                 Base.metadata.create_all(self.engine)
+                add_missing_columns(self.engine)
                 return
             except OperationalError as exc:  # another process created them meanwhile
                 if attempt == 4:
@@ -198,13 +202,31 @@ class JobStore:
         """A job outside the cron ticks ("Run now")."""
         return self._insert_job(schedule, trigger, scheduler_id, None)
 
-    def _insert_job(self, schedule, trigger, scheduler_id, tick) -> dict[str, Any]:
+    def create_run_job(self, target: str, run_id: str, *, parameters: dict[str, Any],
+                       options: dict[str, Any], scheduler_id: str,
+                       run_dir: str | None = None) -> dict[str, Any]:
+        """A run of the pipeline file ``target`` started from the Pipelines section.
+
+        Args:
+            target: the pipeline file (absolute path).
+            run_id: the run's folder name (``<project>/mlops-runs/<run_id>``).
+            parameters: overrides as ``{"step.name": value}``.
+            options: ``force``, ``only``, ``from_step`` of the run.
+            scheduler_id: the scheduler that starts and watches its process.
+            run_dir: the run folder, if already known.
+        """
+        fields = {"target_type": "pipeline", "target": target, "parameters": parameters}
+        return self._insert_job(fields, SIDEBAR, scheduler_id, None, run_id=run_id,
+                                options=options, run_dir=run_dir)
+
+    def _insert_job(self, schedule, trigger, scheduler_id, tick, **extra) -> dict[str, Any]:
         with self.session() as session:
             row = JobRow(schedule_id=schedule.get("id"), schedule_name=schedule.get("name"),
                          target_type=schedule["target_type"], target=schedule["target"],
                          parameters=schedule.get("parameters") or {}, trigger=trigger,
                          tick=_naive(tick), status=QUEUED, created=_naive(utcnow()),
-                         scheduler_id=scheduler_id, host=socket.gethostname(), outputs=[])
+                         scheduler_id=scheduler_id, host=socket.gethostname(), outputs=[],
+                         **extra)
             session.add(row)
             session.flush()
             return job_dict(row)
@@ -248,6 +270,29 @@ class JobStore:
             row = session.scalars(select(JobRow).where(
                 JobRow.schedule_id == schedule_id, JobRow.status.in_(ACTIVE))).first()
             return job_dict(row) if row else None
+
+    def run_job(self, run_id: str) -> dict[str, Any] | None:
+        """The job of the Pipelines-section run ``run_id``, or None."""
+        from sqlalchemy import select
+
+        with self.session() as session:
+            row = session.scalars(select(JobRow).where(JobRow.run_id == run_id)
+                                  .order_by(JobRow.id.desc())).first()
+            return job_dict(row) if row else None
+
+    def run_jobs(self, target: str | None = None, *, active_only: bool = False,
+                 limit: int = 100) -> list[dict[str, Any]]:
+        """Jobs of runs started from the Pipelines section (of ``target``), newest first."""
+        from sqlalchemy import select
+
+        with self.session() as session:
+            query = select(JobRow).where(JobRow.trigger == SIDEBAR).order_by(
+                JobRow.id.desc()).limit(limit)
+            if target is not None:
+                query = query.where(JobRow.target == target)
+            if active_only:
+                query = query.where(JobRow.status.in_(ACTIVE))
+            return [job_dict(row) for row in session.scalars(query)]
 
     def job(self, job_id: int) -> dict[str, Any]:
         with self.session() as session:

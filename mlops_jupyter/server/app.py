@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Unicode
+from traitlets import Bool, Float, Type, Unicode
 
+from ..pipelines.launcher import PipelineLauncher
+from ..pipelines.workspace import Workspace
+from ..scheduling.host import SchedulerHost
+from ..scheduling.schedule_service import ScheduleService
 from . import dashboards, experiments, models, monitoring, pipelines, schedules
-from .schedule_service import SchedulerHost
 
 URL_NAMESPACE = "mlops-jupyter"
 
@@ -52,18 +55,30 @@ class MLOpsExtensionApp(ExtensionApp):
         "", config=True,
         help="""SQLAlchemy URL of the job store. Empty: $MLOPS_JOB_DB_URL, else
         sqlite:///<home>/jobs.db in the mlops-jupyter home directory.""")
+    scheduler_host_class = Type(
+        default_value=SchedulerHost, klass=SchedulerHost, config=True,
+        help="""The job store and scheduler of this server (runs of the Pipelines
+        section are its jobs too).""")
+    pipeline_launcher_class = Type(
+        default_value=PipelineLauncher, klass=PipelineLauncher, config=True,
+        help="The service behind /mlops-jupyter/pipelines.")
+    schedule_service_class = Type(
+        default_value=ScheduleService, klass=ScheduleService, config=True,
+        help="The service behind /mlops-jupyter/schedules and /jobs.")
 
     def initialize_settings(self) -> None:
-        """Share the pipeline launcher and the scheduler host between handlers, and
-        start the scheduler in the background (a store that cannot be opened is
-        logged, never fatal)."""
-        self.settings[pipelines.LAUNCHER_SETTING] = pipelines.make_launcher(
-            self.serverapp.root_dir)
+        """Put one service per resource into the settings (the classes are the
+        ``*_class`` traits), and start the scheduler in the background (a store that
+        cannot be opened is logged, never fatal)."""
         retention = (timedelta(days=self.job_retention_days)
                      if self.job_retention_days > 0 else None)
-        host = SchedulerHost(self.job_store_url or None, enabled=self.scheduler_enabled,
-                             poll_interval=self.scheduler_poll_interval, retention=retention)
-        self.settings[schedules.HOST_SETTING] = host
+        host = self.scheduler_host_class(
+            self.job_store_url or None, enabled=self.scheduler_enabled,
+            poll_interval=self.scheduler_poll_interval, retention=retention)
+        workspace = Workspace(self.serverapp.root_dir)
+        self.settings[pipelines.LAUNCHER_SETTING] = self.pipeline_launcher_class(
+            workspace, host)
+        self.settings[schedules.SERVICE_SETTING] = self.schedule_service_class(host, workspace)
         self._scheduler_host = host
         # The sidebar's sections make their first requests at once, each in a worker
         # thread; several threads importing MLflow's circular modules together can see
@@ -80,9 +95,8 @@ class MLOpsExtensionApp(ExtensionApp):
                 self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
 
     async def stop_extension(self) -> None:
-        """On server shutdown: stop the scheduler (its running jobs are stopped and
-        marked INTERRUPTED, truthfully). Pipeline runs started from the Pipelines
-        section are left alone: they run in sessions of their own on purpose."""
+        """On server shutdown: stop the scheduler; its running jobs — runs of the
+        Pipelines section included — are stopped and marked INTERRUPTED, truthfully."""
         host = getattr(self, "_scheduler_host", None)
         if host is not None:
             await asyncio.to_thread(host.stop)

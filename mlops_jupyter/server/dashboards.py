@@ -36,9 +36,9 @@ from tornado import web
 
 from ..dashboards import publish
 from ..exceptions import MLOpsError, UsageError
+from ..pipelines.workspace import Workspace
 from .base import MLOpsHandler
 from .dashboard_render import DashboardRenderHandler
-from .pipeline_service import Workspace
 from .schemas import DashboardRequest
 
 AUTH_RESOURCE = "mlops_dashboards"

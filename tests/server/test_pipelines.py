@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from mlops_jupyter.pipelines import contracts
+from mlops_jupyter.pipelines.launcher import PipelineLauncher
 from mlops_jupyter.server.pipelines import LAUNCHER_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
+from tests.server.authorization import read_only_authorizer, with_authorizer
 
 RUN_TIMEOUT_S = 120
 
@@ -75,6 +78,15 @@ def launcher(jp_serverapp):
     launcher.stop_all()  # a failed test must not leave a pipeline running
 
 
+def contract_of(method: str, parts: tuple[str, ...]):
+    """The declared model of a successful answer (mlops_jupyter.pipelines.contracts)."""
+    if not parts:
+        return contracts.PipelineList
+    if parts[0] == "runs":
+        return contracts.RunStarted if method == "POST" else contracts.PipelineRun
+    return {"detail": contracts.PipelineDetail, "init": contracts.PipelineCreated}[parts[0]]
+
+
 @pytest.fixture
 def api(jp_fetch):
     async def call(*parts: str, method: str = "GET", body=None, params=None, **kwargs):
@@ -82,7 +94,9 @@ def api(jp_fetch):
             body = json.dumps(body)
         response = await jp_fetch("mlops-jupyter", "pipelines", *parts, method=method,
                                   body=body, params=params, **kwargs)
-        return response.code, json.loads(response.body)
+        answer = json.loads(response.body)
+        contract_of(method, parts).model_validate(answer)  # the declared shape, exactly
+        return response.code, answer
 
     return call
 
@@ -237,7 +251,7 @@ async def test_a_run_its_notebook_refuses_is_400_before_it_starts(api, root, lau
 
     assert code == 400
     assert "zzz" in error["error"] and str(root) not in error["error"]
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (root / "refused" / "mlops-runs").exists() or not any(
         (root / "refused" / "mlops-runs").iterdir())
 
@@ -286,7 +300,7 @@ async def test_bad_run_requests_are_400(api, root, launcher, body, message):
 
     assert code == 400
     assert message in error["error"]
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
 
 
 async def test_unknown_runs_are_404(api, root):
@@ -430,7 +444,7 @@ async def test_hostile_paths_are_refused_everywhere(api, hostile_root, tmp_path,
     for request in requests:
         code, body = await error_of(request)
         assert_safe(code, body, tmp_path)
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (tmp_path / "outside" / ".mlops").exists()
 
 
@@ -477,5 +491,54 @@ async def test_anonymous_requests_are_forbidden(jp_fetch, root, launcher, method
                        params=params, headers={"Authorization": ""})
 
     assert caught.value.code == 403
-    assert launcher._jobs == {}
+    assert launcher.runs() == []
     assert not (root / "proj" / ".mlops").exists()
+
+
+# ---------------------------------------------------------------- authorization
+class TestReadOnlyUser:
+    """A user who may look at pipelines, not run them or write pipeline files."""
+
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        return with_authorizer(jp_server_config, read_only_authorizer("mlops_pipelines"))
+
+    async def test_can_list_but_not_run_or_create(self, api, root, launcher):
+        write_notebook(root / "study" / "train.ipynb", "alpha = 0.5", ["pass"])
+        _, listing = await api()
+        assert [entry["path"] for entry in listing["pipelines"]] == ["proj/pipeline.yaml"]
+        _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+        assert detail["name"] == "tiny"
+
+        for parts, body, action in ((("runs",), {"path": "proj/pipeline.yaml"}, "execute"),
+                                    (("init",), {"notebook": "study/train.ipynb"}, "write")):
+            code, error = await error_of(api(*parts, method="POST", body=body))
+            assert code == 403
+            assert error == {"error": f"User is not authorized to {action} on resource: "
+                                      "mlops_pipelines."}
+        assert launcher.runs() == []
+        assert not (root / "study" / "pipeline.yaml").exists()
+        assert not (root / "proj" / "mlops-runs").exists()
+
+
+# ------------------------------------------------------------ swapped services
+class BusyLauncher(PipelineLauncher):
+    """A deployment's own launcher: every pipeline is busy with run "elsewhere"."""
+
+    def active_run(self, pipeline: Path) -> str | None:
+        return "elsewhere"
+
+
+class TestSwappedLauncher:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        return {**jp_server_config,
+                "MLOpsExtensionApp": {**jp_server_config["MLOpsExtensionApp"],
+                                      "pipeline_launcher_class": BusyLauncher}}
+
+    async def test_the_handlers_use_the_configured_class(self, api, root, jp_serverapp):
+        assert type(jp_serverapp.web_app.settings[LAUNCHER_SETTING]) is BusyLauncher
+
+        _, detail = await api("detail", params={"path": "proj/pipeline.yaml"})
+
+        assert detail["active_run"] == "elsewhere"

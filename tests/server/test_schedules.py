@@ -13,16 +13,18 @@ import json
 import sqlite3
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from mlops_jupyter.scheduling.store import JobStore
-from mlops_jupyter.server.schedules import HOST_SETTING
+from mlops_jupyter.scheduling import contracts
+from mlops_jupyter.scheduling.store import JobStore, utcnow
+from mlops_jupyter.server.schedules import SERVICE_SETTING
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
+from tests.server.authorization import read_only_authorizer, with_authorizer
 
 NAMESPACE = "mlops-jupyter"
 FIRE_TIMEOUT_S = 120
@@ -83,11 +85,23 @@ def root(jp_root_dir, mlops_home) -> Path:
 @pytest.fixture
 def host(jp_serverapp):
     """The server's scheduler host; stopped (scheduler thread, job processes) at the end."""
-    host = jp_serverapp.web_app.settings[HOST_SETTING]
+    host = jp_serverapp.web_app.settings[SERVICE_SETTING].host
     yield host
     host.stop()
     assert not [t for t in threading.enumerate()
                 if t.name.startswith(("mlops-scheduler", "mlops-job-")) and t.is_alive()]
+
+
+def contract_of(method: str, parts: tuple[str, ...]):
+    """The declared model of a successful answer (mlops_jupyter.scheduling.contracts)."""
+    if parts[0] == "jobs":
+        return contracts.JobList if len(parts) == 1 else contracts.Job
+    if len(parts) == 1:
+        return contracts.ScheduleList if method == "GET" else contracts.Schedule
+    if len(parts) == 2:
+        return {"presets": contracts.PresetList, "preview": contracts.CronPreview}.get(
+            parts[1], contracts.Schedule)
+    return contracts.Job if parts[2] == "run" else contracts.Schedule
 
 
 @pytest.fixture
@@ -99,7 +113,10 @@ def api(jp_fetch, host, root):
             body = "{}"
         response = await jp_fetch(NAMESPACE, *parts, method=method, body=body,
                                   params=params, **kwargs)
-        return response.code, json.loads(response.body) if response.body else None
+        answer = json.loads(response.body) if response.body else None
+        if answer is not None:
+            contract_of(method, parts).model_validate(answer)  # the declared shape, exactly
+        return response.code, answer
 
     return call
 
@@ -352,13 +369,13 @@ async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home)
     _, listed = await api("schedules")
     assert listed["schedules"][0]["last_job"]["schedule"] == "fast"
 
-    # Paused: no new tick is fired.
+    # Paused: no later tick is fired, even with the clock a minute (20 ticks) ahead.
+    # (A tick the scheduler thread claimed just before the pause is older than it.)
     await api("schedules", "fast", "pause", method="POST")
-    await asyncio.sleep(0.5)
-    _, before = await api("jobs", params={"schedule": "fast", "limit": "500"})
-    await asyncio.sleep(4)
+    paused = utcnow()
+    await asyncio.to_thread(host.scheduler.tick, now=paused + timedelta(minutes=1))
     _, after = await api("jobs", params={"schedule": "fast", "limit": "500"})
-    assert [j["id"] for j in after["jobs"]] == [j["id"] for j in before["jobs"]]
+    assert all(datetime.fromisoformat(j["tick"]) <= paused for j in after["jobs"]), after
 
     # Run now, then cancel it while it runs; a finished job cannot be cancelled.
     code, manual = await api("schedules", "fast", "run", method="POST")
@@ -447,3 +464,43 @@ async def test_anonymous_requests_are_forbidden(api, jp_fetch, method, parts):
     _, listed = await api("schedules")
     assert [s["name"] for s in listed["schedules"]] == ["nightly"]
     assert listed["schedules"][0]["enabled"] is True
+
+
+class TestReadOnlyUser:
+    """A user who may look at schedules and jobs, not change or run them."""
+
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        return with_authorizer(jp_server_config, read_only_authorizer("mlops_schedules"))
+
+    async def test_can_list_but_not_create_change_run_or_cancel(self, api, host):
+        store = host.store
+        store.add_schedule({"name": "nightly", "target_type": "pipeline",
+                            "target": str(Path.cwd() / "nowhere.yaml"), "parameters": {},
+                            "cron": "0 3 * * *", "timezone": "UTC", "missed": "skip",
+                            "enabled": True})
+        job = store.create_job(store.schedule("nightly"), "manual", "elsewhere")
+        _, listed = await api("schedules")
+        assert [s["name"] for s in listed["schedules"]] == ["nightly"]
+        _, jobs = await api("jobs")
+        assert [j["id"] for j in jobs["jobs"]] == [job["id"]]
+        _, preview = await api("schedules", "preview", method="POST",
+                               body={"cron": "0 3 * * *"})
+        assert len(preview["next"]) == 5
+
+        refused = [
+            ("POST", ("schedules",), new_schedule(name="other"), "write"),
+            ("DELETE", ("schedules", "nightly"), None, "write"),
+            ("POST", ("schedules", "nightly", "pause"), {}, "write"),
+            ("POST", ("schedules", "nightly", "run"), {}, "execute"),
+            ("POST", ("jobs", str(job["id"]), "cancel"), {}, "execute"),
+        ]
+        for method, parts, body, action in refused:
+            code, error = await error_of(api(*parts, method=method, body=body))
+            assert code == 403, parts
+            assert error == (f"User is not authorized to {action} on resource: "
+                             "mlops_schedules.")
+        _, listed = await api("schedules")
+        assert [(s["name"], s["enabled"]) for s in listed["schedules"]] == [("nightly", True)]
+        assert store.job(job["id"])["status"] == "QUEUED"
+        assert [s["name"] for s in store.schedules()] == ["nightly"]

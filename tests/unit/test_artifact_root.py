@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from mlops_jupyter import config
-from mlops_jupyter.server.pipeline_service import Workspace
+from mlops_jupyter.pipelines.workspace import Workspace
 from mlops_jupyter.tracking import store
 
 

@@ -1,177 +1,34 @@
-"""What the sidebar does with schedules and jobs, for the REST handlers: no tornado here.
+"""Schedules and jobs as the REST API shows them: no tornado in here.
 
-* :class:`SchedulerHost` owns the server's job store and, unless disabled, the
-  :class:`~mlops_jupyter.scheduling.service.Scheduler` running inside the Jupyter
-  server. It starts in a thread of its own (opening the store and reconciling
-  crashed jobs is database work that must not hold up the server's event loop);
-  a store that cannot be opened is logged and reported by every request as 503,
-  it never stops the server.
-* :class:`ScheduleService` turns requests into calls of the scheduling services and
-  their answers into what a client may see: targets, run folders and output
-  notebooks relative to the server root, errors free of absolute paths.
-
-"Run now" needs this server's scheduler: its jobs are watched (and interrupted
-truthfully when the server stops) by a registered, heartbeating scheduler. With
-``MLOpsExtensionApp.scheduler_enabled = False`` it answers 409 and says so, rather
-than starting a job nobody watches.
+:class:`ScheduleService` turns requests into calls of the scheduling services and
+their answers into what a client may see: targets, run folders and output notebooks
+relative to the server root, errors free of absolute paths.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import (
-    ConflictError,
-    MLOpsError,
-    NotFoundError,
-    StoreUnavailableError,
-    UsageError,
-)
-from .pipeline_service import Workspace, _scrub
-
-log = logging.getLogger("mlops_jupyter.scheduler")
+from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
+from ..pipelines.workspace import Workspace, scrub
+from .host import SchedulerHost
+from .schedules import MISSED_POLICIES
 
 #: How many future fire times a preview lists.
 PREVIEW_COUNT = 5
 #: The most jobs one request may list.
 MAX_JOBS = 500
-#: How long "Run now" waits for a scheduler that is still starting.
-START_WAIT_S = 15.0
-MISSED_POLICIES = ("skip", "catch_up_once")
-
-
-class SchedulerHost:
-    """The job store of a Jupyter server and the scheduler it runs (if enabled).
-
-    Args:
-        store_url: SQLAlchemy URL of the job store; ``None`` or ``""`` for
-            :func:`mlops_jupyter.config.job_db_url`.
-        enabled: run a scheduler in this process.
-        poll_interval: seconds between looks at the store when nothing is due.
-        retention: how long ended jobs (and their run folders) are kept; ``None``
-            keeps them forever.
-    """
-
-    def __init__(self, store_url: str | None = None, *, enabled: bool = True,
-                 poll_interval: float = 2.0, retention: timedelta | None = timedelta(days=30)):
-        self.store_url = store_url or None
-        self.enabled = enabled
-        self.poll_interval = poll_interval
-        self.retention = retention
-        self.scheduler = None
-        self.error: str | None = None
-        self._store = None
-        self._lock = threading.Lock()
-        self._started = threading.Event()
-        self._stopped = False
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------- lifecycle
-    def start_in_background(self) -> None:
-        """Open the store and start the scheduler in a thread; returns at once."""
-        if not self.enabled:
-            self._started.set()
-            return
-        self._thread = threading.Thread(target=self._start, name="mlops-scheduler-start",
-                                        daemon=True)
-        self._thread.start()
-
-    def _start(self) -> None:
-        from ..scheduling.service import Scheduler
-
-        try:
-            with self._lock:
-                if self._stopped:
-                    return
-                scheduler = Scheduler(self._open_store(), poll_interval=self.poll_interval,
-                                      retention=self.retention)
-                scheduler.start()
-                self.scheduler = scheduler
-                self.error = None
-            log.info("mlops scheduler running in the Jupyter server (%s)", scheduler.id)
-        except MLOpsError as exc:
-            self.error = exc.message
-            log.error("mlops scheduler not started: %s", exc.message)
-        except Exception as exc:
-            self.error = f"the scheduler could not start ({type(exc).__name__})"
-            log.exception("mlops scheduler not started")
-        finally:
-            self._started.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the scheduler (its running jobs become INTERRUPTED) and close the store."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        with self._lock:
-            self._stopped = True
-            scheduler, self.scheduler = self.scheduler, None
-            store, self._store = self._store, None
-        if scheduler is not None:
-            try:
-                scheduler.stop(timeout)
-            except Exception:
-                log.exception("mlops scheduler did not stop cleanly")
-            log.info("mlops scheduler %s stopped", scheduler.id)
-        if store is not None:
-            store.close()
-
-    # ------------------------------------------------------------------ store
-    def _open_store(self):
-        from ..scheduling.store import JobStore
-
-        if self._store is None:
-            self._store = JobStore(self.store_url)
-        return self._store
-
-    @property
-    def store(self):
-        """The job store, opened on first use (call from a worker thread).
-
-        Raises:
-            StoreUnavailableError: it cannot be opened.
-        """
-        if self._store is not None:
-            return self._store
-        with self._lock:
-            if self._stopped:
-                raise StoreUnavailableError("the server is shutting down")
-            return self._open_store()
-
-    def running_scheduler(self):
-        """This server's scheduler, waiting a little while it starts.
-
-        Raises:
-            ConflictError: the scheduler is disabled in this server.
-            StoreUnavailableError: it could not start (the store is unavailable).
-        """
-        if not self.enabled:
-            raise ConflictError(
-                "the scheduler is disabled in this Jupyter server "
-                "(MLOpsExtensionApp.scheduler_enabled = False); enable it, or run the job "
-                "from a machine running `mlops scheduler`")
-        self._started.wait(START_WAIT_S)
-        if self.scheduler is None:
-            raise StoreUnavailableError(
-                f"the scheduler is not running: {self.error or 'it is still starting'}")
-        return self.scheduler
-
-    def status(self) -> dict[str, Any]:
-        """For clients: is a scheduler firing schedules in this server?"""
-        return {"enabled": self.enabled, "running": self.scheduler is not None,
-                "error": self.error if self.enabled else None,
-                "poll_interval": self.poll_interval}
-
-    def wake(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.wake()
 
 
 class ScheduleService:
-    """Schedules and jobs as the REST API shows them, for one server root."""
+    """Schedules and jobs as the REST API shows them, for one server root.
+
+    Args:
+        host: the server's job store and scheduler.
+        workspace: the server root (targets are relative to it).
+    """
 
     def __init__(self, host: SchedulerHost, workspace: Workspace):
         self.host = host
@@ -203,10 +60,10 @@ class ScheduleService:
 
         if not value:
             return value
-        return _scrub(value, self.workspace.root, config.home_dir(create=False))
+        return scrub(value, self.workspace.root, config.home_dir(create=False))
 
     def _client_schedule(self, schedule: dict[str, Any], now: datetime) -> dict[str, Any]:
-        from ..scheduling import cron, humanize
+        from . import cron, humanize
 
         shown = dict(schedule)
         shown["target"], shown["target_in_root"] = self._relative(schedule["target"])
@@ -261,7 +118,7 @@ class ScheduleService:
 
     @staticmethod
     def presets() -> dict[str, Any]:
-        from ..scheduling import cron
+        from . import cron
 
         return {"presets": [{"label": label, "cron": expression}
                             for label, expression in cron.PRESETS.items()]}
@@ -272,7 +129,7 @@ class ScheduleService:
         Raises:
             UsageError: a bad expression or zone, or one that never fires.
         """
-        from ..scheduling import cron, humanize
+        from . import cron, humanize
 
         tz = "UTC" if tz in (None, "") else tz
         if not isinstance(tz, str):
@@ -297,7 +154,7 @@ class ScheduleService:
             NotFoundError: the target does not exist.
             ConflictError: a schedule of that name exists.
         """
-        from ..scheduling.schedules import build_schedule
+        from .schedules import build_schedule
 
         target = body.get("target")
         self.workspace.resolve(target, what="target", must_exist=False)  # hostile paths
@@ -376,8 +233,8 @@ class ScheduleService:
             NotFoundError: no such job.
             ConflictError: it already ended.
         """
-        from ..scheduling.service import cancel_job
-        from ..scheduling.store import ACTIVE
+        from .service import cancel_job
+        from .store import ACTIVE
 
         store = self.host.store
         number = _job_id(job_id)
