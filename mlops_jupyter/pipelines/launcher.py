@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import config
+from .. import config, names
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
+from ..paths import quote, scrub
 from .cache import run_folder
-from .workspace import Workspace, quote, scrub
+from .workspace import Workspace
 
 #: The run's log, in its run folder.
 LOG_NAME = "server-run.log"
@@ -173,9 +174,7 @@ class PipelineLauncher:
         Raises:
             NotFoundError: no such run of that pipeline.
         """
-        from .runner import RUN_ID
-
-        if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
+        if not names.is_run_id(run_id):
             raise NotFoundError("no such pipeline run")
         run = self.jobs.find_run(run_id)
         if relative in (None, "") and run is not None:

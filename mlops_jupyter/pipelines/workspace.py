@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import config
-from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
+from .. import config, paths
+from ..exceptions import ConflictError, MLOpsError, UsageError
+from ..paths import quote, scrub
 from .cache import OUTPUT_DIRS
 
 #: store's artifact root): ``mlruns``/``mlartifacts`` are MLflow's artifact folders,
@@ -29,14 +30,6 @@ MAX_DEPTH = 6
 MAX_VISITED = 20_000
 MAX_PIPELINES = 200
 MAX_SPEC_BYTES = 512 * 1024
-MAX_PATH_CHARS = 1024
-#: The longest file or folder name (NAME_MAX of common file systems).
-MAX_NAME_BYTES = 255
-# A path that still holds percent-escapes of '.', '/', '\' or NUL after the server
-# decoded it once was encoded twice, which only an attack does.
-_ENCODED = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
-
-
 def _local_artifact_root() -> str | None:
     """The store's default artifact root as a real local path, or None (remote)."""
     from urllib.parse import unquote, urlparse
@@ -48,23 +41,6 @@ def _local_artifact_root() -> str | None:
     if not root.startswith("file:"):
         return None
     return os.path.realpath(unquote(urlparse(root).path))
-
-
-def scrub(text: str, *roots: Path) -> str:
-    """``text`` with every absolute root folder replaced by a relative spelling.
-
-    Args:
-        text: a message that may name files below ``roots``.
-        *roots: folders whose absolute spelling (as given and resolved) is taken out.
-
-    Returns:
-        The message with ``root/`` dropped and a bare ``root`` shown as ``.``.
-    """
-    for root in roots:
-        for spelling in {str(root), str(root.resolve())}:
-            if spelling and spelling != "/":
-                text = text.replace(spelling + os.sep, "").replace(spelling, ".")
-    return text
 
 
 @dataclass(frozen=True)
@@ -85,38 +61,11 @@ class Workspace:
                 (through a symlink) outside the root.
             NotFoundError: ``must_exist`` and nothing is there.
         """
-        if not isinstance(relative, str) or not relative.strip():
-            raise UsageError(f"{what} must be a non-empty path relative to the server root")
-        if len(relative) > MAX_PATH_CHARS:
-            raise UsageError(f"{what} is too long")
-        if "\0" in relative or _ENCODED.search(relative):
-            raise UsageError(f"{what} holds characters that are not allowed in a path")
-        if relative.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", relative):
-            raise UsageError(f"{what} must be relative to the server root")
-        parts = re.split(r"[\\/]", relative)
-        if ".." in parts:
-            raise UsageError(f"{what} may not contain '..'")
-        try:
-            relative.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UsageError(f"{what} holds invalid Unicode (a lone surrogate)") from None
-        if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
-            raise UsageError(f"{what} has a file or folder name longer than "
-                             f"{MAX_NAME_BYTES} bytes")
-        try:
-            resolved = (self.root / relative).resolve()
-            if not resolved.is_relative_to(self.root):
-                raise UsageError(f"{what} leads outside the server root")
-            exists = resolved.exists()
-        except (OSError, RuntimeError):  # e.g. a symlink loop
-            raise UsageError(f"{what} {quote(relative)} cannot be opened") from None
-        if must_exist and not exists:
-            raise NotFoundError(f"{what} {quote(relative)} does not exist")
-        return resolved
+        return paths.resolve_inside(self.root, relative, what=what, must_exist=must_exist)
 
     def relative(self, path: Path) -> str:
         """``path`` (inside the root) as the root-relative POSIX path JupyterLab uses."""
-        return path.resolve().relative_to(self.root).as_posix()
+        return paths.relative_to_root(self.root, path)
 
     def scrub(self, error: MLOpsError) -> MLOpsError:
         """The same kind of error, its message free of absolute paths."""
@@ -298,10 +247,3 @@ class Workspace:
 def join(project: str, relative: str) -> str:
     """``relative`` (to the project folder ``project``) relative to the root."""
     return relative if project in ("", ".") else f"{project}/{relative}"
-
-
-def quote(value: Any) -> str:
-    """A short ``repr`` of a user's value, for messages."""
-    text = str(value)
-    return repr(text if len(text) <= 80 else text[:77] + "...")
-

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
-from ..pipelines.workspace import Workspace, scrub
+from ..paths import scrub
+from ..pipelines.workspace import Workspace
 from .host import SchedulerHost
 from .schedules import MISSED_POLICIES
 
