@@ -30,7 +30,10 @@ export interface ISidebarContext {
   currentNotebook: string | null;
 }
 
-const NO_CONTEXT: ISidebarContext = { openFile: () => undefined, currentNotebook: null };
+const NO_CONTEXT: ISidebarContext = {
+  openFile: () => undefined,
+  currentNotebook: null
+};
 
 /**
  * What the panel passes to each section.
@@ -56,10 +59,16 @@ export interface ISection {
  * The MLOps sidebar: a header and a stack of collapsible sections.
  */
 export class MLOpsPanel extends ReactWidget {
-  constructor(sections: ReadonlyArray<ISection>, openFile?: (path: string) => void) {
+  constructor(
+    sections: ReadonlyArray<ISection>,
+    openFile?: (path: string) => void
+  ) {
     super();
     this._sections = sections;
-    this._context = { ...NO_CONTEXT, openFile: openFile ?? NO_CONTEXT.openFile };
+    this._context = {
+      ...NO_CONTEXT,
+      openFile: openFile ?? NO_CONTEXT.openFile
+    };
     this.addClass('jp-MLOps-panel');
   }
 
@@ -104,7 +113,11 @@ export class MLOpsPanel extends ReactWidget {
         </div>
         <div className="jp-MLOps-sections">
           {this._sections.map(section => (
-            <CollapsibleSection key={section.id} id={section.id} title={section.title}>
+            <CollapsibleSection
+              key={section.id}
+              id={section.id}
+              title={section.title}
+            >
               <section.component
                 refreshToken={this._refreshToken}
                 settings={this._settings}

@@ -1,0 +1,6 @@
+export { ErrorMessage } from './ErrorMessage';
+export { Field } from './Field';
+export { Loading } from './Loading';
+export { RefreshButton } from './RefreshButton';
+export { SectionShell } from './SectionShell';
+export { StatusBadge, statusClass, statusLabel } from './StatusBadge';
