@@ -40,8 +40,6 @@ export function ScheduleItem(props: {
   const active =
     schedule.last_job !== null && isJobActive(schedule.last_job.status);
 
-  const act = (call: () => Promise<unknown>) => action.run(call);
-
   const remove = async () => {
     const answer = await showDialog({
       title: `Delete schedule ${schedule.name}?`,
@@ -49,7 +47,7 @@ export function ScheduleItem(props: {
       buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
     });
     if (answer.button.accept) {
-      await act(() => deleteSchedule(schedule.name));
+      await action.run(() => deleteSchedule(schedule.name));
     }
   };
 
@@ -125,7 +123,7 @@ export function ScheduleItem(props: {
                   : 'Start a job now'
                 : 'The scheduler is off in this server'
             }
-            onClick={() => act(() => runScheduleNow(schedule.name))}
+            onClick={() => action.run(() => runScheduleNow(schedule.name))}
           >
             <runIcon.react tag="span" className="jp-MLOps-buttonIcon" />
             <span>Run now</span>
@@ -134,7 +132,9 @@ export function ScheduleItem(props: {
             className="jp-MLOps-button jp-MLOps-togglePause"
             disabled={action.busy}
             onClick={() =>
-              act(() => setScheduleEnabled(schedule.name, !schedule.enabled))
+              action.run(() =>
+                setScheduleEnabled(schedule.name, !schedule.enabled)
+              )
             }
           >
             <span>{schedule.enabled ? 'Pause' : 'Resume'}</span>
