@@ -10,6 +10,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# jlpm with the venv first on PATH: package.json scripts call jlpm again.
+JLPM := PATH="$(abspath $(VENV))/bin:$$PATH" $(abspath $(VENV))/bin/jlpm
 
 .PHONY: demo test bench env chromium lint clean
 
@@ -39,10 +41,10 @@ bench: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
-	@[ -d node_modules ] || $(VENV)/bin/jlpm install
-	$(VENV)/bin/jlpm build:api
-	$(VENV)/bin/jlpm eslint:check
-	$(VENV)/bin/jlpm prettier:check
+	@[ -d node_modules ] || $(JLPM) install
+	$(JLPM) build:api
+	$(JLPM) eslint:check
+	$(JLPM) prettier:check
 
 clean:
 	rm -rf $(VENV) node_modules labextension/lib mlops_jupyter/labextension \
