@@ -18,3 +18,26 @@ export function ErrorMessage(props: {
     </div>
   );
 }
+
+/**
+ * Why a run, step or job failed, on one line (the full text in its tooltip); a
+ * `note` (e.g. why a job was skipped) is shown without the error icon.
+ */
+export function RunError(props: {
+  text: string;
+  note?: boolean;
+}): React.ReactElement {
+  return (
+    <div
+      className={
+        props.note ? 'jp-MLOps-runError jp-mod-note' : 'jp-MLOps-runError'
+      }
+      title={props.text}
+    >
+      {!props.note && (
+        <errorIcon.react tag="span" className="jp-MLOps-runErrorIcon" />
+      )}
+      <span>{props.text}</span>
+    </div>
+  );
+}

@@ -1,4 +1,5 @@
-export { ErrorMessage } from './ErrorMessage';
+export { Caret } from './Caret';
+export { ErrorMessage, RunError } from './ErrorMessage';
 export { Field } from './Field';
 export { Loading } from './Loading';
 export { RefreshButton } from './RefreshButton';

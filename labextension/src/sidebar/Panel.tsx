@@ -1,10 +1,7 @@
-import {
-  caretDownIcon,
-  caretRightIcon,
-  ReactWidget
-} from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
+import { Caret } from '../components';
 import { mlopsIcon } from '../icons';
 
 /**
@@ -142,7 +139,6 @@ function CollapsibleSection(props: {
   children: React.ReactNode;
 }): React.ReactElement {
   const [open, setOpen] = useState(true);
-  const Caret = open ? caretDownIcon : caretRightIcon;
   return (
     <section className="jp-MLOps-section" data-section={props.id}>
       <button
@@ -150,7 +146,7 @@ function CollapsibleSection(props: {
         aria-expanded={open}
         onClick={() => setOpen(!open)}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={open} />
         <span className="jp-MLOps-sectionTitle">{props.title}</span>
       </button>
       {open && <div className="jp-MLOps-sectionBody">{props.children}</div>}

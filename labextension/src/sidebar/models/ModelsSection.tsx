@@ -1,8 +1,7 @@
-import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import React, { useCallback, useState } from 'react';
 
 import { listModels, ModelSummary } from '../../api/models';
-import { ErrorMessage, Loading, SectionShell } from '../../components';
+import { Caret, ErrorMessage, Loading, SectionShell } from '../../components';
 import { useLoadable } from '../../hooks';
 import { ISectionProps, ISidebarContext } from '../Panel';
 import { AliasBadge } from './AliasBadge';
@@ -85,7 +84,6 @@ function ModelItem(props: {
   context: ISidebarContext;
 }): React.ReactElement {
   const { model } = props;
-  const Caret = props.expanded ? caretDownIcon : caretRightIcon;
   const aliases = Object.entries(model.aliases).sort(([a], [b]) =>
     a.localeCompare(b)
   );
@@ -96,7 +94,7 @@ function ModelItem(props: {
         aria-expanded={props.expanded}
         onClick={props.onToggle}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={props.expanded} />
         <span className="jp-MLOps-modelName">{model.name}</span>
         <span className="jp-MLOps-modelCount">
           {model.versions.length} version

@@ -1,8 +1,4 @@
-import {
-  addIcon,
-  caretDownIcon,
-  caretRightIcon
-} from '@jupyterlab/ui-components';
+import { addIcon } from '@jupyterlab/ui-components';
 import React, { useCallback, useState } from 'react';
 
 import {
@@ -13,6 +9,7 @@ import {
 } from '../../api/pipelines';
 import { isHTTPStatus } from '../../api/request';
 import {
+  Caret,
   ErrorMessage,
   Loading,
   SectionShell,
@@ -130,7 +127,6 @@ function PipelineItem(props: {
   onRunEnded: () => void;
 }): React.ReactElement {
   const { pipeline, expanded } = props;
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
   return (
     <li className="jp-MLOps-pipeline" data-path={pipeline.path}>
       <button
@@ -139,7 +135,7 @@ function PipelineItem(props: {
         title={pipeline.path}
         onClick={props.onToggle}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={expanded} />
         <span className="jp-MLOps-pipelineName">{pipeline.name}</span>
         <span className="jp-MLOps-pipelinePath">{pipeline.path}</span>
         {pipeline.error !== null ? (

@@ -1,8 +1,7 @@
-import { errorIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { PipelineRun, isRunOver } from '../../api/pipelines';
-import { StatusBadge } from '../../components';
+import { RunError, StatusBadge } from '../../components';
 import { formatAbsolute, formatDuration, formatRelative } from '../../format';
 import { countSteps } from './steps';
 
@@ -66,12 +65,7 @@ export function RunSummary(props: {
       {counts && (
         <div className="jp-MLOps-muted jp-MLOps-runCounts">{counts}</div>
       )}
-      {run.error && (
-        <div className="jp-MLOps-runError" title={run.error}>
-          <errorIcon.react tag="span" className="jp-MLOps-runErrorIcon" />
-          <span>{run.error}</span>
-        </div>
-      )}
+      {run.error && <RunError text={run.error} />}
       <span
         className="jp-MLOps-muted"
         title={`MLflow run "${run.pipeline ?? ''} ${run.run_id}" with one child run per step`}

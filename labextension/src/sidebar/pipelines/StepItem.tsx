@@ -1,4 +1,3 @@
-import { errorIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import {
@@ -7,7 +6,7 @@ import {
   RunStep,
   StepStatus
 } from '../../api/pipelines';
-import { StatusBadge } from '../../components';
+import { RunError, StatusBadge } from '../../components';
 import { baseName, formatDuration } from '../../format';
 import { ISidebarContext } from '../Panel';
 import { errorLine, HAS_MLFLOW_RUN } from './steps';
@@ -93,12 +92,7 @@ export function StepItem(props: {
           </span>
         )}
       </div>
-      {run?.error && (
-        <div className="jp-MLOps-runError" title={errorLine(run)}>
-          <errorIcon.react tag="span" className="jp-MLOps-runErrorIcon" />
-          <span>{errorLine(run)}</span>
-        </div>
-      )}
+      {run?.error && <RunError text={errorLine(run)} />}
       {!run?.error && run?.reason && run.status !== 'NOT_SELECTED' && (
         <div className="jp-MLOps-stepReason">{run.reason}</div>
       )}

@@ -1,9 +1,8 @@
-import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import { messageOf } from '../../api/request';
 import { Experiment, listRuns, Run, RunStatus } from '../../api/runs';
-import { ErrorMessage, Loading, statusLabel } from '../../components';
+import { Caret, ErrorMessage, Loading, statusLabel } from '../../components';
 import { formatAbsolute, formatRelative } from '../../format';
 import { RunItem } from './RunItem';
 
@@ -97,7 +96,6 @@ export function ExperimentItem(props: {
     props.reloadToken,
     expanded
   );
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
 
   return (
     <li
@@ -110,7 +108,7 @@ export function ExperimentItem(props: {
         title={`Experiment ${experiment.experiment_id}`}
         onClick={() => setExpanded(!expanded)}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={expanded} />
         <span className="jp-MLOps-experimentName">{experiment.name}</span>
         {experiment.last_update_time !== null && (
           <time

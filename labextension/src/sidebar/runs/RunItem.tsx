@@ -1,8 +1,7 @@
-import { errorIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { Run } from '../../api/runs';
-import { StatusBadge } from '../../components';
+import { RunError, StatusBadge } from '../../components';
 import {
   baseName,
   formatAbsolute,
@@ -89,12 +88,7 @@ export function RunItem({ run }: { run: Run }): React.ReactElement {
           )}
         </div>
       )}
-      {run.error && (
-        <div className="jp-MLOps-runError" title={run.error}>
-          <errorIcon.react tag="span" className="jp-MLOps-runErrorIcon" />
-          <span>{run.error}</span>
-        </div>
-      )}
+      {run.error && <RunError text={run.error} />}
     </li>
   );
 }

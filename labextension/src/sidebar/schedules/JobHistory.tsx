@@ -1,13 +1,9 @@
 import { Clipboard } from '@jupyterlab/apputils';
-import {
-  errorIcon,
-  stopIcon,
-  ToolbarButtonComponent
-} from '@jupyterlab/ui-components';
+import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { cancelJob, Job, isJobActive, listJobs } from '../../api/schedules';
-import { ErrorMessage, Loading, StatusBadge } from '../../components';
+import { ErrorMessage, Loading, RunError, StatusBadge } from '../../components';
 import {
   baseName,
   formatAbsolute,
@@ -120,15 +116,7 @@ function JobItem(props: {
         )}
       </div>
       {job.error && (
-        <div
-          className={`jp-MLOps-runError ${job.status === 'SKIPPED' ? 'jp-mod-note' : ''}`}
-          title={job.error}
-        >
-          {job.status !== 'SKIPPED' && (
-            <errorIcon.react tag="span" className="jp-MLOps-runErrorIcon" />
-          )}
-          <span>{job.error}</span>
-        </div>
+        <RunError text={job.error} note={job.status === 'SKIPPED'} />
       )}
       {cancelling.error !== null && (
         <div className="jp-MLOps-inlineError">{cancelling.error}</div>

@@ -1,7 +1,5 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import {
-  caretDownIcon,
-  caretRightIcon,
   deleteIcon,
   runIcon,
   ToolbarButtonComponent
@@ -15,7 +13,7 @@ import {
   runScheduleNow,
   setScheduleEnabled
 } from '../../api/schedules';
-import { StatusBadge } from '../../components';
+import { Caret, StatusBadge } from '../../components';
 import { formatAbsolute } from '../../format';
 import { useAction } from '../../hooks';
 import { ISidebarContext } from '../Panel';
@@ -36,7 +34,6 @@ export function ScheduleItem(props: {
 }): React.ReactElement {
   const { schedule, expanded, context, onChanged } = props;
   const action = useAction({ onSettled: onChanged });
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
   const active =
     schedule.last_job !== null && isJobActive(schedule.last_job.status);
 
@@ -63,7 +60,7 @@ export function ScheduleItem(props: {
         title={`${schedule.name}: ${schedule.target}`}
         onClick={props.onToggle}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={expanded} />
         <span className="jp-MLOps-scheduleName">{schedule.name}</span>
         {!schedule.enabled ? (
           <StatusBadge status="PAUSED" />
