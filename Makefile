@@ -1,6 +1,7 @@
 # mlops-jupyter: the README's commands.
 #   make demo   create the environment if needed, run the end-to-end demo
-#   make test   create the environment if needed, build, run every test
+#   make test   create the environment if needed, build, lint, run every test
+#   make lint   ruff + eslint + prettier (jlpm eslint / jlpm prettier fix what they can)
 #   make bench  print the benchmarks' peer-vs-us figures
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,6 +10,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# jlpm with the venv first on PATH: package.json scripts call jlpm again.
+JLPM := PATH="$(abspath $(VENV))/bin:$$PATH" $(abspath $(VENV))/bin/jlpm
 
 .PHONY: demo test bench env chromium lint clean
 
@@ -30,7 +33,7 @@ chromium:
 demo: $(INSTALLED)
 	$(VENV)/bin/mlops demo --notebooks example_notebooks
 
-test: $(INSTALLED) chromium
+test: $(INSTALLED) chromium lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
@@ -38,6 +41,10 @@ bench: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
+	@[ -d node_modules ] || $(JLPM) install
+	$(JLPM) build:api
+	$(JLPM) eslint:check
+	$(JLPM) prettier:check
 
 clean:
 	rm -rf $(VENV) node_modules labextension/lib mlops_jupyter/labextension \

@@ -13,4 +13,7 @@ const MLOPS_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16
 /**
  * The MLOps icon: a rising metric curve through tracked runs.
  */
-export const mlopsIcon = new LabIcon({ name: 'mlops-jupyter:mlops', svgstr: MLOPS_SVG });
+export const mlopsIcon = new LabIcon({
+  name: 'mlops-jupyter:mlops',
+  svgstr: MLOPS_SVG
+});

@@ -4,18 +4,19 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { mlopsIcon } from './icons';
-import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
 import { DashboardsSection } from './sidebar/DashboardsSection';
-import { ModelsSection } from './sidebar/ModelsSection';
+import { ModelsSection } from './sidebar/models/ModelsSection';
 import { MonitoringSection } from './sidebar/MonitoringSection';
-import { PipelinesSection } from './sidebar/PipelinesSection';
-import { RunsSection } from './sidebar/RunsSection';
-import { SchedulesSection } from './sidebar/SchedulesSection';
+import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
+import { PipelinesSection } from './sidebar/pipelines/PipelinesSection';
+import { RunsSection } from './sidebar/runs/RunsSection';
+import { SchedulesSection } from './sidebar/schedules/SchedulesSection';
+import { notebookPath, openFile } from './sidebar/workspace';
 
 /**
  * The command ids of the MLOps sidebar.
@@ -106,37 +107,5 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
   }
 };
-
-/**
- * Open `path` (relative to the server root), or say why it cannot be opened.
- *
- * Checked first so a missing file (a pruned run folder) gives a clear notification
- * instead of the document manager's generic load error.
- */
-async function openFile(app: JupyterFrontEnd, path: string): Promise<void> {
-  try {
-    await app.serviceManager.contents.get(path, { content: false });
-  } catch (reason) {
-    Notification.error(
-      `Cannot open ${path}: ${reason instanceof Error ? reason.message : reason}`,
-      { autoClose: 10000 }
-    );
-    return;
-  }
-  try {
-    await app.commands.execute('docmanager:open', { path });
-  } catch (reason) {
-    console.error(`${PLUGIN_ID}: cannot open ${path}`, reason);
-  }
-}
-
-/**
- * The path of the notebook a main-area widget shows, or null for other widgets.
- */
-function notebookPath(widget: unknown): string | null {
-  const context = (widget as { context?: { path?: unknown } } | null)?.context;
-  const path = context?.path;
-  return typeof path === 'string' && path.endsWith('.ipynb') ? path : null;
-}
 
 export default plugin;

@@ -1,19 +1,18 @@
-import { HTMLSelect, refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useCallback, useState } from 'react';
 
 import {
+  Dashboard,
+  DashboardList,
   DashboardTemplate,
-  IDashboard,
-  IDashboardList,
-  IModel,
   listDashboards,
-  listModels,
   publishDashboard
-} from '../api';
+} from '../api/dashboards';
+import { listModels, ModelSummary } from '../api/models';
+import { ErrorMessage, Loading, SectionShell } from '../components';
 import { formatRelative } from '../format';
+import { useAction, useLoadable } from '../hooks';
 import { ISectionProps } from './Panel';
-import { ErrorMessage, Loading } from './RunsSection';
-import { messageOf, useLoadable } from './useLoadable';
 
 /**
  * What one click publishes, and the order dashboards are listed in.
@@ -22,8 +21,8 @@ const TEMPLATE_ORDER: DashboardTemplate[] = ['overview', 'drift', 'health'];
 type Choice = DashboardTemplate | 'all';
 
 interface IData {
-  models: IModel[];
-  list: IDashboardList;
+  models: ModelSummary[];
+  list: DashboardList;
 }
 
 /**
@@ -46,28 +45,32 @@ export function DashboardsSection(props: ISectionProps): React.ReactElement {
   );
 
   return (
-    <div className="jp-MLOps-dashboards">
-      <div className="jp-MLOps-toolbar">
+    <SectionShell
+      className="jp-MLOps-dashboards"
+      what="dashboards"
+      onRefresh={reload}
+      toolbar={
         <span className="jp-MLOps-note">Voila dashboards for stakeholders</span>
-        <ToolbarButtonComponent
-          className="jp-MLOps-refresh"
-          icon={refreshIcon}
-          tooltip="Refresh dashboards"
-          onClick={reload}
-        />
-      </div>
+      }
+    >
       {data.state === 'loading' && <Loading />}
-      {data.state === 'error' && <ErrorMessage message={data.message} onRetry={reload} />}
-      {data.state === 'ready' && (
-        <DashboardsBody models={data.value.models} list={data.value.list} onChanged={reload} />
+      {data.state === 'error' && (
+        <ErrorMessage message={data.message} onRetry={reload} />
       )}
-    </div>
+      {data.state === 'ready' && (
+        <DashboardsBody
+          models={data.value.models}
+          list={data.value.list}
+          onChanged={reload}
+        />
+      )}
+    </SectionShell>
   );
 }
 
 function DashboardsBody(props: {
-  models: IModel[];
-  list: IDashboardList;
+  models: ModelSummary[];
+  list: DashboardList;
   onChanged: () => void;
 }): React.ReactElement {
   const { models, list } = props;
@@ -75,21 +78,30 @@ function DashboardsBody(props: {
     return (
       <div className="jp-MLOps-empty">
         <p className="jp-MLOps-emptyTitle">No registered models yet</p>
-        <p>Register a model to publish its dashboards: overview, drift and health.</p>
+        <p>
+          Register a model to publish its dashboards: overview, drift and
+          health.
+        </p>
       </div>
     );
   }
-  const byModel = new Map<string, IDashboard[]>();
+  const byModel = new Map<string, Dashboard[]>();
   for (const dashboard of list.dashboards) {
-    byModel.set(dashboard.model, [...(byModel.get(dashboard.model) ?? []), dashboard]);
+    byModel.set(dashboard.model, [
+      ...(byModel.get(dashboard.model) ?? []),
+      dashboard
+    ]);
   }
-  const names = [...new Set([...models.map(model => model.name), ...byModel.keys()])].sort();
+  const names = [
+    ...new Set([...models.map(model => model.name), ...byModel.keys()])
+  ].sort();
   return (
     <>
       {!list.voila && (
         <p className="jp-MLOps-note jp-MLOps-dashboardWarning" role="status">
-          Voila&apos;s server extension is not enabled in this server, so the links will not
-          open; serve the folder with <code>mlops dashboard serve</code>.
+          Voila&apos;s server extension is not enabled in this server, so the
+          links will not open; serve the folder with{' '}
+          <code>mlops dashboard serve</code>.
         </p>
       )}
       <ul className="jp-MLOps-dashboardList">
@@ -105,8 +117,9 @@ function DashboardsBody(props: {
         ))}
       </ul>
       <p className="jp-MLOps-note jp-MLOps-dashboardFolder">
-        Published in <code>{list.folder}/</code> of the mlops-jupyter home, where{' '}
-        <code>mlops dashboard list</code> and <code>mlops dashboard serve</code> find them.
+        Published in <code>{list.folder}/</code> of the mlops-jupyter home,
+        where <code>mlops dashboard list</code> and{' '}
+        <code>mlops dashboard serve</code> find them.
       </p>
     </>
   );
@@ -115,30 +128,29 @@ function DashboardsBody(props: {
 function DashboardModel(props: {
   name: string;
   registered: boolean;
-  dashboards: IDashboard[];
-  templates: Record<DashboardTemplate, string>;
+  dashboards: Dashboard[];
+  templates: DashboardList['templates'];
   onChanged: () => void;
 }): React.ReactElement {
   const [choice, setChoice] = useState<Choice>('all');
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const publishing = useAction();
+  const busy = publishing.busy;
+  const shown = publishing.error ?? message;
   const ordered = [...props.dashboards].sort(
-    (a, b) => TEMPLATE_ORDER.indexOf(a.template) - TEMPLATE_ORDER.indexOf(b.template)
+    (a, b) =>
+      TEMPLATE_ORDER.indexOf(a.template) - TEMPLATE_ORDER.indexOf(b.template)
   );
 
-  const publish = async () => {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const publish = () =>
+    publishing.run(async () => {
+      setMessage(null);
       const published = await publishDashboard(props.name, choice);
-      setMessage(`Published ${published.map(item => item.template).join(', ')}`);
+      setMessage(
+        `Published ${published.map(item => item.template).join(', ')}`
+      );
       props.onChanged();
-    } catch (reason) {
-      setMessage(messageOf(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <li className="jp-MLOps-dashboardModel" data-model={props.name}>
@@ -153,7 +165,10 @@ function DashboardModel(props: {
               onChange={event => setChoice(event.target.value as Choice)}
               options={[
                 { label: 'all three', value: 'all' },
-                ...TEMPLATE_ORDER.map(template => ({ label: template, value: template }))
+                ...TEMPLATE_ORDER.map(template => ({
+                  label: template,
+                  value: template
+                }))
               ]}
             />
             <button
@@ -192,11 +207,13 @@ function DashboardModel(props: {
           ))}
         </ul>
       ) : (
-        <p className="jp-MLOps-muted jp-MLOps-dashboardNone">not published yet</p>
+        <p className="jp-MLOps-muted jp-MLOps-dashboardNone">
+          not published yet
+        </p>
       )}
-      {message && (
+      {shown && (
         <p className="jp-MLOps-note jp-MLOps-dashboardMessage" role="status">
-          {message}
+          {shown}
         </p>
       )}
     </li>

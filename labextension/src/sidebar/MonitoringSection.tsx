@@ -1,10 +1,15 @@
 import React, { useCallback, useState } from 'react';
 
-import { getMonitoring, IMonitoredModel } from '../api';
+import { getMonitoring, MonitoredModel, Retrain } from '../api/monitoring';
+import {
+  ErrorMessage,
+  Loading,
+  SectionShell,
+  StatusBadge
+} from '../components';
 import { formatAbsolute, formatRelative } from '../format';
+import { useLoadable } from '../hooks';
 import { ISectionProps } from './Panel';
-import { ErrorMessage, Loading, RefreshButton } from './RunsSection';
-import { useLoadable } from './useLoadable';
 
 const CHART_WIDTH = 220;
 const CHART_HEIGHT = 40;
@@ -15,35 +20,45 @@ const CHART_HEIGHT = 40;
  */
 export function MonitoringSection(props: ISectionProps): React.ReactElement {
   const [localToken, setLocalToken] = useState(0);
-  const models = useLoadable<IMonitoredModel[]>(
+  const models = useLoadable<MonitoredModel[]>(
     signal => getMonitoring({ signal }),
     [props.refreshToken + localToken]
   );
   const reload = useCallback(() => setLocalToken(token => token + 1), []);
   const alerting =
-    models.state === 'ready' ? models.value.filter(m => m.latest.dataset_drift).length : 0;
+    models.state === 'ready'
+      ? models.value.filter(m => m.latest.dataset_drift).length
+      : 0;
 
   return (
-    <div className="jp-MLOps-monitoring">
-      <div className="jp-MLOps-toolbar">
-        <span className="jp-MLOps-note">Drift checks</span>
-        {alerting > 0 && (
-          <span
-            className="jp-MLOps-badge jp-mod-failed jp-MLOps-alertBadge"
-            title="Models whose latest check found drift"
-          >
-            {alerting} drifting
-          </span>
-        )}
-        <RefreshButton what="monitoring" onClick={reload} />
-      </div>
+    <SectionShell
+      className="jp-MLOps-monitoring"
+      what="monitoring"
+      onRefresh={reload}
+      toolbar={
+        <>
+          <span className="jp-MLOps-note">Drift checks</span>
+          {alerting > 0 && (
+            <StatusBadge
+              status="FAILED"
+              className="jp-MLOps-alertBadge"
+              title="Models whose latest check found drift"
+              label={`${alerting} drifting`}
+            />
+          )}
+        </>
+      }
+    >
       {models.state === 'loading' && <Loading />}
-      {models.state === 'error' && <ErrorMessage message={models.message} onRetry={reload} />}
+      {models.state === 'error' && (
+        <ErrorMessage message={models.message} onRetry={reload} />
+      )}
       {models.state === 'ready' &&
         (models.value.length === 0 ? (
           <p className="jp-MLOps-empty">
-            No drift checks yet. Run <code>mlops drift check --model MODEL --current data.csv</code>{' '}
-            or schedule a <code>monitor.yaml</code>.
+            No drift checks yet. Run{' '}
+            <code>mlops drift check --model MODEL --current data.csv</code> or
+            schedule a <code>monitor.yaml</code>.
           </p>
         ) : (
           <ul className="jp-MLOps-monitorList">
@@ -52,7 +67,7 @@ export function MonitoringSection(props: ISectionProps): React.ReactElement {
             ))}
           </ul>
         ))}
-    </div>
+    </SectionShell>
   );
 }
 
@@ -60,44 +75,63 @@ function verdictLabel(drift: boolean | null): string {
   return drift === null ? 'not computable' : drift ? 'drift' : 'no drift';
 }
 
-function MonitoredModel(props: { model: IMonitoredModel }): React.ReactElement {
+/**
+ * The run status whose colour a retrain's badge takes (a skipped one is grey).
+ */
+function retrainStatus(retrain: Retrain): string {
+  return retrain.status === 'skipped' ? 'KILLED' : retrain.status.toUpperCase();
+}
+
+function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
   const { model } = props;
   const latest = model.latest;
   return (
     <li className="jp-MLOps-monitoredModel" data-model={model.model}>
       <div className="jp-MLOps-monitorHeader">
         <span className="jp-MLOps-name">{model.model}</span>
-        {latest.version && <span className="jp-MLOps-note">v{latest.version}</span>}
-        <span
-          className={`jp-MLOps-badge jp-MLOps-verdictBadge jp-mod-${
-            latest.dataset_drift ? 'failed' : 'finished'
-          }`}
+        {latest.version && (
+          <span className="jp-MLOps-note">v{latest.version}</span>
+        )}
+        <StatusBadge
+          status={latest.dataset_drift ? 'FAILED' : 'FINISHED'}
+          className="jp-MLOps-verdictBadge"
+          label={verdictLabel(latest.dataset_drift)}
           data-drift={String(latest.dataset_drift)}
-        >
-          {verdictLabel(latest.dataset_drift)}
-        </span>
+        />
         <span className="jp-MLOps-note" title={formatAbsolute(latest.time)}>
           {formatRelative(latest.time)}
         </span>
       </div>
       <p className="jp-MLOps-note jp-MLOps-driftSummary">
         {latest.drifted_columns}/{latest.checked_columns} columns drifted
-        {latest.drift_share !== null && ` (${Math.round(latest.drift_share * 100)}%)`}
+        {latest.drift_share !== null &&
+          ` (${Math.round(latest.drift_share * 100)}%)`}
         {latest.current && ` · ${latest.current}`}
-        {latest.drifted.length > 0 && ` · ${latest.drifted.slice(0, 4).join(', ')}`}
+        {latest.drifted.length > 0 &&
+          ` · ${latest.drifted.slice(0, 4).join(', ')}`}
       </p>
       <DriftChart history={model.history} />
       {model.alerts.length > 0 && (
         <ul className="jp-MLOps-alerts" aria-label="Alerts">
           {model.alerts.slice(0, 5).map((alert, index) => (
-            <li key={`${alert.run_id}-${index}`} className="jp-MLOps-alert" data-rule={alert.rule}>
-              <span className="jp-MLOps-badge jp-mod-failed">{alert.rule}</span> {alert.message}
-              <span className="jp-MLOps-note" title={formatAbsolute(alert.time)}>
+            <li
+              key={`${alert.run_id}-${index}`}
+              className="jp-MLOps-alert"
+              data-rule={alert.rule}
+            >
+              <StatusBadge status="FAILED" label={alert.rule} /> {alert.message}
+              <span
+                className="jp-MLOps-note"
+                title={formatAbsolute(alert.time)}
+              >
                 {' '}
                 {formatRelative(alert.time)}
               </span>
               {alert.webhook_status && (
-                <span className="jp-MLOps-note"> · webhook {alert.webhook_status}</span>
+                <span className="jp-MLOps-note">
+                  {' '}
+                  · webhook {alert.webhook_status}
+                </span>
               )}
             </li>
           ))}
@@ -106,21 +140,24 @@ function MonitoredModel(props: { model: IMonitoredModel }): React.ReactElement {
       {model.retrains.length > 0 && (
         <ul className="jp-MLOps-retrains" aria-label="Retrains">
           {model.retrains.slice(0, 5).map(retrain => (
-            <li key={retrain.run_id} className="jp-MLOps-retrain" data-status={retrain.status}>
-              <span
-                className={`jp-MLOps-badge jp-mod-${
-                  retrain.status === 'finished' ? 'finished' : retrain.status === 'failed' ? 'failed' : 'killed'
-                }`}
-              >
-                retrain {retrain.status}
-              </span>{' '}
+            <li
+              key={retrain.run_id}
+              className="jp-MLOps-retrain"
+              data-status={retrain.status}
+            >
+              <StatusBadge
+                status={retrainStatus(retrain)}
+                label={`retrain ${retrain.status}`}
+              />{' '}
               {retrain.pipeline}
               {retrain.pipeline_run_id && ` run ${retrain.pipeline_run_id}`}
               {retrain.version &&
                 ` → v${retrain.version} ${retrain.promoted ? 'promoted to' : 'not promoted to'} @${
                   retrain.alias
                 }`}
-              {retrain.reason && <span className="jp-MLOps-note"> · {retrain.reason}</span>}
+              {retrain.reason && (
+                <span className="jp-MLOps-note"> · {retrain.reason}</span>
+              )}
             </li>
           ))}
         </ul>
@@ -132,7 +169,9 @@ function MonitoredModel(props: { model: IMonitoredModel }): React.ReactElement {
 /**
  * Drift share per check as a small line chart; red dots where the dataset drifted.
  */
-function DriftChart(props: { history: IMonitoredModel['history'] }): React.ReactElement | null {
+function DriftChart(props: {
+  history: MonitoredModel['history'];
+}): React.ReactElement | null {
   const points = props.history.filter(item => item.drift_share !== null);
   if (points.length === 0) {
     return null;
@@ -158,11 +197,18 @@ function DriftChart(props: { history: IMonitoredModel['history'] }): React.React
         y1={CHART_HEIGHT / 2}
         y2={CHART_HEIGHT / 2}
       />
-      <polyline className="jp-MLOps-driftLine" points={xy.map(p => p.join(',')).join(' ')} />
+      <polyline
+        className="jp-MLOps-driftLine"
+        points={xy.map(p => p.join(',')).join(' ')}
+      />
       {points.map((item, index) => (
         <circle
           key={item.run_id}
-          className={item.dataset_drift ? 'jp-MLOps-driftPoint jp-mod-drift' : 'jp-MLOps-driftPoint'}
+          className={
+            item.dataset_drift
+              ? 'jp-MLOps-driftPoint jp-mod-drift'
+              : 'jp-MLOps-driftPoint'
+          }
           cx={xy[index][0]}
           cy={xy[index][1]}
           r={2.5}

@@ -1,10 +1,7 @@
-import {
-  caretDownIcon,
-  caretRightIcon,
-  ReactWidget
-} from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
+import { Caret } from '../components';
 import { mlopsIcon } from '../icons';
 
 /**
@@ -30,7 +27,10 @@ export interface ISidebarContext {
   currentNotebook: string | null;
 }
 
-const NO_CONTEXT: ISidebarContext = { openFile: () => undefined, currentNotebook: null };
+const NO_CONTEXT: ISidebarContext = {
+  openFile: () => undefined,
+  currentNotebook: null
+};
 
 /**
  * What the panel passes to each section.
@@ -56,10 +56,16 @@ export interface ISection {
  * The MLOps sidebar: a header and a stack of collapsible sections.
  */
 export class MLOpsPanel extends ReactWidget {
-  constructor(sections: ReadonlyArray<ISection>, openFile?: (path: string) => void) {
+  constructor(
+    sections: ReadonlyArray<ISection>,
+    openFile?: (path: string) => void
+  ) {
     super();
     this._sections = sections;
-    this._context = { ...NO_CONTEXT, openFile: openFile ?? NO_CONTEXT.openFile };
+    this._context = {
+      ...NO_CONTEXT,
+      openFile: openFile ?? NO_CONTEXT.openFile
+    };
     this.addClass('jp-MLOps-panel');
   }
 
@@ -104,7 +110,11 @@ export class MLOpsPanel extends ReactWidget {
         </div>
         <div className="jp-MLOps-sections">
           {this._sections.map(section => (
-            <CollapsibleSection key={section.id} id={section.id} title={section.title}>
+            <CollapsibleSection
+              key={section.id}
+              id={section.id}
+              title={section.title}
+            >
               <section.component
                 refreshToken={this._refreshToken}
                 settings={this._settings}
@@ -129,7 +139,6 @@ function CollapsibleSection(props: {
   children: React.ReactNode;
 }): React.ReactElement {
   const [open, setOpen] = useState(true);
-  const Caret = open ? caretDownIcon : caretRightIcon;
   return (
     <section className="jp-MLOps-section" data-section={props.id}>
       <button
@@ -137,7 +146,7 @@ function CollapsibleSection(props: {
         aria-expanded={open}
         onClick={() => setOpen(!open)}
       >
-        <Caret.react tag="span" className="jp-MLOps-caret" />
+        <Caret open={open} />
         <span className="jp-MLOps-sectionTitle">{props.title}</span>
       </button>
       {open && <div className="jp-MLOps-sectionBody">{props.children}</div>}

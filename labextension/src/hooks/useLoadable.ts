@@ -1,5 +1,7 @@
 import { DependencyList, useEffect, useRef, useState } from 'react';
 
+import { messageOf } from '../api/request';
+
 /**
  * Something fetched from the server: still loading, failed with a message, or there.
  */
@@ -9,12 +11,8 @@ export type Loadable<T> =
   | { state: 'ready'; value: T };
 
 /**
- * A failure as one line for the user (the server's `{"error"}` text when it sent one).
+ * How `useLoadable` fetches.
  */
-export function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
 export interface ILoadOptions<T> {
   /**
    * Show "loading" on every reload instead of keeping the last value until the new
@@ -73,7 +71,6 @@ export function useLoadable<T>(
       window.clearTimeout(timer);
       controller.abort();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
   return value;

@@ -1,0 +1,5 @@
+export { useAction } from './useAction';
+export type { IAction, IActionOptions } from './useAction';
+export { useLoadable } from './useLoadable';
+export type { ILoadOptions, Loadable } from './useLoadable';
+export { usePolling } from './usePolling';
