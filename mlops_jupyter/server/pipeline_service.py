@@ -232,7 +232,7 @@ class Workspace:
 
     def detail(self, relative: Any, active_run: str | None = None) -> dict[str, Any]:
         """The DAG of a pipeline with each step's cache state and last status."""
-        from ..pipelines.report import plan
+        from ..pipelines.plan import plan
 
         spec = self.load(relative)
         project = self.relative(spec.root)
@@ -259,7 +259,7 @@ class Workspace:
         """status.json of run ``run_id`` of the pipeline file ``pipeline``, made
         client-safe (paths relative to the server root), or None (no such run, or
         a run of another file)."""
-        from ..pipelines.report import read_status
+        from ..pipelines.plan import read_status
 
         status = read_status(pipeline, run_id)
         return None if status is None else self._client_status(status, pipeline.parent)
@@ -286,7 +286,7 @@ class Workspace:
             UsageError: a bad path or not a notebook.
             ConflictError: that folder already has a pipeline.yaml.
         """
-        from ..pipelines.report import init_pipeline
+        from ..pipelines.scaffold import init_pipeline
 
         path = self.resolve(notebook, what="notebook")
         if not path.is_file() or path.suffix != ".ipynb":
@@ -336,7 +336,8 @@ class PipelineLauncher:
             UsageError: a bad path, spec, step name or override.
             ConflictError: a run of this file started here is still going on.
         """
-        from ..pipelines.runner import PipelineRun, RunOptions, validate_overrides
+        from ..pipelines.overrides import validate_overrides
+        from ..pipelines.runner import PipelineRun, RunOptions
 
         spec = self.workspace.load(relative)
         only = list(only or [])
