@@ -197,7 +197,7 @@ def train_step(notebooks: Path, out: Path) -> str | None:
 
 def run_pipeline_step(path: Path) -> str | None:
     """Run the example pipeline twice: once for real, once all cached."""
-    from .pipelines.report import TerminalProgress
+    from .pipelines.progress import TerminalProgress
     from .pipelines.runner import run_pipeline
     from .pipelines.spec import load_spec
 
@@ -218,14 +218,14 @@ def run_pipeline_step(path: Path) -> str | None:
 
 
 def _pipeline_totals(run) -> str:
-    from .pipelines.report import summary
+    from .pipelines.progress import summary
 
     return summary(run).splitlines()[0] + f" (run folder {run.run_dir})"
 
 
 def _pipeline_failure(run) -> str:
     """``step NAME failed: ...`` for the pipeline's first failed step."""
-    from .pipelines.report import describe_step
+    from .pipelines.progress import describe_step
 
     bad = [state for name in run.selected if (state := run.steps[name]).status
            in ("FAILED", "TIMED_OUT", "KERNEL_DIED")]

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, mlflow_errors
 from ..exceptions import MLOpsError, NotFoundError
 from ..monitoring import records
 
@@ -147,7 +147,7 @@ def drift_checks(name: str, max_results: int = MAX_CHECKS) -> list[dict[str, Any
     from ..registry import common
 
     common.get_registered_model(name)  # validates the name; 404 when unknown
-    with common.mlflow_errors(f"cannot read the drift checks of {name!r}"):
+    with mlflow_errors.translated(f"cannot read the drift checks of {name!r}"):
         checks = records.search_checks(common.client(), name, max_results=max_results)
     return sorted(checks, key=lambda check: check["time"] or 0)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .. import config
+from .. import config, names
 from ..exceptions import ConfigurationError, UsageError
 from . import trust
 
@@ -124,7 +124,7 @@ def publish(model: str, template: str = "drift", out_dir: str | os.PathLike | No
     """
     from ..registry import common
 
-    common.validate_model_name(model)
+    names.check_model_name(model)
     if template == ALL:
         raise UsageError("publish one template at a time; publish_all publishes every one")
     (name,) = validate_template(template)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .. import mlflow_errors
 from ..exceptions import UsageError
 from ..tables import SUFFIXES, read_table
 from ..tracking import capture
@@ -169,7 +170,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
         html = profile_report(profile, frame).html
     started = time.time()
     client = common.client()
-    with common.mlflow_errors("cannot record the drift check"):
+    with mlflow_errors.translated("cannot record the drift check"):
         experiment_id = get_or_create_experiment(records.EXPERIMENT)
         verdict = result.get("dataset_drift")
         run = client.create_run(experiment_id, run_name=f"{spec.model} v{version.version}",
@@ -189,7 +190,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
         meta = {"time": started, "model": spec.model, "version": str(version.version),
                 "current": label, "reference": "stored profile" if reference is None
                 else "given data"}
-        with common.mlflow_errors("cannot record the drift check"):
+        with mlflow_errors.translated("cannot record the drift check"):
             _log(client, run_id, result, performance, html, meta)
         alerts = _alerts(spec, result, performance, run_id, version, source)
         retrained = None
@@ -197,7 +198,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             from .retrain import retrain as start_retrain
 
             retrained = start_retrain(spec.model, spec.retrain, run_id)
-        with common.mlflow_errors("cannot record the drift check"):
+        with mlflow_errors.translated("cannot record the drift check"):
             client.set_tag(run_id, records.TAG_ALERTS, json.dumps(alerts)[:7500])
             client.log_metric(run_id, "alerts", len(alerts))
             if retrained is not None:
@@ -344,9 +345,8 @@ def _label(data) -> str:
 
 def common_errors():
     """MLflow errors while recording a check, as one line of our exception tree."""
-    from ..registry import common
 
-    return common.mlflow_errors("cannot record the drift check")
+    return mlflow_errors.translated("cannot record the drift check")
 
 
 def _read_both(reference, current) -> list[tuple[Any, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import mlflow_errors
 from . import records
 
 HISTORY = 50
@@ -20,7 +21,7 @@ def overview(max_checks: int = 1000) -> list[dict[str, Any]]:
     from ..registry import common
 
     client = common.client()
-    with common.mlflow_errors("cannot read the drift checks"):
+    with mlflow_errors.translated("cannot read the drift checks"):
         checks = records.search_checks(client, max_results=max_checks)
     by_model: dict[str, list[dict[str, Any]]] = {}
     for check in checks:

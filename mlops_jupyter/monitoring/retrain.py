@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, mlflow_errors
 from ..exceptions import MLOpsError
 
 
@@ -38,7 +38,7 @@ def new_versions(name: str, pipeline_run_id: str) -> list[str]:
     from ..registry import common
 
     client = common.client()
-    with common.mlflow_errors(f"cannot list the versions of {name!r}"):
+    with mlflow_errors.translated(f"cannot list the versions of {name!r}"):
         versions = client.search_model_versions(f"name = '{name}'", max_results=1000)
     found = [v for v in versions
              if (v.tags or {}).get("mlops.lineage.pipeline_run_id") == pipeline_run_id]

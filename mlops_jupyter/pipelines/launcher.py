@@ -105,7 +105,8 @@ class PipelineLauncher:
             ConflictError: a run of this file is still going on.
             StoreUnavailableError: the job store cannot be used.
         """
-        from .runner import PipelineRun, RunOptions, validate_overrides
+        from .overrides import validate_overrides
+        from .runner import PipelineRun, RunOptions
 
         spec = self.workspace.load(relative)
         only = list(only or [])

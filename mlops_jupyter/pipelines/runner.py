@@ -4,8 +4,9 @@ The runner walks the DAG: a step whose upstream steps all succeeded is either a
 cache hit (skipped, linked to the run that produced its outputs) or submitted to
 the executor; a failed step marks everything downstream SKIPPED while independent
 branches go on. Every step is an MLflow run, child of the pipeline run, written
-through the tracking journal, so recording never slows the pipeline down and a
-fully cached re-run does not even import MLflow.
+through the tracking journal (:mod:`.recording`), so recording never slows the
+pipeline down and a fully cached re-run does not even import MLflow. Parameter
+overrides are parsed in :mod:`.overrides`.
 
 Each run gets a folder ``<project>/mlops-runs/<run id>/`` (a scheduled job's:
 ``<project>/mlops-jobs/<run id>/``, see :func:`.cache.run_folder`) with the executed
@@ -17,39 +18,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .. import config
-from ..exceptions import UsageError
-from ..tracking import operations
+from .. import config, names
 from . import step as statuses
 from .cache import ProjectState, cache_key, latest_pointer, run_folder
 from .notebooks import check_value, code_hash, read_notebook
-from .spec import (
-    REFERENCE,
-    PipelineSpec,
-    SpecError,
-    is_parameter_name,
-    is_plain_value,
-    malformed_references,
-    references,
-)
+from .recording import RunRecorder
+from .spec import REFERENCE, PipelineSpec, SpecError, references
 from .step import StepOutcome, StepTask
 
-#: A run id names the run folder: no separators, nothing that could leave it.
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)
 FAILURES = (statuses.FAILED, statuses.TIMED_OUT, statuses.KERNEL_DIED, statuses.SKIPPED)
-_MLFLOW_STATUS = {statuses.FINISHED: "FINISHED", statuses.CACHED: "FINISHED",
-                  statuses.FAILED: "FAILED", statuses.TIMED_OUT: "FAILED",
-                  statuses.KERNEL_DIED: "FAILED", statuses.SKIPPED: "KILLED"}
 
 
 @dataclass
@@ -94,102 +78,6 @@ class StepState:
         return self.ended - self.started
 
 
-def validate_run_id(value: str | None, what: str = "run id") -> str | None:
-    """``value`` when it is a safe run id (or None).
-
-    Raises:
-        UsageError: anything but letters, digits, '-' and '_' (at most 64).
-    """
-    if value is not None and not (isinstance(value, str) and RUN_ID.fullmatch(value)):
-        raise UsageError(f"{what} takes letters, digits, '-' and '_' (at most 64)")
-    return value
-
-
-def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str, Any]]:
-    """``step.name=value`` words → {step: {name: value}}.
-
-    A value is read as JSON when it is JSON (``0.5``, ``true``, ``[1, 2]``,
-    ``"quoted"``), else kept as text, so ``yes``, ``2024-01-01`` or ``#x`` stay strings.
-
-    Raises:
-        SpecError: malformed pairs, unknown steps, names that are not identifiers,
-            non-finite numbers, references to outputs the step does not depend on;
-            all at once.
-    """
-    parsed: list[tuple[str, Any, Any, Any] | str] = []
-    for pair in pairs:
-        target, sep, text = pair.partition("=")
-        step_name, dot, name = target.rpartition(".")
-        if not sep or not dot or not step_name or not name:
-            parsed.append(f"--param {_short(pair)}: expected STEP.NAME=VALUE")
-            continue
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
-            value = text
-        parsed.append((_short(pair), step_name, name, value))
-    return _check_overrides(parsed, spec)
-
-
-def validate_overrides(overrides: dict[str, dict[str, Any]],
-                       spec: PipelineSpec) -> dict[str, dict[str, Any]]:
-    """Overrides already split into {step: {name: value}} (a REST body, a schedule):
-    checked by the same rules as ``--param``, with names taken as given, never
-    re-split at ``=`` or ``.``.
-
-    Raises:
-        SpecError: as :func:`parse_overrides`.
-    """
-    if not isinstance(overrides, dict) or not all(
-            isinstance(values, dict) for values in overrides.values()):
-        raise SpecError("--param", ["expected a mapping of step names to {name: value}"])
-    parsed = [(_short(f"{step}.{name}"), step, name, value)
-              for step, values in overrides.items() for name, value in values.items()]
-    return _check_overrides(parsed, spec)
-
-
-def _check_overrides(parsed: list[tuple[str, Any, Any, Any] | str],
-                     spec: PipelineSpec) -> dict[str, dict[str, Any]]:
-    """(label, step, name, value) entries → overrides; a str entry is an error already
-    found while splitting. Every error is reported, in order."""
-    errors: list[str] = []
-    overrides: dict[str, dict[str, Any]] = {}
-    for entry in parsed:
-        if isinstance(entry, str):
-            errors.append(entry)
-            continue
-        label, step_name, name, value = entry
-        if step_name not in spec.steps:
-            errors.append(f"--param {label}: unknown step {_short(step_name)}")
-            continue
-        if not is_parameter_name(name):
-            errors.append(f"--param {label}: {_short(name)} is not a valid parameter name")
-            continue
-        if not is_plain_value(value):
-            errors.append(f"--param {label}: not a finite number or plain value (quote it)")
-            continue
-        for bad in malformed_references(value):
-            errors.append(f"--param {label}: {_short(bad)} is not ${{steps.STEP.outputs.NAME}}")
-        for ref_step, output in references(value):
-            upstream = spec.steps.get(ref_step)
-            if upstream is None or output not in upstream.outputs:
-                errors.append(f"--param {label}: no output {output!r} of step {ref_step!r}")
-            elif ref_step not in spec.steps[step_name].needs:
-                errors.append(f"--param {label}: step {step_name!r} does not need "
-                              f"{ref_step!r}; add it to its needs in the pipeline file")
-        overrides.setdefault(step_name, {})[name] = value
-    if errors:
-        raise SpecError("--param", errors)
-    return overrides
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr`` of at most ``limit`` characters of ``value`` (messages never echo a
-    whole hostile value back)."""
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
 def _substitute(value: Any, spec: PipelineSpec) -> Any:
     """Replace ``${steps.S.outputs.O}`` by that output's path (relative to the project)."""
     if isinstance(value, str):
@@ -210,7 +98,7 @@ class PipelineRun:
         self.options = options or RunOptions()
         self.on_change = on_change or (lambda run: None)
         self.state = ProjectState(spec.root).load()
-        self.run_id = validate_run_id(self.options.run_id) or \
+        self.run_id = names.check_run_id(self.options.run_id) or \
             f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self.run_dir = run_folder(spec.root, self.run_id, scheduled=self.options.scheduled)
         self.steps = {name: StepState(name) for name in spec.steps}
@@ -220,7 +108,7 @@ class PipelineRun:
         self.ended: float | None = None
         self.pipeline_key = uuid.uuid4().hex
         self._codes: dict[str, str] = {}
-        self._writer = None
+        self.recorder = RunRecorder(self)
         self._executor = None
 
     # --------------------------------------------------------------- planning
@@ -327,7 +215,7 @@ class PipelineRun:
                     output: self.state.file_hash(self.spec.root / path)
                     for output, path in self.spec.steps[name].outputs.items()}
         self.status = statuses.RUNNING
-        self._start_tracking()
+        self.recorder.start()
         self._changed()
         futures: dict[Any, str] = {}
         pending = list(self.selected)
@@ -343,7 +231,7 @@ class PipelineRun:
                         pending.remove(name)
                         if not self._try_cache(name):
                             if self._executor is None:
-                                self._declare_gates()
+                                self.recorder.declare_gates()
                                 self._executor = make_executor(
                                     self.options.executor, max_parallel=self.options.max_parallel,
                                     scheduler=self.options.scheduler,
@@ -359,7 +247,7 @@ class PipelineRun:
         finally:
             if self._executor is not None:
                 self._executor.close()
-            shutil.rmtree(self.run_dir / "journals", ignore_errors=True)
+            self.recorder.remove_step_journals()
             self._end()
         return self
 
@@ -382,24 +270,9 @@ class PipelineRun:
         state.output_notebook = entry.get("output_notebook")
         state.output_hashes = {k: v["hash"] for k, v in entry["outputs"].items()}
         state.run_key = uuid.uuid4().hex
-        self._record_cached(name)
+        self.recorder.step_cached(name)
         self._changed()
         return True
-
-    def _declare_gates(self) -> None:
-        """Store the spec's ``gate:`` policies on their models before a step runs,
-        so a step that promotes (and later the CLI and sidebar) uses them.
-
-        Journaled like the runs, not written here: the flusher applies events in
-        order, so the gates are in the store before the step's run is, and a step
-        that promotes waits for its run first (``mlops_jupyter.promote``). The
-        runner itself never imports MLflow, and a store that is down does not stop
-        the pipeline."""
-        from ..registry.policy import POLICY_TAG
-
-        for model, policy in self.spec.gates.items():
-            self._writer.submit(operations.model_tag(model, POLICY_TAG,
-                                                     json.dumps(policy.to_dict())))
 
     def _submit(self, name: str):
         step, state = self.spec.steps[name], self.steps[name]
@@ -410,45 +283,18 @@ class PipelineRun:
         state.output_notebook = self.spec.relative(output)
         if state.run_key is None:
             state.run_key = uuid.uuid4().hex
-            self._record_start(name)
+            self.recorder.step_started(name)
         task = StepTask(
             name=name, notebook=str(step.notebook), output_notebook=str(output),
             cwd=str(self.spec.root), parameters=state.parameters, kernel=step.kernel,
             timeout=step.timeout, outputs=dict(step.outputs), attempt=state.attempts,
-            env=self._step_env(name, output))
+            env=self.recorder.step_env(name, output))
         self._changed()  # before submitting: an inline executor returns when the step ended
         return self._executor.submit(task)
 
-    def _step_journal(self, name: str) -> Path:
-        return self.run_dir / "journals" / name
-
-    def _step_env(self, name: str, output: Path) -> dict[str, str]:
-        """Attach the step's kernel to its MLflow run (see tracking.session).
-
-        The kernel journals what it logs into the run folder without starting a
-        flusher of its own; the runner forwards that journal when the step ends.
-        """
-        return {"MLOPS_RUN_KEY": self.steps[name].run_key,
-                "MLOPS_STEP_JOURNAL": str(self._step_journal(name)),
-                "MLOPS_EXPERIMENT": self.spec.experiment,
-                "MLOPS_NOTEBOOK": str(output),
-                "MLOPS_JUPYTER_HOME": str(config.home_dir()),
-                "MLFLOW_TRACKING_URI": config.tracking_uri()}
-
-    def _forward_step_journal(self, name: str) -> None:
-        """Send what the step's kernel logged through our writer, in order."""
-        from ..tracking.spool import parse_events, read_lines
-
-        folder = self._step_journal(name)
-        for events in sorted(folder.glob("*.events")):
-            for event in parse_events(read_lines(events)[0]):
-                event.pop("seq", None)
-                self._writer.submit(event)
-        shutil.rmtree(folder, ignore_errors=True)
-
     def _finish(self, name: str, outcome: StepOutcome) -> bool:
         """Record an outcome; returns True when the step should be retried."""
-        self._forward_step_journal(name)
+        self.recorder.forward_step_journal(name)
         step, state = self.spec.steps[name], self.steps[name]
         state.ended, state.host = outcome.ended, outcome.host
         state.error, state.output_hashes = outcome.error, outcome.output_hashes
@@ -467,7 +313,7 @@ class PipelineRun:
                 "outputs": {k: {"path": step.outputs[k], "hash": v}
                             for k, v in outcome.output_hashes.items()}})
             self.state.save()
-        self._record_end(name)
+        self.recorder.step_ended(name)
         self._changed()
         return False
 
@@ -484,97 +330,9 @@ class PipelineRun:
         self.ended = time.time()
         self.status = statuses.FINISHED if self.ok else statuses.FAILED
         self.state.save()
-        self._record_pipeline_end()
+        self.recorder.pipeline_ended()
         self._changed()
-        if self._writer is not None:
-            self._writer.close()  # the flusher finishes in the background
-
-    # -------------------------------------------------------------- recording
-    def _start_tracking(self) -> None:
-        from ..tracking.writer import Writer
-
-        self._writer = Writer()
-        submit = self._writer.submit
-        submit(operations.start_run(
-            self.pipeline_key, self.spec.experiment, name=f"{self.spec.name} {self.run_id}",
-            parent=None, collect=("git", "environment"), cwd=str(self.spec.root), tags={
-                "mlops.kind": "pipeline", "mlops.pipeline.name": self.spec.name,
-                "mlops.pipeline.spec_hash": self.spec.source_hash,
-                "mlops.pipeline.run_id": self.run_id,
-                "mlops.pipeline.run_dir": str(self.run_dir),
-                "mlops.pipeline.executor": self.options.executor,
-                "mlops.pipeline.selected": ",".join(self.selected),
-                "mlops.pipeline.trigger": (self.options.trigger or "manual")[:500]}))
-        submit(operations.artifact_text(self.pipeline_key, "pipeline/pipeline.yaml",
-                                        self.spec.source))
-
-    def _step_tags(self, name: str) -> dict[str, str]:
-        step, state = self.spec.steps[name], self.steps[name]
-        return {"mlops.kind": "step", "mlops.step.name": name,
-                "mlops.step.notebook": self.spec.relative(step.notebook),
-                "mlops.step.cache_key": state.cache_key or "",
-                "mlops.pipeline.name": self.spec.name, "mlops.pipeline.run_id": self.run_id,
-                "mlflow.source.name": self.spec.relative(step.notebook),
-                "mlflow.source.type": "NOTEBOOK"}
-
-    def _record_start(self, name: str) -> None:
-        self._writer.submit(operations.start_run(
-            self.steps[name].run_key, self.spec.experiment, name=name,
-            parent=self.pipeline_key, tags=self._step_tags(name), collect=("git",),
-            cwd=str(self.spec.root)))
-
-    def _record_cached(self, name: str) -> None:
-        state = self.steps[name]
-        tags = {**self._step_tags(name), "mlops.step.status": statuses.CACHED,
-                "mlops.cache.hit": "true",
-                "mlops.cache.source_pipeline_run": str(state.cached_from.get("pipeline_run")),
-                "mlops.cache.source_notebook": str(state.output_notebook)}
-        event = operations.start_run(state.run_key, self.spec.experiment, name=name,
-                                     parent=self.pipeline_key, tags=tags)
-        # The producing run's id is resolved by the flusher from its key.
-        event["resolve_tags"] = {"mlops.cache.source_run_id": state.cached_from["run_key"]}
-        self._writer.submit(event)
-        self._writer.submit(operations.end_run(state.run_key, "FINISHED"))
-
-    def _record_end(self, name: str) -> None:
-        state, step = self.steps[name], self.spec.steps[name]
-        params = {key: json.dumps(value) if not isinstance(value, str) else value
-                  for key, value in state.parameters.items()}
-        tags = {"mlops.step.status": state.status, "mlops.step.attempts": str(state.attempts),
-                "mlops.step.duration_s": f"{state.duration or 0:.3f}",
-                "mlops.step.host": state.host or "",
-                "mlops.step.output_notebook": state.output_notebook or "",
-                "mlops.step.inputs": json.dumps(self.state.input_hashes(step.inputs)),
-                "mlops.step.outputs": json.dumps(state.output_hashes),
-                "mlops.step.upstream": self._upstream_tag(name)}
-        if state.error:
-            for key, value in state.error.items():
-                tags[f"mlops.error.{key}"] = str(value)[:1000]
-        submit = self._writer.submit
-        submit(operations.log(state.run_key, params={k: v[:500] for k, v in params.items()},
-                              tags=tags))
-        notebook = self.spec.root / state.output_notebook if state.output_notebook else None
-        if notebook is not None and notebook.is_file():
-            submit(operations.artifact_file(state.run_key, notebook, "notebook", keep=True))
-        submit(operations.end_run(state.run_key, _MLFLOW_STATUS[state.status]))
-
-    def _upstream_tag(self, name: str) -> str:
-        """``{need: {output: hash}}``: exactly what the step consumed, for lineage."""
-        text = json.dumps({need: self.steps[need].output_hashes
-                           for need in self.spec.steps[name].needs})
-        if len(text) > 7000:  # MLflow caps tag values; names alone still give the DAG
-            text = json.dumps({need: {} for need in self.spec.steps[name].needs})
-        return text
-
-    def _record_pipeline_end(self) -> None:
-        if self._writer is None:
-            return
-        summary = {name: self.steps[name].status for name in self.spec.steps}
-        self._writer.submit(operations.log(self.pipeline_key, tags={
-            "mlops.pipeline.status": self.status,
-            "mlops.pipeline.steps": json.dumps(summary)}))
-        self._writer.submit(operations.end_run(
-            self.pipeline_key, "FINISHED" if self.ok else "FAILED"))
+        self.recorder.close()
 
     # ----------------------------------------------------------------- status
     def to_dict(self) -> dict[str, Any]:

@@ -6,8 +6,9 @@ import html
 from pathlib import Path
 
 from . import step as statuses
-from .report import SYMBOLS, describe_step
-from .runner import PipelineRun, RunOptions, parse_overrides, run_pipeline
+from .overrides import parse_overrides
+from .progress import SYMBOLS, describe_step
+from .runner import PipelineRun, RunOptions, run_pipeline
 from .spec import load_spec
 
 _COLOURS = {statuses.FINISHED: "#2e7d32", statuses.CACHED: "#1565c0",

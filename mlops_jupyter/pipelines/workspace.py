@@ -174,7 +174,7 @@ class Workspace:
 
     def detail(self, relative: Any, active_run: str | None = None) -> dict[str, Any]:
         """The DAG of a pipeline with each step's cache state and last status."""
-        from .report import plan
+        from .plan import plan
 
         spec = self.load(relative)
         project = self.relative(spec.root)
@@ -201,7 +201,7 @@ class Workspace:
         """status.json of run ``run_id`` of the pipeline file ``pipeline``, made
         client-safe (paths relative to the server root), or None (no such run, or
         a run of another file)."""
-        from .report import read_status
+        from .plan import read_status
 
         status = read_status(pipeline, run_id)
         return None if status is None else self._client_status(status, pipeline.parent)
@@ -228,7 +228,7 @@ class Workspace:
             UsageError: a bad path or not a notebook.
             ConflictError: that folder already has a pipeline.yaml.
         """
-        from .report import init_pipeline
+        from .scaffold import init_pipeline
 
         path = self.resolve(notebook, what="notebook")
         if not path.is_file() or path.suffix != ".ipynb":

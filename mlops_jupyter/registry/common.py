@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from mlflow.entities.model_registry import ModelVersion
 
 # Kept for callers outside the registry that still import the old name.
-validate_model_name = names.check_model_name
 
 
 def client() -> MlflowClient:
@@ -23,7 +22,6 @@ def client() -> MlflowClient:
 
 
 # Kept for callers outside the registry that still use the old name.
-mlflow_errors = _errors.translated
 
 
 def get_registered_model(name: str):

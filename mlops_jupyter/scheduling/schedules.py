@@ -64,7 +64,7 @@ def _parameters(kind: str, path: Path, params: list[str] | dict[str, Any]) -> di
     ``=``; a mapping's keys are taken as given — never re-split at ``=`` — and must be
     identifiers (``step.identifier`` for a pipeline).
     """
-    from ..pipelines.runner import parse_overrides, validate_overrides
+    from ..pipelines.overrides import parse_overrides, validate_overrides
     from ..pipelines.spec import load_spec
 
     if isinstance(params, dict):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import mlflow_errors
 from ..exceptions import StoreRejectedError, StoreUnavailableError
 from . import capture, store
 from .gitstate import read_git_state
@@ -149,7 +150,7 @@ class Applier:
                     f"run of event key {event.get('key')} was never created") from None
             raise
         except Exception as exc:
-            raise store.classify_error(exc, f"writing {event['op']}") from exc
+            raise mlflow_errors.to_error(exc, f"writing {event['op']}") from exc
 
     def _client(self):
         return store.client(self.uri)

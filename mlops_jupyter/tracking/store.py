@@ -102,7 +102,7 @@ def forget_clients() -> None:
 def _open_error(exc: Exception) -> Exception:
     # The URI stays out of the message: it may hold a path or credentials, and the
     # server returns this text to browsers. MLflow's own text may name the URI too.
-    error = classify_error(exc, "cannot open the tracking store")
+    error = mlflow_errors.to_error(exc, "cannot open the tracking store")
     if isinstance(error, StoreRejectedError):  # e.g. an unsupported URI scheme
         reason = "unsupported or malformed tracking URI" if "URI" in error.message \
             else error.message
@@ -159,14 +159,14 @@ def ensure_registered_model(mlflow_client: MlflowClient, name: str) -> None:
         return
     except MlflowException as exc:
         if not mlflow_errors.is_not_found(exc):
-            raise classify_error(exc, f"cannot read model {name!r}") from None
+            raise mlflow_errors.to_error(exc, f"cannot read model {name!r}") from None
     try:
         mlflow_client.create_registered_model(
             name, tags={"mlops.created_by": config.current_user()})
     except MlflowException as exc:
         # Another kernel registered the first version of the same name just now.
         if not mlflow_errors.is_already_exists(exc):
-            raise classify_error(exc, f"cannot create model {name!r}") from None
+            raise mlflow_errors.to_error(exc, f"cannot create model {name!r}") from None
 
 
 def _safe_dir_name(name: str) -> str:
@@ -177,12 +177,3 @@ def _safe_dir_name(name: str) -> str:
     return f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
-def classify_error(exc: BaseException, context: str = "") -> Exception:
-    """Map an exception from MLflow/SQLAlchemy/HTTP to our tree.
-
-    The mapping is :func:`mlops_jupyter.mlflow_errors.to_error`: a
-    :class:`StoreRejectedError` (or one of its 404/409 kinds) when retrying cannot
-    help, :class:`StoreUnavailableError` otherwise (connection refused, timeouts,
-    locked database, server errors) so the writer keeps the event and retries later.
-    """
-    return mlflow_errors.to_error(exc, context)

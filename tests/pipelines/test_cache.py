@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from mlops_jupyter import config
-from mlops_jupyter.pipelines.runner import parse_overrides
+from mlops_jupyter.pipelines.overrides import parse_overrides
 from mlops_jupyter.pipelines.spec import load_spec
 from tests.pipelines.helpers import (
     isolated_home,

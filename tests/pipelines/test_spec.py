@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from mlops_jupyter.exceptions import NotFoundError, UsageError
-from mlops_jupyter.pipelines.runner import PipelineRun, RunOptions, parse_overrides
+from mlops_jupyter.pipelines.overrides import parse_overrides
+from mlops_jupyter.pipelines.runner import PipelineRun, RunOptions
 from mlops_jupyter.pipelines.spec import SpecError, load_spec
 from tests.pipelines.helpers import write_notebook
 

@@ -19,7 +19,6 @@ from mlops_jupyter import config
 from mlops_jupyter.registry import set_alias
 from mlops_jupyter.registry.policy import declare_policy, parse_policy
 from mlops_jupyter.scheduling.store import JobStore
-from mlops_jupyter.tracking import store
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
 
@@ -53,9 +52,7 @@ def elsewhere_store(mlops_home, _empty_store, tmp_path, monkeypatch):
     shutil.copyfile(_empty_store, other / "mlflow.db")
     monkeypatch.setenv(config.TRACKING_URI_ENV, f"sqlite:///{other / 'mlflow.db'}")
     monkeypatch.chdir(tmp_path)  # MLflow may put artifacts under ./mlruns
-    store._clients.clear()
     yield other
-    store._clients.clear()
 
 
 @pytest.fixture

@@ -53,3 +53,30 @@ def test_spool_flush_with_nothing_spooled(env):
     result = mlops("spool", "flush", "--json", env=env)
     assert result.returncode == 0
     assert json.loads(result.stdout)["pending"] == 0
+
+
+def _command_paths(parser, prefix=()):
+    """Every command path of ``parser`` (``("models", "gate")``, ...), depth first."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _command_paths(sub, (*prefix, name))
+
+
+def test_each_domain_module_adds_its_commands_and_every_one_has_help(capsys):
+    from mlops_jupyter import cli
+
+    parser = cli.build_parser()
+    paths = list(_command_paths(parser))
+    tops = {path[0] for path in paths}
+    assert {"info", "spool", "pipeline", "schedule", "scheduler", "jobs", "models", "drift",
+            "dashboard", "demo"} <= tops
+    assert ("models", "gate") in paths and ("jobs", "cancel") in paths
+    for path in paths:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.build_parser().parse_args([*path, "--help"])
+        assert exit_info.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: mlops {' '.join(path)}")

@@ -7,17 +7,14 @@ Added to the ``mlops`` parser by :func:`add_commands`; errors are
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-
-def _print(data, as_json: bool, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if as_json else text)
+from .common import add_group, add_json_flag, print_result
 
 
 def cmd_publish(args) -> int:
     """Write the parameterised dashboard notebook(s) of a model."""
-    from . import publish
+    from ..dashboards import publish
 
     publish.validate_template(args.template)
     if args.template == publish.ALL:
@@ -27,7 +24,7 @@ def cmd_publish(args) -> int:
     folder = paths[0].parent
     data = {"model": args.model, "folder": str(folder), "files": [path.name for path in paths]}
     serve_hint = "mlops dashboard serve" + ("" if args.out is None else f" {folder}")
-    _print(data, args.json, "\n".join(
+    print_result(data, args.json, lambda d: "\n".join(
         [f"published {path.name} in {folder}" for path in paths]
         + [f"serve them: {serve_hint}"]))
     return 0
@@ -35,25 +32,23 @@ def cmd_publish(args) -> int:
 
 def cmd_list(args) -> int:
     """Published dashboards of a folder."""
-    from . import publish
+    from ..dashboards import publish
 
-    items = publish.list_dashboards(args.dir)
-    if args.json:
-        _print(items, True, "")
-        return 0
-    if not items:
-        print("no dashboards published (mlops dashboard publish MODEL)")
-        return 0
-    lines = [f"{'MODEL':24} {'TEMPLATE':10} {'PUBLISHED':26} FILE"]
-    lines += [f"{item['model']:24} {item['template']:10} {item['published'] or '-':26} "
-              f"{item['file']}" for item in items]
-    print("\n".join(lines))
+    def render(items) -> str:
+        if not items:
+            return "no dashboards published (mlops dashboard publish MODEL)"
+        lines = [f"{'MODEL':24} {'TEMPLATE':10} {'PUBLISHED':26} FILE"]
+        lines += [f"{item['model']:24} {item['template']:10} {item['published'] or '-':26} "
+                  f"{item['file']}" for item in items]
+        return "\n".join(lines)
+
+    print_result(publish.list_dashboards(args.dir), args.json, render)
     return 0
 
 
 def cmd_serve(args) -> int:
     """Serve a folder of dashboards with Voila, token required."""
-    from . import publish, serve
+    from ..dashboards import publish, serve
 
     directory = Path(args.dir) if args.dir else publish.dashboards_dir()
     options = serve.ServeOptions(
@@ -75,13 +70,11 @@ def _positive(text: str) -> int:
 
 def add_commands(commands) -> None:
     """Add ``dashboard publish|list|serve`` to the ``mlops`` subparsers ``commands``."""
-    from .publish import ALL, TEMPLATES
-    from .serve import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV
+    from ..dashboards.publish import ALL, TEMPLATES
+    from ..dashboards.serve import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV
 
-    group = commands.add_parser(
-        "dashboard", help="Voila dashboards for stakeholders: publish, list, serve")
-    actions = group.add_subparsers(dest="dashboard_command", metavar="ACTION",
-                                   parser_class=type(group), required=True)
+    actions = add_group(commands, "dashboard",
+                        "Voila dashboards for stakeholders: publish, list, serve")
 
     pub = actions.add_parser(
         "publish", help="write a model's dashboard notebook",
@@ -93,12 +86,12 @@ def add_commands(commands) -> None:
                      help="which dashboard (default drift; all: every one)")
     pub.add_argument("--out", metavar="DIR",
                      help="folder to write to (default: <home>/dashboards)")
-    pub.add_argument("--json", action="store_true", help="print JSON")
+    add_json_flag(pub)
     pub.set_defaults(func=cmd_publish)
 
     listing = actions.add_parser("list", help="published dashboards")
     listing.add_argument("--dir", help="folder (default: <home>/dashboards)")
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    add_json_flag(listing)
     listing.set_defaults(func=cmd_list)
 
     srv = actions.add_parser(
