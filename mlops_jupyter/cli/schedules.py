@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import config
+from ..scheduling.schedules import MISSED_POLICIES
 from .common import Parser, add_group, add_json_flag, print_result, relative_time
 
 
@@ -87,7 +88,7 @@ def cmd_jobs(args) -> int:
             return "no jobs"
         lines = [f"{'ID':>5} {'SCHEDULE':20} {'TRIGGER':9} {'STATUS':12} {'STARTED':18} ERROR"]
         for job in data:
-            lines.append(f"{job['id']:>5} {job['schedule']!s:20} {job['trigger']:9} "
+            lines.append(f"{job['id']:>5} {job['schedule'] or '-'!s:20} {job['trigger']:9} "
                          f"{job['status']:12} "
                          f"{relative_time(job['started'] or job['created']):18} "
                          f"{(job['error'] or '')[:80]}")
@@ -123,7 +124,7 @@ def add_commands(commands) -> None:
     add.add_argument("--tz", default="UTC", help="IANA time zone (default UTC)")
     add.add_argument("--param", action="append", metavar="K=V",
                      help="parameter (STEP.NAME=VALUE for pipelines); repeatable")
-    add.add_argument("--missed", choices=("skip", "catch_up_once"), default="skip",
+    add.add_argument("--missed", choices=MISSED_POLICIES, default="skip",
                      help="ticks missed while no scheduler ran (default skip)")
     add.add_argument("--name", help="schedule name (default: the target's file name)")
     add_json_flag(add)
