@@ -20,6 +20,7 @@ from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 
 from ..dashboards import publish
+from .base import Endpoint
 
 AUTH_RESOURCE = "mlops_dashboards"
 _SETTING = "mlops_dashboards_voila"
@@ -54,6 +55,8 @@ class DashboardRenderHandler(TornadoVoilaHandler):
     """Voila's page handler over the home's dashboards folder."""
 
     auth_resource = AUTH_RESOURCE
+    contract = {"get": Endpoint("A published dashboard's page, rendered by Voila",
+                                media_type="text/html")}
 
     def initialize(self) -> None:
         if _SETTING not in self.settings:
