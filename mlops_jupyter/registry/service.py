@@ -13,8 +13,6 @@ from typing import Any
 
 from ..exceptions import UsageError
 from . import aliases, gate, listing
-from .lineage import lineage as trace_lineage
-from .lineage import render_tree
 from .contracts import (
     GatePreviewRequest,
     GateRequest,
@@ -27,6 +25,8 @@ from .contracts import (
     RollbackRequest,
     RollbackResult,
 )
+from .lineage import lineage as trace_lineage
+from .lineage import render_tree
 
 DEFAULT_ALIAS = "champion"
 

@@ -20,8 +20,11 @@ class RunsQuery(Query):
     status: str | None = Field(None, max_length=32, description=(
         "RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"))
     max_results: int | None = Field(None, description="must be a whole number")
-    page_token: str | None = Field(None, max_length=2048,
-                                   description="the next_page_token of the previous page")
+    #: MLflow's page tokens are base64 text; anything else never reaches the store
+    #: (a non-ASCII token made MLflow's decoder fail, which read as a 503).
+    page_token: str | None = Field(None, max_length=2048, pattern=r"^[A-Za-z0-9+/=_-]+$",
+                                   description="must be the next_page_token of a previous "
+                                               "page")
 
 
 class Experiment(Reply):
