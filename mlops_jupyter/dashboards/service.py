@@ -7,6 +7,7 @@ the demo use, so ``mlops dashboard list|serve`` see them too.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,10 @@ class DashboardService:
 
     def __init__(self, render_url: str = "") -> None:
         self.render_url = render_url.rstrip("/")
+
+    def directory(self) -> Path:
+        """The folder the dashboards are published to and their pages served from."""
+        return publish.dashboards_dir()
 
     def _entry(self, item: dict[str, Any]) -> Dashboard:
         return Dashboard(**item, path=f"{publish.DIRECTORY_NAME}/{item['file']}",

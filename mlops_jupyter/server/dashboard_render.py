@@ -19,10 +19,11 @@ from jupyter_server.services.contents.filemanager import FileContentsManager
 from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 
-from ..dashboards import publish
 from .base import Endpoint
 
 AUTH_RESOURCE = "mlops_dashboards"
+#: The settings key of the DashboardService (``server.dashboards.SERVICE_SETTING``).
+SERVICE_SETTING = "mlops_jupyter.dashboard_service"
 _SETTING = "mlops_dashboards_voila"
 _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,250}\.ipynb")
 
@@ -69,7 +70,8 @@ class DashboardRenderHandler(TornadoVoilaHandler):
         hook's check, which reads the file through the same jail)."""
         if getattr(self, "_dashboards_contents", None) is None:
             self._dashboards_contents = FileContentsManager(
-                root_dir=str(publish.dashboards_dir()), parent=self.serverapp)
+                root_dir=str(self.settings[SERVICE_SETTING].directory()),
+                parent=self.serverapp)
         return self._dashboards_contents
 
     @web.authenticated

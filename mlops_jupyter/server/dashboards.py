@@ -35,12 +35,10 @@ from tornado import web
 from ..dashboards.contracts import DashboardList, DashboardRequest, PublishedDashboards
 from ..dashboards.service import DashboardService
 from .base import Endpoint, MLOpsHandler
-from .dashboard_render import DashboardRenderHandler
+from .dashboard_render import SERVICE_SETTING, DashboardRenderHandler
 
 AUTH_RESOURCE = "mlops_dashboards"
 RENDER_PATH = "mlops-jupyter/dashboards/render"
-#: The settings key of the :class:`~mlops_jupyter.dashboards.service.DashboardService`.
-SERVICE_SETTING = "mlops_jupyter.dashboard_service"
 
 
 class DashboardsHandler(MLOpsHandler):

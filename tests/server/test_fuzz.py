@@ -1,7 +1,9 @@
 """schemathesis fuzzes every declared endpoint of a real ``jupyter server``.
 
 The schema is the OpenAPI document the handlers declare
-(:mod:`mlops_jupyter.server.openapi`); the server is a subprocess with a seeded store
+(:mod:`mlops_jupyter.server.openapi`); the server is a real ``jupyter lab`` subprocess
+(schemathesis needs an HTTP base URL; pytest-jupyter's server lives inside the test
+process) with the scheduler off, a seeded store
 (two models, a champion, a drift check with an alert, runs) and a root holding a
 pipeline file. For every operation, valid and invalid requests, and valid ones
 aimed at the seeded data (a bounded number of each), must never answer >= 500 and must answer a status and a body the document
@@ -29,7 +31,7 @@ from mlops_jupyter.registry import set_alias
 from mlops_jupyter.server.openapi import build_document
 from mlops_jupyter.server.routes import api_handlers
 from mlops_jupyter.tracking import store
-from tests.server.fuzzing import JupyterServer
+from tests.ui.helpers import JupyterLab
 
 pytestmark = pytest.mark.slow
 EXAMPLE = Path(__file__).resolve().parents[2] / "example_notebooks" / "pipeline"
@@ -89,19 +91,17 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
 
 @pytest.fixture
 def server(tmp_path, seeded):
-    root = tmp_path / "root"
-    root.mkdir()
-    (root / "pipeline.yaml").write_text(PIPELINE)
-    shutil.copy(EXAMPLE / "prepare.ipynb", root / "prepare.ipynb")
-    jupyter = JupyterServer(tmp_path / "server", root)
+    lab = JupyterLab(tmp_path / "lab", {}, ["--MLOpsExtensionApp.scheduler_enabled=False"])
     try:
-        jupyter.wait_until_ready()
-        yield jupyter
+        (lab.root / "pipeline.yaml").write_text(PIPELINE)
+        shutil.copy(EXAMPLE / "prepare.ipynb", lab.root / "prepare.ipynb")
+        lab.wait_until_ready()
+        yield lab
     finally:
-        jupyter.stop()
+        lab.stop()
 
 
-def _fuzz(strategy, server: JupyterServer, session: requests.Session) -> int:
+def _fuzz(strategy, server: JupyterLab, session: requests.Session) -> int:
     """Send up to :data:`EXAMPLES` requests drawn from ``strategy``, checking each
     answer; return how many succeeded (2xx). Raises the first failure found."""
     succeeded = 0
@@ -124,7 +124,7 @@ def test_every_endpoint_survives_fuzzing(server, seeded):
     schema = schemathesis.openapi.from_dict(build_document(api_handlers())).exclude(
         func=_executes)
     session = requests.Session()
-    session.headers.update(server.headers)
+    session.headers.update({"Authorization": f"token {server.token}"})
     failures: list[str] = []
     succeeded: dict[str, int] = {}
     for result in schema.get_all_operations():
