@@ -11,13 +11,16 @@ keep them stable.
   and mapping bounded, integers kept within 64 bits.
 * :class:`Reply` — a response: plain types; fields a service adds beyond the declared
   ones are kept (``additionalProperties``), so the JSON a client reads never loses one.
+  Every declared field is always sent (``required`` in the document, so the generated
+  TypeScript needs no ``?``) except those a reply lists in ``sometimes``: a service may
+  leave those out, and then they stay out.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -76,11 +79,25 @@ class Reply(BaseModel):
     """Base of every response: the declared fields, plus whatever else the service put
     in (kept, so a reply never loses a field a client reads)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
+
+    #: The declared fields a service may leave out of this reply.
+    sometimes: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        """The schema, with the fields of :attr:`sometimes` not required."""
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        target = handler.resolve_ref_schema(schema)
+        if cls.sometimes and "required" in target:
+            target["required"] = [name for name in target["required"]
+                                  if name not in cls.sometimes]
+        return schema
 
     def to_json(self) -> dict[str, Any]:
-        """The reply as JSON-ready data, field names as declared."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The reply as JSON-ready data: field names as declared, only the fields the
+        service set (so a reply is exactly what the service said)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 __all__ = [

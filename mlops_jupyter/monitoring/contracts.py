@@ -38,7 +38,10 @@ class DriftPoint(Reply):
 
 
 class Alert(Reply):
-    """An alert a check fired, with that check's time, run id and version."""
+    """An alert a check fired, with that check's time, run id and version
+    (``webhook_status``: when the rule posts to a webhook)."""
+
+    sometimes = frozenset({"webhook_status"})
 
     rule: str | None = None
     kind: str | None = None
@@ -51,7 +54,10 @@ class Alert(Reply):
 
 
 class Retrain(Reply):
-    """A retrain an alert started (finished, failed) or skipped."""
+    """A retrain an alert started (finished, failed) or skipped; what it produced is
+    there when it got that far."""
+
+    sometimes = frozenset({"reason", "pipeline_run_id", "version", "promoted"})
 
     status: str
     pipeline: str | None = None

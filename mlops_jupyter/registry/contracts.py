@@ -128,7 +128,10 @@ class ModelList(Reply):
 
 
 class AliasHistoryEntry(Reply):
-    """One alias decision: set, forced, rollback or refused."""
+    """One alias decision: set, forced, rollback or refused (``gate``: the verdict's
+    summary, on decisions a gate took)."""
+
+    sometimes = frozenset({"gate"})
 
     at: str
     actor: str | None = None

@@ -45,6 +45,7 @@ from pydantic import BaseModel
 from tornado import web
 
 from .. import config
+from ..contracts import Reply
 from ..exceptions import MLOpsError, UsageError
 from .schemas import parse_body, parse_query, quote
 
@@ -108,10 +109,11 @@ class MLOpsHandler(APIHandler):
                      for name in self.request.query_arguments}
         return parse_query(arguments, model)
 
-    def render(self, reply: BaseModel, status: int = 200) -> None:
-        """Finish with ``reply`` as JSON (its declared field names) and ``status``."""
+    def render(self, reply: Reply, status: int = 200) -> None:
+        """Finish with ``reply`` as JSON (:meth:`~mlops_jupyter.contracts.Reply.to_json`)
+        and ``status``."""
         self.set_status(status)
-        self.finish(reply.model_dump(mode="json", by_alias=True))
+        self.finish(reply.to_json())
 
     def get_int_argument(self, name: str, default: int) -> int:
         """Return the query argument ``name`` as an int, or ``default`` when absent.
