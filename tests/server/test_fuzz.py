@@ -13,6 +13,7 @@ left out: fuzzing them would start runs.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -36,9 +37,10 @@ from tests.ui.helpers import JupyterLab
 pytestmark = pytest.mark.slow
 EXAMPLE = Path(__file__).resolve().parents[2] / "example_notebooks" / "pipeline"
 
-#: Examples per operation and generation mode: enough to reach the edge cases of each
-#: declared field, few enough for the whole run to stay under about two minutes.
-EXAMPLES = 25
+#: Examples per operation and kind of request: enough to reach the edge cases of each
+#: declared field, few enough for the whole run to stay under about two minutes
+#: (``MLOPS_FUZZ_EXAMPLES=500`` for a deeper run by hand).
+EXAMPLES = int(os.environ.get("MLOPS_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 PIPELINE = """\
 name: fuzzed
