@@ -61,7 +61,7 @@ class LineageQuery(Query):
     """``GET models/{name}/lineage?ref=``: a version number or ``@alias``."""
 
     ref: str | None = Field(None, max_length=300,
-                            description="a version number or @alias (required)")
+                            description="must be a version number or @alias (required)")
 
 
 # ------------------------------------------------------------------------ replies

@@ -105,13 +105,26 @@ def _operation_id(handler: type, method: str) -> str:
     return method + handler.__name__.removesuffix("Handler")
 
 
+def _query_schema(field: dict[str, Any]) -> dict[str, Any]:
+    """A query argument's schema: an absent argument is None, so ``X | None`` is X."""
+    schema = {key: value for key, value in field.items()
+              if key not in ("description", "title") and not (key == "default" and
+                                                              value is None)}
+    branches = [branch for branch in schema.pop("anyOf", [])
+                if branch != {"type": "null"}]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    return schema
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=REF_TEMPLATE)
     required = set(schema.get("required", []))
     return [{"name": name, "in": "query", "required": name in required,
              **({"description": field["description"]} if "description" in field else {}),
-             "schema": {key: value for key, value in field.items()
-                        if key not in ("description", "title")}}
+             "schema": _query_schema(field)}
             for name, field in schema.get("properties", {}).items()]
 
 

@@ -18,7 +18,7 @@ class RunsQuery(Query):
     """``GET experiments/{experiment_id}/runs``: filter and page."""
 
     status: str | None = Field(None, max_length=32, description=(
-        "RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"))
+        "must be RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"))
     max_results: int | None = Field(None, description="must be a whole number")
     #: MLflow's page tokens are base64 text; anything else never reaches the store
     #: (a non-ASCII token made MLflow's decoder fail, which read as a 503).
