@@ -30,6 +30,15 @@ def test_committed_document_is_the_generated_one():
         "python -m mlops_jupyter.server.openapi --write labextension/openapi.json")
 
 
+def test_document_is_valid_openapi_3_1():
+    # The OpenAPI 3.1 meta-schema, as schemathesis ships and applies it.
+    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
+    document = openapi.build_document(api_handlers())
+
+    assert [error.message for error in OPENAPI_31_VALIDATOR.iter_errors(document)] == []
+
+
 def test_check_command_reports_a_stale_file(tmp_path, capsys):
     stale = tmp_path / "openapi.json"
     stale.write_text("{}")
