@@ -88,7 +88,11 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
             "ref": ["1", "2", "@champion", "@challenger"], "version": ["1", "2", 2],
             "alias": ["champion", "challenger"], "status": ["FINISHED", "RUNNING"],
             "thresholds": [["accuracy >= 0.5"], ["f1 > 0.1", "accuracy >= 0.99"], []],
-            "metric": ["accuracy"], "score": [False]}
+            "metric": ["accuracy"], "score": [False],
+            # pipelines and schedules (a schedule named "iris" is made once the server runs)
+            "path": ["pipeline.yaml"], "notebook": ["prepare.ipynb"],
+            "target": ["pipeline.yaml", "prepare.ipynb"],
+            "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"]}
 
 
 @pytest.fixture
@@ -98,6 +102,11 @@ def server(tmp_path, seeded):
         (lab.root / "pipeline.yaml").write_text(PIPELINE)
         shutil.copy(EXAMPLE / "prepare.ipynb", lab.root / "prepare.ipynb")
         lab.wait_until_ready()
+        made = requests.post(f"{lab.url}/mlops-jupyter/schedules", timeout=60,
+                             headers={"Authorization": f"token {lab.token}"},
+                             json={"target": "pipeline.yaml", "cron": "0 3 * * *",
+                                   "name": "iris"})
+        assert made.status_code == 201, made.text
         yield lab
     finally:
         lab.stop()
