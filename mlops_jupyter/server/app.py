@@ -9,13 +9,16 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Type, Unicode
 
+from ..dashboards.service import DashboardService
+from ..monitoring.service import MonitoringService
 from ..pipelines.launcher import PipelineLauncher
 from ..pipelines.workspace import Workspace
+from ..registry.service import RegistryService
 from ..scheduling.host import SchedulerHost
 from ..scheduling.schedule_service import ScheduleService
-from . import dashboards, experiments, models, monitoring, pipelines, schedules
-
-URL_NAMESPACE = "mlops-jupyter"
+from ..tracking.service import ExperimentsService
+from . import dashboards, experiments, models, monitoring, openapi, pipelines, schedules
+from .routes import URL_NAMESPACE, api_handlers
 
 
 class MLOpsExtensionApp(ExtensionApp):
@@ -30,9 +33,28 @@ class MLOpsExtensionApp(ExtensionApp):
         c.MLOpsExtensionApp.job_store_url = "postgresql://..."  # default: see config
 
     or on the command line: ``jupyter lab --MLOpsExtensionApp.scheduler_enabled=False``.
+
+    Each handler gets its service from one settings key, filled once here from a
+    ``*_service_class`` trait; a deployment (or a test) swaps a service through
+    ``c.MLOpsExtensionApp.registry_service_class = "my_package.MyRegistryService"``.
     """
 
     name = "mlops_jupyter"
+
+    # ------------------------------------------------------------------ services
+    experiments_service_class = Type(
+        default_value=ExperimentsService, klass=ExperimentsService, config=True,
+        help="The experiments service the /experiments handlers use.")
+    registry_service_class = Type(
+        default_value=RegistryService, klass=RegistryService, config=True,
+        help="The model registry service the /models handlers use.")
+    monitoring_service_class = Type(
+        default_value=MonitoringService, klass=MonitoringService, config=True,
+        help="The monitoring service the /monitoring handler uses.")
+    dashboard_service_class = Type(
+        default_value=DashboardService, klass=DashboardService, config=True,
+        help="The dashboard service the /dashboards handlers use; made with the URL "
+             "its dashboards' pages are served under.")
 
     scheduler_enabled = Bool(
         True, config=True,
@@ -67,9 +89,10 @@ class MLOpsExtensionApp(ExtensionApp):
         help="The service behind /mlops-jupyter/schedules and /jobs.")
 
     def initialize_settings(self) -> None:
-        """Put one service per resource into the settings (the classes are the
-        ``*_class`` traits), and start the scheduler in the background (a store that
+        """Make each service once, under its handlers' settings key (the classes are
+        the ``*_class`` traits); start the scheduler in the background (a store that
         cannot be opened is logged, never fatal)."""
+        self._initialize_services()
         retention = (timedelta(days=self.job_retention_days)
                      if self.job_retention_days > 0 else None)
         host = self.scheduler_host_class(
@@ -88,11 +111,18 @@ class MLOpsExtensionApp(ExtensionApp):
         if not self.scheduler_enabled:
             self.log.info("mlops-jupyter: the scheduler is disabled in this server")
 
+    def _initialize_services(self) -> None:
+        """The read/write services of experiments, models, monitoring, dashboards."""
+        self.settings[experiments.SERVICE_SETTING] = self.experiments_service_class()
+        self.settings[models.SERVICE_SETTING] = self.registry_service_class()
+        self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class()
+        self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
+            render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
+
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""
-        for module in (experiments, pipelines, schedules, models, monitoring, dashboards):
-            for pattern, handler in module.handlers:
-                self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
+        for pattern, handler in [*api_handlers(), *openapi.handlers]:
+            self.handlers.append((url_path_join("/", URL_NAMESPACE, pattern), handler))
 
     async def stop_extension(self) -> None:
         """On server shutdown: stop the scheduler; its running jobs — runs of the

@@ -19,9 +19,11 @@ from jupyter_server.services.contents.filemanager import FileContentsManager
 from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 
-from ..dashboards import publish
+from .base import Endpoint
 
 AUTH_RESOURCE = "mlops_dashboards"
+#: The settings key of the DashboardService (``server.dashboards.SERVICE_SETTING``).
+SERVICE_SETTING = "mlops_jupyter.dashboard_service"
 _SETTING = "mlops_dashboards_voila"
 _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,250}\.ipynb")
 
@@ -54,6 +56,8 @@ class DashboardRenderHandler(TornadoVoilaHandler):
     """Voila's page handler over the home's dashboards folder."""
 
     auth_resource = AUTH_RESOURCE
+    contract = {"get": Endpoint("A published dashboard's page, rendered by Voila",
+                                media_type="text/html")}
 
     def initialize(self) -> None:
         if _SETTING not in self.settings:
@@ -66,7 +70,8 @@ class DashboardRenderHandler(TornadoVoilaHandler):
         hook's check, which reads the file through the same jail)."""
         if getattr(self, "_dashboards_contents", None) is None:
             self._dashboards_contents = FileContentsManager(
-                root_dir=str(publish.dashboards_dir()), parent=self.serverapp)
+                root_dir=str(self.settings[SERVICE_SETTING].directory()),
+                parent=self.serverapp)
         return self._dashboards_contents
 
     @web.authenticated

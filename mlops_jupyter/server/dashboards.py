@@ -1,6 +1,7 @@
 """``/mlops-jupyter/dashboards``: publish Voila dashboards, list them, open them.
 
-Thin handlers over :mod:`mlops_jupyter.dashboards.publish`. Dashboards published from
+Thin handlers over :class:`mlops_jupyter.dashboards.service.DashboardService`
+(contracts in :mod:`mlops_jupyter.dashboards.contracts`). Dashboards published from
 JupyterLab go to the same folder as ``mlops dashboard publish`` and the demo, the
 mlops-jupyter home's ``dashboards/`` (:func:`~mlops_jupyter.dashboards.publish.dashboards_dir`),
 so ``mlops dashboard list|serve`` see them. That folder is outside the server root, so
@@ -27,19 +28,14 @@ an absolute path. Authorization: resource ``mlops_dashboards``, ``read`` / ``wri
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..dashboards import publish
-from ..exceptions import MLOpsError, UsageError
-from ..pipelines.workspace import Workspace
-from .base import MLOpsHandler
-from .dashboard_render import DashboardRenderHandler
-from .schemas import DashboardRequest
+from ..dashboards.contracts import DashboardList, DashboardRequest, PublishedDashboards
+from ..dashboards.service import DashboardService
+from .base import Endpoint, MLOpsHandler
+from .dashboard_render import SERVICE_SETTING, DashboardRenderHandler
 
 AUTH_RESOURCE = "mlops_dashboards"
 RENDER_PATH = "mlops-jupyter/dashboards/render"
@@ -49,49 +45,25 @@ class DashboardsHandler(MLOpsHandler):
     """``GET`` lists the published dashboards, ``POST`` publishes one (or all)."""
 
     auth_resource = AUTH_RESOURCE
-
-    @property
-    def workspace(self) -> Workspace:
-        return Workspace(self.settings.get("server_root_dir") or self.serverapp.root_dir)
-
-    def entry(self, item: dict[str, Any]) -> dict[str, Any]:
-        """A listing entry with its path in the home and its page's URL."""
-        return {**item, "path": f"{publish.DIRECTORY_NAME}/{item['file']}",
-                "url": url_path_join(self.base_url, RENDER_PATH, quote(item["file"]))}
-
-    async def call(self, function, *args, **kwargs):
-        try:
-            return await asyncio.to_thread(function, *args, **kwargs)
-        except MLOpsError as error:
-            raise self.workspace.scrub(error) from None
+    service_setting = SERVICE_SETTING
+    service: DashboardService
+    contract = {
+        "get": Endpoint("The published dashboards", response=DashboardList),
+        "post": Endpoint("Publish a model's dashboard (or all of them)",
+                         body=DashboardRequest, response=PublishedDashboards, status=201),
+    }
 
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        # The service's default folder: the one the CLI and the demo use too.
-        items = await self.call(publish.list_dashboards)
-        self.finish({"dashboards": [self.entry(item) for item in items],
-                     "folder": publish.DIRECTORY_NAME,
-                     "templates": publish.TEMPLATES,
-                     "voila": "voila_jinja2_env" in self.settings})
+        voila = "voila_jinja2_env" in self.settings
+        self.render(await asyncio.to_thread(self.service.list_dashboards, voila))
 
     @web.authenticated
     @authorized("write")
     async def post(self) -> None:
         body = self.body(DashboardRequest)
-        model, template = body.model, body.template or "drift"
-        if not model:
-            raise UsageError("model is required")
-        publish.validate_template(template)
-        if template == publish.ALL:
-            paths = await self.call(publish.publish_all, model)
-        else:
-            paths = [await self.call(publish.publish, model, template)]
-        items = await self.call(publish.list_dashboards)
-        wanted = {path.name for path in paths}
-        self.set_status(201)
-        self.finish({"dashboards": [self.entry(item) for item in items
-                                    if item["file"] in wanted]})
+        self.render(await asyncio.to_thread(self.service.publish, body), status=201)
 
 
 handlers = [

@@ -1,6 +1,7 @@
 """``/mlops-jupyter/models``: the model registry — browse, gate, promote, roll back.
 
-Thin handlers over :mod:`mlops_jupyter.registry`; every registry call runs in a
+Thin handlers over :class:`mlops_jupyter.registry.service.RegistryService` (contracts in
+:mod:`mlops_jupyter.registry.contracts`); every registry call runs in a
 worker thread (MLflow's SQL and the alias lock file never block the event loop).
 Listing and lineage read metadata only; no model is ever loaded here.
 
@@ -42,20 +43,28 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..exceptions import UsageError
-from ..registry import aliases as registry_aliases
-from ..registry import gate, listing
-from ..registry.lineage import lineage, render_tree
-from .base import MLOpsHandler
-from .schemas import GatePreviewRequest, GateRequest, PromoteRequest, RollbackRequest
+from ..registry.contracts import (
+    GatePreviewRequest,
+    GateVerdict,
+    LineageQuery,
+    LineageReply,
+    ModelDetail,
+    ModelList,
+    PromoteRequest,
+    PromoteResult,
+    RollbackRequest,
+    RollbackResult,
+)
+from ..registry.service import RegistryService
+from .base import Endpoint, MLOpsHandler
 
 AUTH_RESOURCE = "mlops_models"
-DEFAULT_ALIAS = "champion"
+#: The settings key of the :class:`~mlops_jupyter.registry.service.RegistryService`.
+SERVICE_SETTING = "mlops_jupyter.registry_service"
 _ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -63,6 +72,8 @@ class ModelsBaseHandler(MLOpsHandler):
     """Runs registry calls in a worker thread; authorizes against ``mlops_models``."""
 
     auth_resource = AUTH_RESOURCE
+    service_setting = SERVICE_SETTING
+    service: RegistryService
 
     async def call(self, function, *args, **kwargs):
         return await asyncio.to_thread(function, *args, **kwargs)
@@ -77,100 +88,85 @@ class ModelsBaseHandler(MLOpsHandler):
             return None
         return username
 
-    @staticmethod
-    def gate_arguments(body: GateRequest) -> dict[str, Any]:
-        """The gate's arguments: only what the user sent. A field left out is None, so
-        the model's declared gate policy (owned by the service) decides it."""
-        if body.version is None or body.version == "":
-            raise UsageError("version is required")
-        thresholds = [item for item in body.thresholds or [] if item.strip()]
-        return {
-            "version": str(body.version),
-            "alias": body.alias or DEFAULT_ALIAS,
-            "thresholds": thresholds or None,
-            "margin": body.margin,
-            "metric": body.metric or None,
-            "higher_is_better": body.higher_is_better,
-        }
-
 
 class ModelsHandler(ModelsBaseHandler):
     """``GET /models``: every registered model with its versions."""
 
+    contract = {"get": Endpoint("Every registered model with its versions",
+                                response=ModelList)}
+
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        self.finish({"models": await self.call(listing.list_models)})
+        self.render(await self.call(self.service.list_models))
 
 
 class ModelHandler(ModelsBaseHandler):
     """``GET /models/{name}``: one model, its versions and its alias history."""
 
+    contract = {"get": Endpoint("One model, its versions and its alias history",
+                                response=ModelDetail)}
+
     @web.authenticated
     @authorized("read")
     async def get(self, name: str) -> None:
-        self.finish(await self.call(listing.model_detail, name))
+        self.render(await self.call(self.service.model_detail, name))
 
 
 class LineageHandler(ModelsBaseHandler):
     """``GET /models/{name}/lineage?ref=VERSION|@ALIAS``: where a version came from."""
 
+    contract = {"get": Endpoint("Where a version came from", query=LineageQuery,
+                                response=LineageReply)}
+
     @web.authenticated
     @authorized("read")
     async def get(self, name: str) -> None:
-        ref = (self.get_query_argument("ref", "") or "").strip()
-        if not ref:
-            raise UsageError("ref is required: a version number or @alias")
-        info = await self.call(lineage, name, ref)
-        self.finish({"lineage": info, "tree": render_tree(info)})
+        query = self.query(LineageQuery)
+        self.render(await self.call(self.service.lineage, name, query.ref))
 
 
 class GatePreviewHandler(ModelsBaseHandler):
     """``POST /models/{name}/gate``: the gate's verdict, changing and recording nothing."""
 
+    contract = {"post": Endpoint("The gate's verdict (a preview: nothing is changed)",
+                                 body=GatePreviewRequest, response=GateVerdict)}
+
     @web.authenticated
     @authorized("read")
     async def post(self, name: str) -> None:
         body = self.body(GatePreviewRequest)
-        args = self.gate_arguments(body)
-        score = bool(body.score)
-        if score and not self.authorizer.is_authorized(self, self.current_user, "write",
-                                                       AUTH_RESOURCE):
+        if body.score and not self.authorizer.is_authorized(self, self.current_user,
+                                                            "write", AUTH_RESOURCE):
             raise web.HTTPError(403, "scoring versions needs the write permission "
                                      "on mlops_models")
-        verdict = await self.call(
-            gate.evaluate_gate, name, args["version"], thresholds=args["thresholds"],
-            compare_to=args["alias"], margin=args["margin"], metric=args["metric"],
-            higher_is_better=args["higher_is_better"], score=score)
-        self.finish(verdict)
+        self.render(await self.call(self.service.evaluate_gate, name, body))
 
 
 class PromoteHandler(ModelsBaseHandler):
     """``POST /models/{name}/promote``: run the gate and move the alias if it passes."""
 
+    contract = {"post": Endpoint("Run the gate and move the alias if it passes",
+                                 body=PromoteRequest, response=PromoteResult)}
+
     @web.authenticated
     @authorized("write")
     async def post(self, name: str) -> None:
         body = self.body(PromoteRequest)
-        args = self.gate_arguments(body)
-        result = await self.call(
-            gate.promote, name, args["version"], args["alias"],
-            thresholds=args["thresholds"], force=bool(body.force),
-            reason=body.reason, actor=self.actor(), margin=args["margin"],
-            metric=args["metric"], higher_is_better=args["higher_is_better"])
-        self.finish(result)
+        self.render(await self.call(self.service.promote, name, body, self.actor()))
 
 
 class RollbackHandler(ModelsBaseHandler):
     """``POST /models/{name}/rollback``: the alias back to its previous holder."""
 
+    contract = {"post": Endpoint("The alias back to its previous holder",
+                                 body=RollbackRequest, response=RollbackResult)}
+
     @web.authenticated
     @authorized("write")
     async def post(self, name: str) -> None:
         body = self.body(RollbackRequest)
-        entry = await self.call(registry_aliases.rollback, name, body.alias or DEFAULT_ALIAS,
-                                reason=body.reason or None, actor=self.actor())
-        self.finish({"entry": entry})
+        self.render(await self.call(self.service.rollback, name, body, self.actor()))
 
 
 handlers = [

@@ -1,39 +1,48 @@
-"""The declared shape of every REST request body, and the one parser that applies it.
+"""The one parser of REST request bodies and query arguments, and its limits.
 
-Each POST body is one pydantic model below: strict types, every string, list and
-mapping bounded, integers kept within 64 bits, unknown fields refused. A request is
-read only through :func:`parse_body`, which
+Each domain declares its request bodies in its own ``contracts`` module (e.g.
+:mod:`mlops_jupyter.registry.contracts`), built from the bounded types of
+:mod:`mlops_jupyter.contracts`: strict types, every string, list and mapping bounded,
+integers kept within 64 bits, unknown fields refused. A request is read only through
+:func:`parse_body` (a body) or :func:`parse_query` (query arguments):
 
-* refuses a body larger than :data:`MAX_BODY_BYTES` before reading it as JSON;
-* parses the JSON with nesting bounded (a body nested 100 000 deep makes Python's
-  parser raise RecursionError; that, and anything deeper than :data:`MAX_DEPTH`,
-  is a 400) and refuses lone surrogates (``"\\ud800"``), which no file name,
-  database or subprocess can take;
-* turns the first validation failure into one :class:`~mlops_jupyter.exceptions.UsageError`
-  line naming the field, never echoing more than a short prefix of what was sent.
+* :func:`parse_body` refuses a body larger than :data:`MAX_BODY_BYTES` before reading
+  it as JSON; parses the JSON with nesting bounded (a body nested 100 000 deep makes
+  Python's parser raise RecursionError; that, and anything deeper than
+  :data:`MAX_DEPTH`, is a 400) and refuses lone surrogates (``"\\ud800"``), which no
+  file name, database or subprocess can take;
+* both turn the first validation failure into one
+  :class:`~mlops_jupyter.exceptions.UsageError` line naming the field, never echoing
+  more than a short prefix of what was sent.
 
 Services still validate meaning (names, paths, cron, overrides): the schema only
-guarantees a bounded, well-typed input reaches them.
+guarantees a bounded, well-typed input reaches them. (The pipeline and schedule
+request bodies below still live here until they move to their domains' contracts.)
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import BaseModel, Field, StrictBool, StrictStr, ValidationError
 
+from ..contracts import (  # noqa: F401  (re-exported for the request bodies below)
+    MAX_INT,
+    MAX_ITEMS,
+    MAX_NAME_CHARS,
+    MAX_PATH_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_VALUE_CHARS,
+    Body,
+    Int64,
+    Name,
+    Number,
+    PathText,
+    Text,
+    Value,
+)
 from ..exceptions import UsageError
 from ..scheduling import cron
 
@@ -44,85 +53,13 @@ MAX_DEPTH = 16
 #: How much of a user's value an error message may quote.
 QUOTE_CHARS = 40
 
-MAX_INT = 2**63 - 1
-MAX_PATH_CHARS = 1024
-MAX_NAME_CHARS = 128
-MAX_TEXT_CHARS = 2000
 MAX_CRON_CHARS = cron.MAX_LENGTH
 MAX_ZONE_CHARS = cron.MAX_ZONE_LENGTH
-MAX_ITEMS = 100
-#: A parameter value, as JSON text, at most this long (a command line takes ~128 KiB
-#: per argument; parameters are settings, not data).
-MAX_VALUE_CHARS = 10_000
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def _bounded_value(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("not a finite number")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        raise ValueError("a number beyond 64 bits")
-    if len(json.dumps(value)) > MAX_VALUE_CHARS:
-        raise ValueError(f"too long (at most {MAX_VALUE_CHARS} characters as JSON)")
-    return value
-
-
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT_CHARS)]
-Name = Annotated[StrictStr, Field(max_length=MAX_NAME_CHARS)]
-PathText = Annotated[StrictStr, Field(max_length=MAX_PATH_CHARS)]
-Int64 = Annotated[StrictInt, Field(ge=-MAX_INT, le=MAX_INT)]
-Number = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False),
-                   AfterValidator(_bounded_value)]
-#: A parameter value: any plain JSON value, bounded (its depth by MAX_DEPTH).
-Value = Annotated[Any, AfterValidator(_bounded_value)]
-
-
-class Body(BaseModel):
-    """Base of every request body: unknown fields refused, nothing coerced."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-
-
 # ------------------------------------------------------------------------- models
-class GateRequest(Body):
-    """``POST models/{name}/gate``: what the user typed; absent fields stay None so the
-    model's declared gate policy decides them."""
-
-    version: Annotated[StrictInt, Field(ge=1, le=MAX_INT)] | Annotated[
-        StrictStr, Field(max_length=20)] | None = Field(
-            None, description="must be a positive whole number (at most 64 bits)")
-    alias: Name | None = Field(None, description="must be an alias name")
-    thresholds: Annotated[list[Annotated[StrictStr, Field(max_length=300)]],
-                          Field(max_length=MAX_ITEMS)] | None = Field(
-        None, description="must be a list of strings like 'accuracy >= 0.9'")
-    margin: Number | None = Field(None, description="must be a finite number")
-    metric: Annotated[StrictStr, Field(max_length=250)] | None = Field(
-        None, description="must be a metric name")
-    higher_is_better: StrictBool | None = Field(None, description="must be true or false")
-
-
-class GatePreviewRequest(GateRequest):
-    """``POST models/{name}/gate``: ``score`` loads and scores both versions on the
-    declared evaluation dataset (in a scoring process; needs ``write``)."""
-
-    score: StrictBool | None = Field(None, description="must be true or false")
-
-
-class PromoteRequest(GateRequest):
-    """``POST models/{name}/promote``."""
-
-    force: StrictBool | None = Field(None, description="must be true or false")
-    reason: Text | None = Field(None, description="must be a string")
-
-
-class RollbackRequest(Body):
-    """``POST models/{name}/rollback``."""
-
-    alias: Name | None = Field(None, description="must be an alias name")
-    reason: Text | None = Field(None, description="must be a string")
-
-
 class PipelineRunRequest(Body):
     """``POST pipelines/runs``; ``params`` maps step → {parameter: value}."""
 
@@ -170,14 +107,6 @@ class PreviewRequest(Body):
         None, description="must be an IANA time zone name")
 
 
-class DashboardRequest(Body):
-    """``POST dashboards``."""
-
-    model: Name | None = Field(None, description="must be a string")
-    template: Annotated[StrictStr, Field(max_length=32)] | None = Field(
-        None, description="must be a string")
-
-
 # ------------------------------------------------------------------------ parsing
 def parse_body(raw: bytes | None, model: type[Model]) -> Model:
     """The request body ``raw`` as ``model``; an empty body is ``{}``.
@@ -194,6 +123,26 @@ def parse_body(raw: bytes | None, model: type[Model]) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        raise UsageError(_message(exc, model, data)) from None
+
+
+def parse_query(arguments: Mapping[str, str], model: type[Model]) -> Model:
+    """The query ``arguments`` (name -> the last value given) as ``model``; arguments
+    the model does not declare are ignored, an empty value counts as absent.
+
+    Raises:
+        UsageError: a value is not what ``model`` declares (one line, naming it).
+    """
+    data = {name: value for name, value in arguments.items()
+            if name in model.model_fields and value != ""}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        name = str((first.get("loc") or ("",))[0])
+        raw = data.get(name, "")
+        if first.get("type") in ("int_parsing", "int_from_float"):
+            raise UsageError(f"{name} must be a whole number, not {quote(raw)}") from None
         raise UsageError(_message(exc, model, data)) from None
 
 
@@ -291,7 +240,6 @@ def _message(error: ValidationError, model: type[BaseModel], data: Any) -> str:
 
 
 __all__ = [
-    "DashboardRequest", "GateRequest", "PipelineInitRequest",
-    "PipelineRunRequest", "PreviewRequest", "PromoteRequest", "RollbackRequest",
-    "ScheduleRequest", "load_json", "parse_body", "quote",
+    "PipelineInitRequest", "PipelineRunRequest", "PreviewRequest", "ScheduleRequest",
+    "load_json", "parse_body", "parse_query", "quote",
 ]

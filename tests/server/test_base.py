@@ -25,6 +25,9 @@ class FailingHandler(MLOpsHandler):
             raise NotFoundError("model churn does not exist")
         if kind == "store-down":
             raise StoreUnavailableError("the tracking store did not answer")
+        if kind == "path":
+            root = self.settings["server_root_dir"]
+            raise NotFoundError(f"no file {root}/data/train.csv under {root}")
         if kind == "int":
             self.finish({"n": self.get_int_argument("n", 7)})
             return
@@ -62,6 +65,14 @@ async def test_errors_map_to_status_and_one_line(fetch_failing, kind, status, me
 
     assert code == status
     assert json.loads(body) == {"error": message}
+
+
+async def test_error_messages_name_paths_relative_to_the_root(fetch_failing, jp_root_dir):
+    code, body = await error_of(fetch_failing, kind="path")
+
+    assert code == 404
+    assert json.loads(body) == {"error": "no file data/train.csv under ."}
+    assert str(jp_root_dir) not in body
 
 
 async def test_unexpected_errors_leak_nothing(fetch_failing, caplog):

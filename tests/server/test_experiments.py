@@ -130,6 +130,8 @@ async def test_runs_of_a_missing_experiment_are_404(jp_fetch, seed_runs, which):
         (None, {"max_results": "0"}, "max_results"),
         (None, {"max_results": "501"}, "max_results"),
         (None, {"page_token": "not-a-token"}, "page_token"),
+        # found by fuzzing: a non-ASCII token was a 503 (MLflow's base64 decoder failed)
+        (None, {"page_token": "\u00eb\u00e9"}, "page_token"),
     ],
 )
 async def test_malformed_queries_are_400(jp_fetch, seed_runs, experiment_id, params, mentions):

@@ -1,0 +1,16 @@
+"""Every REST handler of mlops-jupyter and its URL pattern: the one list the app
+registers (under ``/mlops-jupyter``) and the OpenAPI document describes."""
+
+from __future__ import annotations
+
+from . import dashboards, experiments, models, monitoring, pipelines, schedules
+
+URL_NAMESPACE = "mlops-jupyter"
+#: Every resource module, in the order its handlers are registered.
+RESOURCES = (experiments, pipelines, schedules, models, monitoring, dashboards)
+
+
+def api_handlers() -> list[tuple[str, type]]:
+    """``(pattern, handler)`` of every REST handler, patterns relative to
+    ``/mlops-jupyter`` (the OpenAPI document's own handler excepted)."""
+    return [(pattern, handler) for module in RESOURCES for pattern, handler in module.handlers]
