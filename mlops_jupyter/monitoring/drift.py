@@ -54,14 +54,12 @@ import pandas as pd
 
 from ..exceptions import UsageError
 from .drift_result import ColumnDrift, DriftResult
+from .frames import category_counts, check_frame, map_columns
 from .profile import (
     FORMAT_VERSION,
     NUMERICAL,
     ColumnProfile,
     ReferenceProfile,
-    _check_frame,
-    category_counts,
-    map_columns,
     numeric_array,
 )
 from .stattests import (
@@ -199,7 +197,7 @@ def check_drift(
         options = DriftOptions()
     elif not isinstance(options, DriftOptions):
         raise UsageError(f"options must be DriftOptions, not {type(options).__name__}")
-    _check_frame(current_df, "current data")
+    check_frame(current_df, "current data")
 
     excluded = {e.name: e.reason for e in profile.excluded_columns}
     selected = _selected_columns(profile, options, excluded)

@@ -8,9 +8,9 @@ current data, never the reference frame itself.
 Per column the profile keeps:
 
 - the column type as Evidently 0.7 infers it (``evidently/core/datasets.py``,
-  ``infer_column_type``): float → numerical; int → categorical when it has at most
-  10 distinct values, else numerical; bool/category → categorical; strings →
-  categorical unless more than half the non-null values are distinct (then "text");
+  ``infer_column_type``, mirrored in :mod:`.frames`): float → numerical; int →
+  categorical when it has at most 10 distinct values, else numerical;
+  bool/category → categorical; strings → categorical unless more than half the non-null values are distinct (then "text");
   datetimes, lists and everything else (``uint*``, nullable ``Int64``/``Float64``/
   ``boolean``, mixed objects) are not checked by Evidently, so they are recorded as
   excluded with the reason. ``column_overrides`` can force a type or ignore a column;
@@ -30,10 +30,7 @@ any other version.
 from __future__ import annotations
 
 import binascii
-import math
-import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +39,14 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
+from .frames import (
+    CATEGORICAL,
+    NUMERICAL,
+    category_counts,
+    check_frame,
+    infer_column_type,
+    map_columns,
+)
 from .profile_codec import (
     FORMAT,
     FORMAT_VERSION,
@@ -64,14 +69,9 @@ __all__ = [
     "json_scalar", "map_columns", "numeric_array",
 ]
 
-NUMERICAL = "numerical"
-CATEGORICAL = "categorical"
 IGNORE = "ignore"
 ROLES = ("feature", "prediction", "target")
 
-#: evidently/core/datasets.py INTEGER_CARDINALITY_LIMIT: int columns with at most this
-#: many distinct values are categorical.
-INTEGER_CARDINALITY_LIMIT = 10
 #: Default number of atoms of a numerical sketch; also the largest number of distinct
 #: values kept exactly.
 SKETCH_SIZE = 2000
@@ -80,75 +80,6 @@ SKETCH_SIZE = 2000
 MAX_CATEGORIES = 10_000
 #: Default number of reference rows kept for the Evidently report.
 SAMPLE_ROWS = 5000
-#: Frames at least this long are summarised (and checked) column by column in
-#: threads; below it the threads cost more than they save.
-PARALLEL_ROWS = 50_000
-
-
-def infer_column_type(series: pd.Series) -> str:
-    """Infer a column's type with the rules of Evidently 0.7.
-
-    Mirrors ``evidently.core.datasets.infer_column_type`` (checked against 0.7.23),
-    including its quirks: dtype names are matched by prefix, so ``uint8`` and the
-    nullable ``Int64`` are "unknown" rather than numerical.
-
-    Args:
-        series: The column.
-
-    Returns:
-        One of ``"numerical"``, ``"categorical"``, ``"text"``, ``"datetime"``,
-        ``"list"`` or ``"unknown"``.
-    """
-    name = series.dtype.name
-    if name.startswith("float"):
-        return NUMERICAL
-    if name.startswith("int"):
-        return CATEGORICAL if series.nunique() <= INTEGER_CARDINALITY_LIMIT else NUMERICAL
-    if name in ("string", "str"):
-        return "text" if series.nunique() > series.count() * 0.5 else CATEGORICAL
-    if name == "object":
-        present = series.dropna()
-        if present.empty:
-            return "unknown"
-        first, last = present.iloc[0], present.iloc[-1]
-        if isinstance(first, str) and isinstance(last, str):
-            return "text" if series.nunique() > series.count() * 0.5 else CATEGORICAL
-        if isinstance(first, (list, tuple)) and isinstance(last, (list, tuple)):
-            return "list"
-        return "unknown"
-    if name in ("bool", "category"):
-        return CATEGORICAL
-    if name.startswith("datetime"):
-        return "datetime"
-    return "unknown"
-
-
-# --- numeric and categorical summaries --------------------------------------------------
-
-
-def category_counts(series: pd.Series) -> pd.Series:
-    """Counts of the present categories of a column, as Evidently counts them.
-
-    Evidently replaces ±inf by NaN and drops NaN before a drift test, and only
-    categories that occur take part (a ``category`` dtype's unused categories do not).
-
-    Args:
-        series: The column.
-
-    Returns:
-        Non-zero counts indexed by category value.
-    """
-    if series.dtype.kind == "f":
-        series = series[np.isfinite(series.to_numpy())]
-    counts = series.value_counts(dropna=True)
-    counts = counts[counts > 0]
-    if series.dtype == object:
-        # Counting first and dropping ±inf keys afterwards is much cheaper than
-        # replacing them in a large object column.
-        infinite = [k for k in counts.index if isinstance(k, float) and math.isinf(k)]
-        if infinite:
-            counts = counts.drop(infinite)
-    return counts
 
 
 # --- column and profile ---------------------------------------------------------------
@@ -303,7 +234,7 @@ class ReferenceProfile:
                 an override is invalid, or a categorical column has too many
                 categories or values a profile cannot store.
         """
-        _check_frame(df, "reference data")
+        check_frame(df, "reference data")
         overrides = dict(column_overrides or {})
         for name, kind in overrides.items():
             if name not in df.columns:
@@ -421,34 +352,7 @@ class ReferenceProfile:
         return cls.from_dict(loads(text))
 
 
-# --- helpers --------------------------------------------------------------------------
-
-
-def map_columns(fn: Callable[[Any], Any], items: list, rows: int) -> list:
-    """``[fn(item) for item in items]``, in threads when the frame is long.
-
-    The work per column is sorting, hashing and counting, which numpy and pandas do
-    without holding the GIL, so the columns of a large frame use every core. Results
-    keep the order of ``items``; the first exception (in that order) is raised.
-    """
-    workers = min(len(items), os.cpu_count() or 1)
-    if rows < PARALLEL_ROWS or workers < 2:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, items))
-
-
-def _check_frame(df: Any, what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise UsageError(f"{what} must be a pandas DataFrame, not {type(df).__name__}")
-    if len(df) == 0:
-        raise UsageError(f"{what} has no rows")
-    bad = [c for c in df.columns if not isinstance(c, str)]
-    if bad:
-        raise UsageError(f"{what} has column names that are not strings: {bad[:5]!r}")
-    duplicated = sorted(set(df.columns[df.columns.duplicated()]))
-    if duplicated:
-        raise UsageError(f"{what} has duplicated column names: {', '.join(duplicated)}")
+# --- building helpers -----------------------------------------------------------------
 
 
 def _profile_column(name: str, series: pd.Series, kind: str, role: str, source: str,
