@@ -10,7 +10,8 @@ Per column the profile keeps:
 - the column type as Evidently 0.7 infers it (``evidently/core/datasets.py``,
   ``infer_column_type``, mirrored in :mod:`.frames`): float → numerical; int →
   categorical when it has at most 10 distinct values, else numerical;
-  bool/category → categorical; strings → categorical unless more than half the non-null values are distinct (then "text");
+  bool/category → categorical; strings → categorical unless more than half the
+  non-null values are distinct (then "text");
   datetimes, lists and everything else (``uint*``, nullable ``Int64``/``Float64``/
   ``boolean``, mixed objects) are not checked by Evidently, so they are recorded as
   excluded with the reason. ``column_overrides`` can force a type or ignore a column;
