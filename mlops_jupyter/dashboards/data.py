@@ -4,8 +4,9 @@ Models come from the registry (:mod:`mlops_jupyter.registry.listing` and
 :mod:`~mlops_jupyter.registry.lineage`), drift from the monitoring runs written per
 :mod:`mlops_jupyter.monitoring.records` (their metrics, tags and the small
 ``drift/result.json`` / ``drift/report.html`` artifacts), job health from the
-pipeline runs and the scheduler's job store. Nothing here recomputes drift: a page
-view costs a few metadata queries, however many rows the monitored data had.
+pipeline runs and the scheduler's job store (:mod:`.job_health`). Nothing here
+recomputes drift: a page view costs a few metadata queries, however many rows the
+monitored data had.
 
 Every function returns plain data (dicts, lists, numbers, epoch milliseconds) and
 raises only :class:`~mlops_jupyter.exceptions.MLOpsError` subclasses for things a
@@ -24,6 +25,7 @@ from typing import Any
 from .. import config, mlflow_errors
 from ..exceptions import MLOpsError, NotFoundError
 from ..monitoring import records
+from .job_health import pipeline_runs, scheduled_jobs
 
 MAX_CHECKS = 500
 MAX_RESULT_BYTES = 5_000_000
@@ -273,61 +275,6 @@ def events(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------- health
-def pipeline_runs(name: str, experiment_id: str | None, max_results: int = 200
-                  ) -> list[dict[str, Any]]:
-    """Runs of pipeline ``name`` (newest first): ``run_id, time, end, status, trigger,
-    duration_s``; [] when the pipeline or its experiment is unknown."""
-    from mlflow.exceptions import MlflowException
-
-    if not name or not experiment_id:
-        return []
-    safe = str(name).replace("'", "").replace("\\", "")
-    try:
-        runs = _client().search_runs(
-            [str(experiment_id)],
-            filter_string=f"tags.`mlops.kind` = 'pipeline' AND "
-                          f"tags.`mlops.pipeline.name` = '{safe}'",
-            order_by=["attributes.start_time DESC"], max_results=max_results)
-    except MlflowException:
-        return []
-    return [{"run_id": run.info.run_id, "time": run.info.start_time, "end": run.info.end_time,
-             "status": run.info.status,
-             "trigger": run.data.tags.get("mlops.pipeline.trigger") or "manual",
-             "duration_s": (run.info.end_time - run.info.start_time) / 1000
-             if run.info.end_time and run.info.start_time else None} for run in runs]
-
-
-def _job_store_exists() -> bool:
-    url = config.job_db_url()
-    if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):]).is_file()
-    return True
-
-
-def scheduled_jobs(pipeline_run_ids: set[str], limit: int = 300) -> dict[str, Any]:
-    """Scheduler jobs of the schedules that ran this pipeline.
-
-    A schedule belongs to the pipeline when one of its jobs produced one of
-    ``pipeline_run_ids``; all of that schedule's jobs are returned (failed ones
-    often have no run). ``{"jobs": [...], "note": str | None}``, newest first.
-    """
-    if not _job_store_exists():
-        return {"jobs": [], "note": "no scheduler job store yet"}
-    from ..scheduling.store import JobStore
-
-    try:
-        store = JobStore()
-        try:
-            # Runs started from the Pipelines section are jobs too, of no schedule.
-            jobs = [job for job in store.jobs(limit=limit) if job["schedule"] is not None]
-        finally:
-            store.close()
-    except MLOpsError as exc:
-        return {"jobs": [], "note": f"job store unavailable: {exc.message}"}
-    schedules = {job["schedule"] for job in jobs if job.get("mlflow_run_id") in pipeline_run_ids}
-    return {"jobs": [job for job in jobs if job["schedule"] in schedules], "note": None}
-
-
 def model_health(name: str) -> dict[str, Any]:
     """Monitoring, pipeline and scheduler health of a model.
 

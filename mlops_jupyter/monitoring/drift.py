@@ -11,17 +11,10 @@ profile alone. The rules below were read from Evidently 0.7.23:
   Z-test; categorical: chi-square if *k* > 2, else Z-test.
   *n* > 1000 → numerical: normed Wasserstein if *k* > 5, else Jensen-Shannon;
   categorical: Jensen-Shannon.
-- Verdicts (``ks_stattest.py``, ``chisquare_stattest.py``, ``z_stattest.py``,
-  ``wasserstein_distance_norm.py``, ``jensenshannon.py``): K-S drifts when
-  p ≤ threshold (default 0.05); chi-square and Z when p < threshold (0.05);
-  Wasserstein and Jensen-Shannon when distance ≥ threshold (0.1).
-- Wasserstein is ``scipy.stats.wasserstein_distance`` divided by
-  ``max(np.std(reference), 0.001)`` (population std). Jensen-Shannon is
-  ``scipy.spatial.distance.jensenshannon`` (natural log) of the category shares over
-  the union of categories (``utils.py``, ``get_binned_data``; numerical columns with
-  more than 20 distinct reference values use Sturges bins over reference ∪ current).
-  Chi-square compares current counts with reference counts scaled to the current
-  size; the Z-test compares the share of values other than the smallest category.
+- The tests themselves and their verdict rules (K-S, chi-square, Z, normed
+  Wasserstein, Jensen-Shannon) live in :mod:`.stattests`; the result types
+  (:class:`ColumnDrift`, :class:`DriftResult`) and their JSON form in
+  :mod:`.drift_result`.
 - Before a test, ±inf becomes NaN and NaN is dropped, on both sides
   (``legacy/calculations/data_drift.py``, ``get_one_column_drift``).
 - Dataset drift when drifted/checked columns ≥ ``drift_share`` (default 0.5;
@@ -53,72 +46,39 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import rel_entr
 
 from ..exceptions import UsageError
+from .drift_result import ColumnDrift, DriftResult
+from .frames import category_counts, check_frame, map_columns
 from .profile import (
-    CATEGORICAL,
     FORMAT_VERSION,
     NUMERICAL,
     ColumnProfile,
     ReferenceProfile,
-    _check_frame,
-    category_counts,
-    map_columns,
     numeric_array,
 )
+from .stattests import (
+    JS_BINNING_UNIQUE,
+    METHODS,
+    Method,
+    categorical_score,
+    jensenshannon,
+    numeric_score,
+    wasserstein_to_sample,
+)
+
+__all__ = [
+    "METHODS", "SMALL_REFERENCE_ROWS", "ColumnDrift", "DriftOptions", "DriftResult",
+    "Method", "check_drift", "jensenshannon", "wasserstein_to_sample",
+]
 
 #: Evidently's "small reference" limit (``_get_default_stattest``).
 SMALL_REFERENCE_ROWS = 1000
-#: Above this many distinct reference values, Jensen-Shannon bins numerical data.
-_JS_BINNING_UNIQUE = 20
-
-
-@dataclass(frozen=True)
-class Method:
-    """A drift test as Evidently defines it.
-
-    Attributes:
-        name: Evidently's registered name (``"ks"``, ``"chisquare"``, ``"z"``,
-            ``"wasserstein"``, ``"jensenshannon"``).
-        display_name: Evidently's display name, as its report shows it.
-        kinds: Column kinds the test may be *chosen* for explicitly.
-        default_threshold: Threshold when none is configured.
-        score_kind: ``"p_value"`` or ``"distance"``.
-    """
-
-    name: str
-    display_name: str
-    kinds: frozenset
-    default_threshold: float
-    score_kind: str
-
-    def is_drift(self, score: float, threshold: float) -> bool:
-        """Evidently's verdict for a score (NaN never drifts)."""
-        if self.name == "ks":
-            return bool(score <= threshold)
-        if self.score_kind == "p_value":
-            return bool(score < threshold)
-        return bool(score >= threshold)
-
-
-METHODS: dict[str, Method] = {
-    m.name: m
-    for m in (
-        Method("ks", "K-S p_value", frozenset({NUMERICAL}), 0.05, "p_value"),
-        Method("chisquare", "chi-square p_value", frozenset({CATEGORICAL}), 0.05, "p_value"),
-        Method("z", "Z-test p_value", frozenset({CATEGORICAL}), 0.05, "p_value"),
-        Method("wasserstein", "Wasserstein distance (normed)", frozenset({NUMERICAL}), 0.1,
-               "distance"),
-        Method("jensenshannon", "Jensen-Shannon distance",
-               frozenset({NUMERICAL, CATEGORICAL}), 0.1, "distance"),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -200,166 +160,6 @@ class DriftOptions:
         return None if self.threshold is None else float(self.threshold)
 
 
-@dataclass(frozen=True)
-class ColumnDrift:
-    """The drift verdict of one column.
-
-    Attributes:
-        column: Column name.
-        kind: ``"numerical"`` or ``"categorical"`` (from the profile).
-        role: ``"feature"``, ``"prediction"`` or ``"target"``.
-        status: ``"computed"`` or ``"skipped"`` (then ``reason`` says why and the
-            column does not count towards the dataset verdict).
-        method: Test name (see :data:`METHODS`), None when skipped.
-        method_display: Evidently's display name of the test.
-        score_kind: ``"p_value"`` or ``"distance"``.
-        score: The p-value or distance.
-        threshold: Threshold the score was compared with.
-        drifted: The verdict; None when skipped.
-        reason: Why the column was skipped.
-        score_error_bound: Largest possible difference between ``score`` and the
-            score on the full reference data (0.0 when exact).
-        uncertain: True when that bound reaches across the threshold, so the full
-            data could give the other verdict.
-        reference_count: Non-null reference values.
-        current_count: Non-null current values.
-        current_null: Missing (NaN/None/±inf) current values.
-        coerced: True when numeric text in the current data was parsed.
-    """
-
-    column: str
-    kind: str
-    role: str
-    status: str
-    method: str | None = None
-    method_display: str | None = None
-    score_kind: str | None = None
-    score: float | None = None
-    threshold: float | None = None
-    drifted: bool | None = None
-    reason: str | None = None
-    score_error_bound: float = 0.0
-    uncertain: bool = False
-    reference_count: int = 0
-    current_count: int = 0
-    current_null: int = 0
-    coerced: bool = False
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready data (NaN/inf scores become None)."""
-        out = asdict(self)
-        out["score"] = _json_float(self.score)
-        out["score_error_bound"] = _json_float(self.score_error_bound)
-        return out
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    """Outcome of :func:`check_drift`.
-
-    Attributes:
-        columns: One verdict per checked column, in profile order.
-        dataset_drift: share_of_drifted_columns ≥ drift_share; None when no column
-            could be computed.
-        drift_share: The dataset threshold used.
-        number_of_columns: Columns with a computed verdict.
-        number_of_drifted_columns: Of those, how many drifted.
-        share_of_drifted_columns: drifted / computed, None when nothing was computed.
-        prediction: The prediction column's verdict, when the profile names one and
-            the current data has it.
-        ignored_columns: Current columns the profile does not know (not checked).
-        excluded_columns: ``{column: reason}`` for reference columns the profile does
-            not check (text, datetime, overrides …).
-        coerced_columns: Columns whose numeric text was parsed.
-        reference_rows: Rows of the reference data.
-        current_rows: Rows of the current data.
-        profile_format_version: Format version of the profile used.
-    """
-
-    columns: tuple[ColumnDrift, ...]
-    dataset_drift: bool | None
-    drift_share: float
-    number_of_columns: int
-    number_of_drifted_columns: int
-    share_of_drifted_columns: float | None
-    prediction: ColumnDrift | None
-    ignored_columns: tuple[str, ...]
-    excluded_columns: Mapping[str, str]
-    coerced_columns: tuple[str, ...]
-    reference_rows: int
-    current_rows: int
-    profile_format_version: int
-
-    def column(self, name: str) -> ColumnDrift:
-        """The verdict of one column.
-
-        Raises:
-            UsageError: The column was not checked.
-        """
-        for c in self.columns:
-            if c.column == name:
-                return c
-        raise UsageError(f"column '{name}' was not part of this drift check")
-
-    @property
-    def drifted_columns(self) -> list[str]:
-        """Names of the columns that drifted."""
-        return [c.column for c in self.columns if c.drifted]
-
-    @property
-    def skipped_columns(self) -> dict[str, str]:
-        """``{column: reason}`` for columns without a verdict."""
-        return {c.column: c.reason or "" for c in self.columns if c.status == "skipped"}
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready data: floats, bools, strings, None; no NaN."""
-        return {
-            "dataset_drift": self.dataset_drift,
-            "drift_share": self.drift_share,
-            "number_of_columns": self.number_of_columns,
-            "number_of_drifted_columns": self.number_of_drifted_columns,
-            "share_of_drifted_columns": _json_float(self.share_of_drifted_columns),
-            "columns": {c.column: c.to_dict() for c in self.columns},
-            "prediction": None if self.prediction is None else self.prediction.to_dict(),
-            "skipped_columns": self.skipped_columns,
-            "ignored_columns": list(self.ignored_columns),
-            "excluded_columns": dict(self.excluded_columns),
-            "coerced_columns": list(self.coerced_columns),
-            "reference_rows": self.reference_rows,
-            "current_rows": self.current_rows,
-            "profile_format_version": self.profile_format_version,
-            "method_rules": "evidently-0.7",
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> DriftResult:
-        """Rebuild a result from :meth:`to_dict` output (e.g. a stored artifact).
-
-        Raises:
-            UsageError: The data is not a drift result.
-        """
-        try:
-            columns = tuple(ColumnDrift(**c) for c in data["columns"].values())
-            prediction = data["prediction"]
-            return cls(
-                columns=columns,
-                dataset_drift=data["dataset_drift"],
-                drift_share=float(data["drift_share"]),
-                number_of_columns=int(data["number_of_columns"]),
-                number_of_drifted_columns=int(data["number_of_drifted_columns"]),
-                share_of_drifted_columns=data["share_of_drifted_columns"],
-                prediction=None if prediction is None else ColumnDrift(**prediction),
-                ignored_columns=tuple(data["ignored_columns"]),
-                excluded_columns=dict(data["excluded_columns"]),
-                coerced_columns=tuple(data["coerced_columns"]),
-                reference_rows=int(data["reference_rows"]),
-                current_rows=int(data["current_rows"]),
-                profile_format_version=int(data["profile_format_version"]),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise UsageError(f"malformed drift result ({type(exc).__name__}: {exc})") from None
-
-
 # --- the check --------------------------------------------------------------------------
 
 
@@ -397,7 +197,7 @@ def check_drift(
         options = DriftOptions()
     elif not isinstance(options, DriftOptions):
         raise UsageError(f"options must be DriftOptions, not {type(options).__name__}")
-    _check_frame(current_df, "current data")
+    check_frame(current_df, "current data")
 
     excluded = {e.name: e.reason for e in profile.excluded_columns}
     selected = _selected_columns(profile, options, excluded)
@@ -474,7 +274,7 @@ def _selected_columns(profile: ReferenceProfile, options: DriftOptions,
                 f"(Evidently allows it for {', '.join(sorted(METHODS[method].kinds))} only)")
         needs_exact = method == "ks" or (
             method == "jensenshannon" and col.kind == NUMERICAL
-            and col.n_unique > _JS_BINNING_UNIQUE)
+            and col.n_unique > JS_BINNING_UNIQUE)
         if needs_exact and col.numeric is not None and not col.numeric.exact:
             raise UsageError(
                 f"method '{method}' needs the exact reference values of column '{col.name}', "
@@ -507,13 +307,13 @@ def _check_column(col: ColumnProfile, series: pd.Series, options: DriftOptions) 
     if col.kind == NUMERICAL:
         if name is None:
             name = _default_method(col, _numeric_union_size(col, finite))
-        score, bound = _numeric_score(name, col, finite)
+        score, bound = numeric_score(name, col, finite)
     else:
         ref_counts = dict(col.categories or ())
         keys = list(dict.fromkeys([*ref_counts, *cur_counts]))
         if name is None:
             name = _default_method(col, len(keys))
-        score, bound = _categorical_score(name, keys, ref_counts, cur_counts,
+        score, bound = categorical_score(name, keys, ref_counts, cur_counts,
                                           col.n_present, n_cur), 0.0
     method = METHODS[name]
     threshold = options.threshold_for(col.name, col.kind)
@@ -544,132 +344,6 @@ def _numeric_union_size(col: ColumnProfile, finite: np.ndarray) -> int:
         return col.n_unique
     assert col.numeric is not None
     return int(np.union1d(col.numeric.values, np.unique(finite)).size)
-
-
-def _numeric_score(name: str, col: ColumnProfile, cur: np.ndarray) -> tuple[float, float]:
-    """Score of a numerical column (``cur``: its finite current values, sorted) and the
-    bound on its error."""
-    ref = col.numeric
-    assert ref is not None
-    if name == "wasserstein":
-        norm = max(float(ref.std), 0.001)
-        w = wasserstein_to_sample(ref.values, ref.counts, cur)
-        return w / norm, ref.sketch_error / norm
-    if name == "ks":
-        from scipy import stats
-
-        return float(stats.ks_2samp(ref.expanded(), cur)[1]), 0.0
-    if name == "jensenshannon" and col.n_unique > _JS_BINNING_UNIQUE:
-        ref_values = ref.expanded()
-        bins = np.histogram_bin_edges(np.concatenate([ref_values, cur]), bins="sturges")
-        ref_p = np.histogram(ref_values, bins)[0] / ref_values.size
-        cur_p = np.histogram(cur, bins)[0] / cur.size
-        return jensenshannon(ref_p, cur_p), 0.0
-    # Few distinct values: the column is compared like a categorical one.
-    values, counts = np.unique(cur, return_counts=True)
-    cur_counts = dict(zip(values.tolist(), counts.tolist()))
-    ref_counts = dict(zip(ref.values.tolist(), ref.counts.tolist()))
-    keys = list(dict.fromkeys([*ref_counts, *cur_counts]))
-    return _categorical_score(name, keys, ref_counts, cur_counts, col.n_present, cur.size), 0.0
-
-
-def _categorical_score(name: str, keys: list, ref: Mapping, cur: Mapping, n_ref: int,
-                       n_cur: int) -> float:
-    """Chi-square, Z or Jensen-Shannon from category counts, as Evidently computes them."""
-    if name == "chisquare":
-        from scipy import stats
-
-        k_norm = n_cur / n_ref
-        f_exp = [ref.get(k, 0) * k_norm for k in keys]
-        f_obs = [cur.get(k, 0) for k in keys]
-        # A category new in the current data has an expected count of 0: the statistic
-        # is infinite and p = 0, as in Evidently; the division warning is noise.
-        with np.errstate(divide="ignore"):
-            return float(stats.chisquare(f_obs, f_exp)[1])
-    if name == "jensenshannon":
-        ref_p = np.array([ref.get(k, 0) / n_ref for k in keys])
-        cur_p = np.array([cur.get(k, 0) / n_cur for k in keys])
-        return jensenshannon(ref_p, cur_p)
-    if name == "z":
-        ref_present = [k for k, n in ref.items() if n > 0]
-        cur_present = [k for k, n in cur.items() if n > 0]
-        if len(ref_present) == 1 and len(cur_present) == 1 and ref_present[0] == cur_present[0]:
-            return 1.0
-        first = _sorted_keys(keys)[0]
-        # Share of values other than the smallest category, on each side.
-        p1 = (n_ref - ref.get(first, 0)) / n_ref
-        p2 = (n_cur - cur.get(first, 0)) / n_cur
-        pooled = (p1 * n_ref + p2 * n_cur) / (n_ref + n_cur)
-        z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
-        from scipy import stats
-
-        return float(2 * (1 - stats.norm.cdf(np.abs(z))))
-    raise UsageError(f"method '{name}' does not apply to categorical data")
-
-
-def jensenshannon(p: np.ndarray, q: np.ndarray) -> float:
-    """``scipy.spatial.distance.jensenshannon(p, q)`` (natural log), step for step.
-
-    The same operations on the same ufunc (``scipy.special.rel_entr``), without
-    importing ``scipy.spatial`` — and ``scipy.stats`` is imported only by the
-    small-data tests (K-S, chi-square, Z): together they cost a fresh process (the
-    CLI) about a second before any data is read.
-    """
-    p = np.asarray(p)
-    q = np.asarray(q)
-    p = p / np.sum(p, axis=0, keepdims=True)
-    q = q / np.sum(q, axis=0, keepdims=True)
-    m = (p + q) / 2.0
-    js = np.sum(rel_entr(p, m), axis=0) + np.sum(rel_entr(q, m), axis=0)
-    return float(np.sqrt(js / 2.0))
-
-
-def _sorted_keys(keys: list) -> list:
-    try:
-        return sorted(keys)
-    except TypeError:  # mixed types: Evidently would fail; any fixed order will do
-        return sorted(keys, key=lambda k: (type(k).__name__, str(k)))
-
-
-def wasserstein_to_sample(values: np.ndarray, counts: np.ndarray, x_sorted: np.ndarray) -> float:
-    """Exact first Wasserstein distance between weighted atoms and a sorted sample.
-
-    ``W = ∫₀¹ |Q_ref(u) − Q_cur(u)| du``, both quantile functions being step
-    functions. The u-axis is scaled by ``n·m`` so every breakpoint is an integer: atom
-    ``i`` ends at ``C_i = cumsum(counts)_i · m``, current value ``j`` (0-based) covers
-    ``(j·n, (j+1)·n]``. Each current value is first paired with the atom holding the
-    end of its piece of the axis — one ``np.repeat`` and one pass over the sample —
-    then the at most ``len(values)`` pieces cut by an atom boundary are corrected.
-
-    Args:
-        values: Sorted atom positions of the reference.
-        counts: Positive weights of the atoms (reference counts).
-        x_sorted: The current values, sorted ascending, all finite.
-
-    Returns:
-        The distance, equal to ``scipy.stats.wasserstein_distance(np.repeat(values,
-        counts), x_sorted)`` up to rounding.
-    """
-    n = int(counts.sum())
-    m = int(x_sorted.size)
-    ends = np.cumsum(counts, dtype=np.int64) * m
-    # Current value j is paired with atom a(j) = #{i: C_i < (j+1)·n}; hence
-    # #{j: a(j) <= i} = C_i // n.
-    per_atom = np.diff(ends // n, prepend=0)
-    main = float(np.abs(np.repeat(values, per_atom) - x_sorted).sum()) * n
-    # Atom boundaries strictly inside a current piece: the part of that piece from
-    # the previous boundary (or the piece start) up to this boundary belongs to atom
-    # i, not to a(j).
-    inner = np.flatnonzero(ends[:-1] % n)
-    if inner.size == 0:
-        return main / (float(n) * float(m))
-    c = ends[inner]
-    j = c // n
-    start = np.maximum(np.where(inner > 0, ends[inner - 1], 0), j * n)
-    paired = np.searchsorted(ends, (j + 1) * n, side="left")
-    x = x_sorted[j]
-    fix = (c - start).astype(np.float64) * (np.abs(values[inner] - x) - np.abs(values[paired] - x))
-    return (main + float(fix.sum())) / (float(n) * float(m))
 
 
 # --- current data ---------------------------------------------------------------------
@@ -729,10 +403,3 @@ def _family(categories: Sequence[tuple[Any, int]]) -> str:
     if all(isinstance(v, (bool, int, float)) for v, _ in categories):
         return "number"
     return "mixed"
-
-
-def _json_float(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None

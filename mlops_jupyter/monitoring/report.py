@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
-from .profile import CATEGORICAL, NUMERICAL, ReferenceProfile, _check_frame
+from .frames import check_frame
+from .profile import CATEGORICAL, NUMERICAL, ReferenceProfile
 
 MAX_ROWS = 5000
 
@@ -72,8 +73,8 @@ def evidently_report(
     """
     if max_rows < 1:
         raise UsageError("max_rows must be ≥ 1")
-    _check_frame(reference_sample_df, "reference sample")
-    _check_frame(current_df, "current data")
+    check_frame(reference_sample_df, "reference sample")
+    check_frame(current_df, "current data")
     columns = list(reference_sample_df.columns)
     missing = [c for c in columns if c not in current_df.columns]
     if missing:

@@ -6,14 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .spec import (
-    PipelineSpec,
-    SpecError,
-    is_parameter_name,
-    is_plain_value,
-    malformed_references,
-    references,
-)
+from .parameters import is_parameter_name, is_plain_value, malformed_references, references
+from .spec import PipelineSpec, SpecError
 
 
 def parse_overrides(pairs: list[str], spec: PipelineSpec) -> dict[str, dict[str, Any]]:

@@ -28,8 +28,9 @@ from .. import config, names
 from . import step as statuses
 from .cache import ProjectState, cache_key, latest_pointer, run_folder
 from .notebooks import check_value, code_hash, read_notebook
+from .parameters import REFERENCE, references
 from .recording import RunRecorder
-from .spec import REFERENCE, PipelineSpec, SpecError, references
+from .spec import PipelineSpec, SpecError
 from .step import StepOutcome, StepTask
 
 SUCCESS = (statuses.FINISHED, statuses.CACHED, statuses.NOT_SELECTED)

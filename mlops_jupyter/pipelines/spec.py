@@ -24,7 +24,6 @@ leave it. ``defaults.parameters`` apply to each step whose notebook declares the
 from __future__ import annotations
 
 import hashlib
-import keyword
 import math
 import re
 from dataclasses import dataclass, field
@@ -33,10 +32,8 @@ from typing import Any
 
 from .. import documents, names, paths
 from ..exceptions import UsageError
+from .parameters import is_parameter_name, is_plain_value, malformed_references, references
 
-# Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
-REFERENCE = re.compile(r"\$\{steps\.([^}]+?)\.outputs\.([^}]+)\}")
-REFERENCE_START = "${steps."
 TOP_KEYS = {"name", "experiment", "defaults", "steps", "description", "gate"}
 DEFAULT_KEYS = {"kernel", "timeout", "retries", "parameters", "strict_parameters"}
 STEP_KEYS = {"name", "notebook", "parameters", "needs", "inputs", "outputs", "retries",
@@ -97,53 +94,9 @@ class PipelineSpec:
         return str(path.relative_to(self.root))
 
 
-# Kept for callers outside this module that still import it from here.
-inside = paths.inside
-
-
 def _label(name: Any) -> str:
     """A key for an error message: as is when harmless, else repr (one line, visible)."""
     return name if isinstance(name, str) and re.fullmatch(r"[\w.-]+", name) else repr(name)
-
-
-def is_parameter_name(name: Any) -> bool:
-    """A name papermill can assign in the injected cell: an identifier, not a keyword."""
-    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
-
-
-def malformed_references(value: Any) -> list[str]:
-    """Strings that start a ``${steps.`` reference but are not ``${steps.S.outputs.O}``."""
-    if isinstance(value, str):
-        return [value] if REFERENCE_START in REFERENCE.sub("", value) else []
-    if isinstance(value, list):
-        return [bad for item in value for bad in malformed_references(item)]
-    if isinstance(value, dict):
-        return [bad for item in value.values() for bad in malformed_references(item)]
-    return []
-
-
-def is_plain_value(value: Any) -> bool:
-    """JSON/YAML scalars, lists and string-keyed dicts (no dates, sets, objects)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(is_plain_value(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_plain_value(v) for k, v in value.items())
-    return False
-
-
-def references(value: Any) -> list[tuple[str, str]]:
-    """``(step, output)`` pairs referenced as ``${steps.S.outputs.O}`` inside ``value``."""
-    if isinstance(value, str):
-        return REFERENCE.findall(value)
-    if isinstance(value, list):
-        return [ref for item in value for ref in references(item)]
-    if isinstance(value, dict):
-        return [ref for item in value.values() for ref in references(item)]
-    return []
 
 
 class _Checker:
@@ -324,7 +277,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
     notebook = None
     relative = check.path(f"{where}.notebook", raw.get("notebook"))
     if relative is not None:
-        notebook = inside(check.root, relative)
+        notebook = paths.inside(check.root, relative)
         if not relative.endswith(".ipynb"):
             check.error(f"{where}.notebook", f"{relative!r} is not a .ipynb notebook")
         elif not notebook.is_file():
@@ -334,7 +287,7 @@ def _parse_step(check: _Checker, raw: Any, index: int, defaults: dict, steps: di
         check.path(f"{where}.inputs", pattern)
     outputs = _outputs(check, f"{where}.outputs", raw.get("outputs"))
     for output, path in outputs.items():
-        key = str(inside(check.root, path))
+        key = str(paths.inside(check.root, path))
         if key in writers:
             check.error(f"{where}.outputs.{output}", f"{path!r} is also written by step "
                                                      f"{writers[key]!r}")

@@ -108,7 +108,7 @@ def _parameters(kind: str, path: Path, params: list[str] | dict[str, Any]) -> di
 
 
 def _notebook_parameters(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    from ..pipelines.spec import is_parameter_name, is_plain_value
+    from ..pipelines.parameters import is_parameter_name, is_plain_value
 
     found: dict[str, Any] = {}
     for name, value in items:

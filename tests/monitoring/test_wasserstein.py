@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from mlops_jupyter.monitoring.drift import wasserstein_to_sample
-from mlops_jupyter.monitoring.profile import _summarise_numeric
+from mlops_jupyter.monitoring.sketch import summarise_numeric as _summarise_numeric
 
 
 def test_exact_against_scipy_on_many_random_cases():
