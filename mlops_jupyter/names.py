@@ -10,6 +10,7 @@ one line users see, and an ``is_*`` predicate for callers that collect problems
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
@@ -35,6 +36,11 @@ STEP_NAME_MAX = 100
 STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 SCHEDULE_NAME = STEP_NAME
 
+#: Notebook parameter names (pipeline ``parameters:``, ``--param`` overrides,
+#: schedule parameters): what papermill can assign in the injected cell — a Python
+#: identifier that is not a keyword; 1-255 characters.
+PARAMETER_NAME_MAX = 255
+
 #: A pipeline run id names the run folder: no separators, nothing that could leave
 #: it. 1-64 characters.
 RUN_ID_MAX = 64
@@ -56,6 +62,12 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def _fits(pattern: re.Pattern[str], value: Any) -> bool:
     return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def is_parameter_name(value: Any) -> bool:
+    """True when ``value`` is a notebook parameter name papermill can assign."""
+    return (isinstance(value, str) and 0 < len(value) <= PARAMETER_NAME_MAX
+            and value.isidentifier() and not keyword.iskeyword(value))
 
 
 def is_model_name(value: Any) -> bool:

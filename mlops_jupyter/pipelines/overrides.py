@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .parameters import is_parameter_name, is_plain_value, malformed_references, references
+from .. import names
+from .parameters import is_plain_value, malformed_references, references
 from .spec import PipelineSpec, SpecError
 
 
@@ -67,7 +68,7 @@ def _check_overrides(parsed: list[tuple[str, Any, Any, Any] | str],
         if step_name not in spec.steps:
             errors.append(f"--param {label}: unknown step {_short(step_name)}")
             continue
-        if not is_parameter_name(name):
+        if not names.is_parameter_name(name):
             errors.append(f"--param {label}: {_short(name)} is not a valid parameter name")
             continue
         if not is_plain_value(value):

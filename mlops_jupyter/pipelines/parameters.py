@@ -8,7 +8,6 @@ before the step starts. Used by the spec, the run overrides and the schedules al
 
 from __future__ import annotations
 
-import keyword
 import math
 import re
 from typing import Any
@@ -16,11 +15,6 @@ from typing import Any
 # Non-greedy step part: step names may contain dots (``${steps.a.b.outputs.o}``).
 REFERENCE = re.compile(r"\$\{steps\.([^}]+?)\.outputs\.([^}]+)\}")
 REFERENCE_START = "${steps."
-
-
-def is_parameter_name(name: Any) -> bool:
-    """A name papermill can assign in the injected cell: an identifier, not a keyword."""
-    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
 
 
 def malformed_references(value: Any) -> list[str]:

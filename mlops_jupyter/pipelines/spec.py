@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import documents, names, paths
 from ..exceptions import UsageError
-from .parameters import is_parameter_name, is_plain_value, malformed_references, references
+from .parameters import is_plain_value, malformed_references, references
 
 TOP_KEYS = {"name", "experiment", "defaults", "steps", "description", "gate"}
 DEFAULT_KEYS = {"kernel", "timeout", "retries", "parameters", "strict_parameters"}
@@ -134,7 +134,7 @@ class _Checker:
             self.error(where, "must be a mapping of name: value")
             return {}
         for name, item in value.items():
-            if not is_parameter_name(name):
+            if not names.is_parameter_name(name):
                 self.error(f"{where}.{_label(name)}",
                            "parameter names must be Python identifiers (not keywords)")
             elif not is_plain_value(item):
@@ -144,7 +144,7 @@ class _Checker:
             elif malformed_references(item):
                 self.error(f"{where}.{name}", "malformed reference: use "
                                               "${steps.STEP.outputs.OUTPUT}")
-        return {k: v for k, v in value.items() if is_parameter_name(k)}
+        return {k: v for k, v in value.items() if names.is_parameter_name(k)}
 
 
 def _string_list(check: _Checker, where: str, value: Any) -> list[str]:

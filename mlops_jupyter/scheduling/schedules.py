@@ -108,11 +108,11 @@ def _parameters(kind: str, path: Path, params: list[str] | dict[str, Any]) -> di
 
 
 def _notebook_parameters(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    from ..pipelines.parameters import is_parameter_name, is_plain_value
+    from ..pipelines.parameters import is_plain_value
 
     found: dict[str, Any] = {}
     for name, value in items:
-        if not is_parameter_name(name):
+        if not names.is_parameter_name(name):
             raise UsageError(f"parameter {_short(name)}: expected NAME=VALUE with NAME a "
                              "Python identifier")
         if not is_plain_value(value):

@@ -66,3 +66,12 @@ def test_messages_are_one_line_and_cut():
     assert "\n" not in str(error.value) and len(str(error.value)) < 200
     with pytest.raises(UsageError, match=r"^schedule name 'a b': use letters"):
         names.check_schedule_name("a b")
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("alpha", True), ("n_estimators", True), ("_x2", True), ("é", True),
+    ("", False), ("class", False), ("2x", False), ("a-b", False), ("a b", False),
+    ("x" * 255, True), ("x" * 256, False), (None, False), (3, False),
+])
+def test_parameter_names_are_identifiers_papermill_can_assign(name, ok):
+    assert names.is_parameter_name(name) is ok
