@@ -1,7 +1,9 @@
 # mlops-jupyter: the README's commands.
 #   make demo   create the environment if needed, run the end-to-end demo
 #   make test   create the environment if needed, build, lint, run every test
-#   make lint   ruff + eslint + prettier (jlpm eslint / jlpm prettier fix what they can)
+#   make lint   ruff + the committed OpenAPI document matches the models + eslint + prettier
+#               (jlpm eslint / jlpm prettier fix what they can; python -m
+#               mlops_jupyter.server.openapi --write labextension/openapi.json regenerates)
 #   make bench  print the benchmarks' peer-vs-us figures
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -41,6 +43,7 @@ bench: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
+	$(PY) -m mlops_jupyter.server.openapi --check labextension/openapi.json
 	@[ -d node_modules ] || $(JLPM) install
 	$(JLPM) build:api
 	$(JLPM) eslint:check

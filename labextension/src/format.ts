@@ -18,17 +18,18 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * An epoch-milliseconds time as `3 min. ago`: short enough for a narrow sidebar.
+ * An epoch-milliseconds time as `3 min. ago`: short enough for a narrow sidebar
+ * ('' when the server does not know the time).
  */
-export function formatRelative(epochMs: number): string {
-  return Time.formatHuman(new Date(epochMs), 'short');
+export function formatRelative(epochMs: number | null): string {
+  return epochMs === null ? '' : Time.formatHuman(new Date(epochMs), 'short');
 }
 
 /**
- * An epoch-milliseconds time as a full local date and time.
+ * An epoch-milliseconds time as a full local date and time ('' when unknown).
  */
-export function formatAbsolute(epochMs: number): string {
-  return Time.format(new Date(epochMs));
+export function formatAbsolute(epochMs: number | null): string {
+  return epochMs === null ? '' : Time.format(new Date(epochMs));
 }
 
 /**

@@ -1,20 +1,26 @@
-"""What the pipeline services answer, as declared models (the REST API's contract).
+"""The REST contract of the pipelines: what the sidebar sends and reads.
 
+Requests (:class:`~mlops_jupyter.contracts.Body` / :class:`~mlops_jupyter.contracts.Query`):
+:class:`PipelineRunRequest`, :class:`PipelineInitRequest`, and the queries
+:class:`PipelineDetailQuery`, :class:`PipelineRunQuery`.
+Replies (:class:`~mlops_jupyter.contracts.Reply`, exactly the declared fields):
+:class:`PipelineList`, :class:`PipelineDetail`, :class:`PipelineRun`,
+:class:`RunStarted`, :class:`PipelineCreated`.
 :class:`~mlops_jupyter.pipelines.workspace.Workspace` and
 :class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher` return plain JSON dicts;
-these models declare their shape for the OpenAPI document and the sidebar's types,
-and the server tests check every answer against them. Request bodies are declared
-in :mod:`mlops_jupyter.server.schemas` (``PipelineRunRequest``, ``PipelineInitRequest``).
+the handlers validate them into these replies, and the server tests check every
+answer against them.
 
 Every path is relative to the server root (POSIX separators).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field, StrictBool
 
+from ..contracts import MAX_ITEMS, MAX_PATH_CHARS, Body, Name, PathText, Query, Reply, Value
 from . import step as statuses
 
 #: A pipeline run's status (status.json), as the sidebar shows it.
@@ -25,8 +31,44 @@ StepStatus = Literal[statuses.PENDING, statuses.RUNNING, statuses.FINISHED, stat
                      statuses.TIMED_OUT, statuses.KERNEL_DIED]
 
 
-class Contract(BaseModel):
-    """An answer of a service: exactly these fields."""
+# ----------------------------------------------------------------------- requests
+class PipelineRunRequest(Body):
+    """``POST pipelines/runs``; ``params`` maps step → {parameter: value}."""
+
+    path: PathText | None = Field(None, description="must be a string")
+    force: StrictBool | None = Field(None, description="must be true or false")
+    only: Annotated[list[Name], Field(max_length=MAX_ITEMS)] | None = Field(
+        None, description="must be a list of step names")
+    from_step: Name | None = Field(None, alias="from", description="must be a step name")
+    params: Annotated[dict[Name, Annotated[dict[Name, Value], Field(max_length=MAX_ITEMS)]],
+                      Field(max_length=MAX_ITEMS)] | None = Field(
+        None, description="must map step names to objects of name: value")
+
+
+class PipelineInitRequest(Body):
+    """``POST pipelines/init``."""
+
+    notebook: PathText | None = Field(None, description="must be a string")
+
+
+class PipelineDetailQuery(Query):
+    """``GET pipelines/detail?path=``: the pipeline file (required)."""
+
+    path: str | None = Field(None, max_length=MAX_PATH_CHARS,
+                             description="must be a pipeline file's path (required)")
+
+
+class PipelineRunQuery(Query):
+    """``GET pipelines/runs/{run_id}?path=``: the run's pipeline file (optional for a
+    run this server started)."""
+
+    path: str | None = Field(None, max_length=MAX_PATH_CHARS,
+                             description="must be a pipeline file's path")
+
+
+# ------------------------------------------------------------------------ replies
+class Contract(Reply):
+    """An answer of a service: exactly these fields (none added)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -69,10 +111,10 @@ class PlanStep(Contract):
     last_output_notebook_path: str | None
 
 
-class StepError(BaseModel):
+class StepError(Reply):
     """Why a step failed (papermill's cell error, or a reason)."""
 
-    model_config = ConfigDict(extra="allow")
+    sometimes = frozenset({"cell_index", "ename", "evalue"})
 
     cell_index: int | None = None
     ename: str | None = None
@@ -106,6 +148,8 @@ class PipelineRun(Contract):
     before the runner wrote one, or when its job ended without one — the short form
     (``run_id``, ``file``, ``status``, ``started``, ``ended``, ``steps``, ``error``)."""
 
+    sometimes = frozenset({"error", "pipeline", "run_dir", "executor", "experiment",
+                           "selected"})
     run_id: str
     file: str
     status: RunStatus

@@ -1,10 +1,13 @@
-"""What the schedule services answer, as declared models (the REST API's contract).
+"""The REST contract of schedules and jobs: what the sidebar sends and reads.
 
+Requests (:class:`~mlops_jupyter.contracts.Body` / :class:`~mlops_jupyter.contracts.Query`):
+:class:`ScheduleRequest`, :class:`PreviewRequest`, and the query :class:`JobsQuery`.
+Replies (:class:`~mlops_jupyter.contracts.Reply`, exactly the declared fields):
+:class:`ScheduleList`, :class:`Schedule`, :class:`PresetList`, :class:`CronPreview`,
+:class:`JobList`, :class:`Job`.
 :class:`~mlops_jupyter.scheduling.schedule_service.ScheduleService` returns plain
-JSON dicts; these models declare their shape for the OpenAPI document and the
-sidebar's types, and the server tests check every answer against them. Request
-bodies are declared in :mod:`mlops_jupyter.server.schemas` (``ScheduleRequest``,
-``PreviewRequest``).
+JSON dicts; the handlers validate them into these replies, and the server tests
+check every answer against them.
 
 Targets, run folders and output notebooks are relative to the server root; a target
 outside it is shown by its file name only (``target_in_root`` false).
@@ -12,10 +15,22 @@ outside it is shown by its file name only (``target_in_root`` false).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field, StrictStr
 
+from ..contracts import (
+    MAX_ITEMS,
+    MAX_NAME_CHARS,
+    MAX_VALUE_CHARS,
+    Body,
+    Name,
+    PathText,
+    Query,
+    Reply,
+    Value,
+)
+from . import cron
 from .schedules import MISSED_POLICIES
 from .store import JOB_STATUSES
 
@@ -24,8 +39,47 @@ TargetType = Literal["pipeline", "notebook", "monitor"]
 MissedPolicy = Literal[MISSED_POLICIES]
 
 
-class Contract(BaseModel):
-    """An answer of a service: exactly these fields."""
+CronText = Annotated[StrictStr, Field(max_length=cron.MAX_LENGTH)]
+ZoneText = Annotated[StrictStr, Field(max_length=cron.MAX_ZONE_LENGTH)]
+
+
+# ----------------------------------------------------------------------- requests
+class ScheduleRequest(Body):
+    """``POST schedules``; ``params`` is ``["step.name=value", ...]`` or
+    ``{"step.name": value}`` (``{"name": value}`` for a notebook)."""
+
+    target: PathText | None = Field(None, description="must be a string")
+    cron: CronText | None = Field(None, description="must be a string")
+    timezone: ZoneText | None = Field(None, description="must be an IANA time zone name")
+    params: Annotated[list[Annotated[StrictStr, Field(max_length=MAX_VALUE_CHARS)]],
+                      Field(max_length=MAX_ITEMS)] | Annotated[
+        dict[Name, Value], Field(max_length=MAX_ITEMS)] | None = Field(
+        None, description="must be a list of NAME=VALUE strings or an object of NAME: value")
+    missed: Annotated[StrictStr, Field(max_length=32)] | None = Field(
+        None, description="must be a string")
+    name: Annotated[StrictStr, Field(max_length=MAX_NAME_CHARS)] | None = Field(
+        None, description="must be a string")
+
+
+class PreviewRequest(Body):
+    """``POST schedules/preview``."""
+
+    cron: CronText | None = Field(None, description="must be a string")
+    timezone: ZoneText | None = Field(None, description="must be an IANA time zone name")
+
+
+class JobsQuery(Query):
+    """``GET jobs?schedule=&status=&limit=``: filter the jobs, newest first."""
+
+    schedule: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                                 description="must be a schedule name")
+    status: str | None = Field(None, max_length=32, description="must be a job status")
+    limit: int | None = Field(None, description="must be a whole number")
+
+
+# ------------------------------------------------------------------------ replies
+class Contract(Reply):
+    """An answer of a service: exactly these fields (none added)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -85,6 +139,8 @@ class Schedule(Contract):
     next: str | None
     next_human: str | None
     last_job: Job | None = None
+
+    sometimes = frozenset({"last_job"})
 
 
 class CronPreset(Contract):

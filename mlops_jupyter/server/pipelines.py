@@ -2,8 +2,10 @@
 
 Thin handlers over :class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher` (and
 its :class:`~mlops_jupyter.pipelines.workspace.Workspace`), which the app puts in the
-settings under :data:`LAUNCHER_SETTING`; every path in a request is relative to the
-server root and checked there.
+settings under :data:`LAUNCHER_SETTING` (contracts in
+:mod:`mlops_jupyter.pipelines.contracts`); every path in a request is relative to the
+server root and checked there. Starting a run executes notebooks (``executes``: left
+out of fuzzing).
 
 Authorization: resource ``mlops_pipelines`` (:data:`AUTH_RESOURCE`); listing, detail
 and a run's status are ``read``, starting a run is ``execute``, writing a new
@@ -18,53 +20,72 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..exceptions import MLOpsError, UsageError
+from ..pipelines.contracts import (
+    PipelineCreated,
+    PipelineDetail,
+    PipelineDetailQuery,
+    PipelineInitRequest,
+    PipelineList,
+    PipelineRun,
+    PipelineRunQuery,
+    PipelineRunRequest,
+    RunStarted,
+)
 from ..pipelines.launcher import PipelineLauncher
 from ..pipelines.workspace import Workspace
-from .base import MLOpsHandler
-from .schemas import PipelineInitRequest, PipelineRunRequest
+from .base import Endpoint, MLOpsHandler
 
+#: The settings key of the :class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher`.
 LAUNCHER_SETTING = "mlops_jupyter_pipeline_launcher"
 AUTH_RESOURCE = "mlops_pipelines"
 
 
 class PipelinesBaseHandler(MLOpsHandler):
-    """Gives access to the launcher the app shares; authorizes against ``mlops_pipelines``."""
+    """Runs launcher calls in a worker thread; authorizes against ``mlops_pipelines``."""
 
     auth_resource = AUTH_RESOURCE
-
-    @property
-    def launcher(self) -> PipelineLauncher:
-        return self.settings[LAUNCHER_SETTING]
+    service_setting = LAUNCHER_SETTING
+    service: PipelineLauncher
 
     @property
     def workspace(self) -> Workspace:
-        return self.launcher.workspace
+        """The launcher's view of the server root."""
+        return self.service.workspace
+
+    async def call(self, function, *args, **kwargs):
+        return await asyncio.to_thread(function, *args, **kwargs)
 
 
 class PipelineListHandler(PipelinesBaseHandler):
     """``GET /pipelines``: the pipeline files under the server root."""
 
+    contract = {"get": Endpoint("The pipeline files under the server root",
+                                response=PipelineList)}
+
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        self.finish(await asyncio.to_thread(self.workspace.list_pipelines))
+        self.render(PipelineList.model_validate(await self.call(self.workspace.list_pipelines)))
 
 
 class PipelineDetailHandler(PipelinesBaseHandler):
     """``GET /pipelines/detail?path=REL``: steps with cache state and last status."""
 
+    contract = {"get": Endpoint("A pipeline's steps with cache state and last status",
+                                query=PipelineDetailQuery, response=PipelineDetail)}
+
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        path = self.get_query_argument("path", None)
+        path = self.query(PipelineDetailQuery).path
         if path is None:
             raise UsageError("path is required")
-        self.finish(await asyncio.to_thread(self._detail, path))
+        self.render(PipelineDetail.model_validate(await self.call(self._detail, path)))
 
     def _detail(self, path: str) -> dict:
         active = None
         try:
-            active = self.launcher.active_run(self.workspace.resolve(path))
+            active = self.service.active_run(self.workspace.resolve(path))
         except MLOpsError:
             pass  # detail() reports the path's problem itself
         return self.workspace.detail(path, active)
@@ -73,37 +94,47 @@ class PipelineDetailHandler(PipelinesBaseHandler):
 class PipelineRunsHandler(PipelinesBaseHandler):
     """``POST /pipelines/runs`` {path, force?, only?, from?, params?} → 202 {run_id}."""
 
+    contract = {"post": Endpoint("Start a run of a pipeline in the background",
+                                 body=PipelineRunRequest, response=RunStarted, status=202,
+                                 executes=True)}
+
     @web.authenticated
     @authorized("execute")
     async def post(self) -> None:
         body = self.body(PipelineRunRequest)
-        run_id = await asyncio.to_thread(
-            self.launcher.start, body.path, force=bool(body.force), only=body.only or [],
+        run_id = await self.call(
+            self.service.start, body.path, force=bool(body.force), only=body.only or [],
             from_step=body.from_step or None, params=body.params or {})
-        self.set_status(202)
-        self.finish({"run_id": run_id})
+        self.render(RunStarted(run_id=run_id), 202)
 
 
 class PipelineRunHandler(PipelinesBaseHandler):
     """``GET /pipelines/runs/{run_id}?path=REL``: the run's live status.json."""
 
+    contract = {"get": Endpoint("A run's live status", query=PipelineRunQuery,
+                                response=PipelineRun)}
+
     @web.authenticated
     @authorized("read")
     async def get(self, run_id: str) -> None:
-        path = self.get_query_argument("path", None)
-        self.finish(await asyncio.to_thread(self.launcher.status, path, run_id))
+        path = self.query(PipelineRunQuery).path
+        self.render(PipelineRun.model_validate(await self.call(self.service.status, path,
+                                                               run_id)))
 
 
 class PipelineInitHandler(PipelinesBaseHandler):
     """``POST /pipelines/init`` {notebook}: write pipeline.yaml beside the notebook."""
 
+    contract = {"post": Endpoint("Write a pipeline.yaml beside a notebook",
+                                 body=PipelineInitRequest, response=PipelineCreated,
+                                 status=201)}
+
     @web.authenticated
     @authorized("write")
     async def post(self) -> None:
         body = self.body(PipelineInitRequest)
-        created = await asyncio.to_thread(self.workspace.init_pipeline, body.notebook)
-        self.set_status(201)
-        self.finish(created)
+        created = await self.call(self.workspace.init_pipeline, body.notebook)
+        self.render(PipelineCreated.model_validate(created), 201)
 
 
 handlers = [

@@ -16,35 +16,18 @@ integers kept within 64 bits, unknown fields refused. A request is read only thr
   more than a short prefix of what was sent.
 
 Services still validate meaning (names, paths, cron, overrides): the schema only
-guarantees a bounded, well-typed input reaches them. (The pipeline and schedule
-request bodies below still live here until they move to their domains' contracts.)
+guarantees a bounded, well-typed input reaches them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ..contracts import (  # noqa: F401  (re-exported for the request bodies below)
-    MAX_INT,
-    MAX_ITEMS,
-    MAX_NAME_CHARS,
-    MAX_PATH_CHARS,
-    MAX_TEXT_CHARS,
-    MAX_VALUE_CHARS,
-    Body,
-    Int64,
-    Name,
-    Number,
-    PathText,
-    Text,
-    Value,
-)
 from ..exceptions import UsageError
-from ..scheduling import cron
 
 #: The largest request body read at all (bytes).
 MAX_BODY_BYTES = 1024 * 1024
@@ -53,58 +36,7 @@ MAX_DEPTH = 16
 #: How much of a user's value an error message may quote.
 QUOTE_CHARS = 40
 
-MAX_CRON_CHARS = cron.MAX_LENGTH
-MAX_ZONE_CHARS = cron.MAX_ZONE_LENGTH
-
 Model = TypeVar("Model", bound=BaseModel)
-
-
-# ------------------------------------------------------------------------- models
-class PipelineRunRequest(Body):
-    """``POST pipelines/runs``; ``params`` maps step → {parameter: value}."""
-
-    path: PathText | None = Field(None, description="must be a string")
-    force: StrictBool | None = Field(None, description="must be true or false")
-    only: Annotated[list[Name], Field(max_length=MAX_ITEMS)] | None = Field(
-        None, description="must be a list of step names")
-    from_step: Name | None = Field(None, alias="from", description="must be a step name")
-    params: Annotated[dict[Name, Annotated[dict[Name, Value], Field(max_length=MAX_ITEMS)]],
-                      Field(max_length=MAX_ITEMS)] | None = Field(
-        None, description="must map step names to objects of name: value")
-
-
-class PipelineInitRequest(Body):
-    """``POST pipelines/init``."""
-
-    notebook: PathText | None = Field(None, description="must be a string")
-
-
-class ScheduleRequest(Body):
-    """``POST schedules``; ``params`` is ``["step.name=value", ...]`` or
-    ``{"step.name": value}`` (``{"name": value}`` for a notebook)."""
-
-    target: PathText | None = Field(None, description="must be a string")
-    cron: Annotated[StrictStr, Field(max_length=MAX_CRON_CHARS)] | None = Field(
-        None, description="must be a string")
-    timezone: Annotated[StrictStr, Field(max_length=MAX_ZONE_CHARS)] | None = Field(
-        None, description="must be an IANA time zone name")
-    params: Annotated[list[Annotated[StrictStr, Field(max_length=MAX_VALUE_CHARS)]],
-                      Field(max_length=MAX_ITEMS)] | Annotated[
-        dict[Name, Value], Field(max_length=MAX_ITEMS)] | None = Field(
-        None, description="must be a list of NAME=VALUE strings or an object of NAME: value")
-    missed: Annotated[StrictStr, Field(max_length=32)] | None = Field(
-        None, description="must be a string")
-    name: Annotated[StrictStr, Field(max_length=MAX_NAME_CHARS)] | None = Field(
-        None, description="must be a string")
-
-
-class PreviewRequest(Body):
-    """``POST schedules/preview``."""
-
-    cron: Annotated[StrictStr, Field(max_length=MAX_CRON_CHARS)] | None = Field(
-        None, description="must be a string")
-    timezone: Annotated[StrictStr, Field(max_length=MAX_ZONE_CHARS)] | None = Field(
-        None, description="must be an IANA time zone name")
 
 
 # ------------------------------------------------------------------------ parsing
@@ -239,7 +171,4 @@ def _message(error: ValidationError, model: type[BaseModel], data: Any) -> str:
     return f"{where}: {first.get('msg', 'invalid')}"[:300]
 
 
-__all__ = [
-    "PipelineInitRequest", "PipelineRunRequest", "PreviewRequest", "ScheduleRequest",
-    "load_json", "parse_body", "parse_query", "quote",
-]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "load_json", "parse_body", "parse_query", "quote"]

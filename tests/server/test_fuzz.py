@@ -4,11 +4,15 @@ The schema is the OpenAPI document the handlers declare
 (:mod:`mlops_jupyter.server.openapi`); the server is a real ``jupyter lab`` subprocess
 (schemathesis needs an HTTP base URL; pytest-jupyter's server lives inside the test
 process) with the scheduler off, a seeded store
-(two models, a champion, a drift check with an alert, runs) and a root holding a
-pipeline file. For every operation, valid and invalid requests, and valid ones
-aimed at the seeded data (a bounded number of each), must never answer >= 500 and must answer a status and a body the document
-declares. Operations marked ``x-executes-code`` (they run a pipeline or notebook) are
-left out: fuzzing them would start runs.
+(two models, a champion, a drift check with an alert, runs), a root holding a
+pipeline file and a notebook, a schedule and, in the job store, a finished run of the
+Pipelines section and a queued job nothing runs (cancelled by the fuzzed requests).
+For every operation, valid and invalid requests, and valid ones aimed at the seeded
+data (a bounded number of each), must never answer >= 500 and must answer a status
+and a body the document declares. Operations marked ``x-executes-code`` (they run a
+pipeline or notebook: ``POST pipelines/runs``, ``POST schedules/{name}/run``) are
+left out: fuzzing them would start runs. Deleting operations go last, so the
+schedules they remove are there for the others first.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from mlops_jupyter.registry import set_alias
+from mlops_jupyter.scheduling.store import FAILED, JobStore
 from mlops_jupyter.server.openapi import build_document
 from mlops_jupyter.server.routes import api_handlers
 from mlops_jupyter.tracking import store
@@ -48,15 +53,29 @@ steps:
   - name: prepare
     notebook: prepare.ipynb
 """
+#: The run id of the finished run of the Pipelines section the job store is seeded with.
+SEEDED_RUN = "20260101-000000-fuzzed"
 
 
 def _executes(ctx) -> bool:
     return bool(ctx.operation.definition.raw.get("x-executes-code"))
 
 
-def _aimed(seeded: dict[str, list], case_strategy):
+def _body_fields(document: dict, operation) -> frozenset[str]:
+    """The field names of ``operation``'s declared JSON body (none without one)."""
+    body = operation.definition.raw.get("requestBody")
+    if not body:
+        return frozenset()
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return frozenset(schema.get("properties", {}))
+
+
+def _aimed(seeded: dict[str, list], case_strategy, body_fields: frozenset[str] = frozenset()):
     """``case_strategy`` with names, ids and versions drawn from what was seeded, so
-    requests reach real models and runs instead of stopping at a 404."""
+    requests reach real models and runs instead of stopping at a 404; a body field in
+    ``body_fields`` the case left out is sometimes filled in too (a request needing
+    several fields, such as a new schedule, then reaches the service whole)."""
     from hypothesis import strategies as st
 
     @st.composite
@@ -67,6 +86,10 @@ def _aimed(seeded: dict[str, list], case_strategy):
             for key in list(part or {}):
                 if key in seeded:
                     part[key] = draw(st.sampled_from(seeded[key]))
+        if isinstance(case.body, dict):
+            for key in sorted(body_fields & seeded.keys() - case.body.keys()):
+                if draw(st.booleans()):
+                    case.body[key] = draw(st.sampled_from(seeded[key]))
         return case
 
     return aimed()
@@ -90,9 +113,36 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
             "thresholds": [["accuracy >= 0.5"], ["f1 > 0.1", "accuracy >= 0.99"], []],
             "metric": ["accuracy"], "score": [False],
             # pipelines and schedules (a schedule named "iris" is made once the server runs)
-            "path": ["pipeline.yaml"], "notebook": ["prepare.ipynb"],
-            "target": ["pipeline.yaml", "prepare.ipynb"],
+            # (``notebook``: a folder without a pipeline.yaml, so one can be written there;
+            # ``job_id``: filled in once the server runs)
+            "path": ["pipeline.yaml"], "notebook": ["fresh/prepare.ipynb"],
+            "target": ["pipeline.yaml", "prepare.ipynb"], "run_id": [SEEDED_RUN],
+            "missed": ["skip", "catch_up_once"], "params": [[], {}],
             "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"]}
+
+
+def _seed_run(root: Path) -> int:
+    """A run of ``root/pipeline.yaml`` started from the Pipelines section, ended
+    (FAILED: it never had a process); returns its job id."""
+    store = JobStore()  # the test's home, as the server's
+    try:
+        job = store.create_run_job(str(root / "pipeline.yaml"), SEEDED_RUN, parameters={},
+                                   options={}, scheduler_id="fuzz-seed")
+        store.finish_job(job["id"], FAILED, error="seeded for fuzzing")
+        return job["id"]
+    finally:
+        store.close()
+
+
+def _seed_queued_job() -> int:
+    """A queued job of the schedule "iris" that no scheduler runs (the server's is
+    off); cancelling it only marks it INTERRUPTED. Made just before the cancel
+    operation is fuzzed: listing pipeline runs interrupts jobs no scheduler owns."""
+    store = JobStore()
+    try:
+        return store.create_job(store.schedule("iris"), "manual")["id"]
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -101,12 +151,15 @@ def server(tmp_path, seeded):
     try:
         (lab.root / "pipeline.yaml").write_text(PIPELINE)
         shutil.copy(EXAMPLE / "prepare.ipynb", lab.root / "prepare.ipynb")
+        (lab.root / "fresh").mkdir()
+        shutil.copy(EXAMPLE / "prepare.ipynb", lab.root / "fresh" / "prepare.ipynb")
         lab.wait_until_ready()
         made = requests.post(f"{lab.url}/mlops-jupyter/schedules", timeout=60,
                              headers={"Authorization": f"token {lab.token}"},
                              json={"target": "pipeline.yaml", "cron": "0 3 * * *",
                                    "name": "iris"})
         assert made.status_code == 201, made.text
+        seeded["job_id"] = [str(_seed_run(lab.root))]
         yield lab
     finally:
         lab.stop()
@@ -132,19 +185,21 @@ def _fuzz(strategy, server: JupyterLab, session: requests.Session) -> int:
 
 
 def test_every_endpoint_survives_fuzzing(server, seeded):
-    schema = schemathesis.openapi.from_dict(build_document(api_handlers())).exclude(
-        func=_executes)
+    document = build_document(api_handlers())
+    schema = schemathesis.openapi.from_dict(document).exclude(func=_executes)
     session = requests.Session()
     session.headers.update({"Authorization": f"token {server.token}"})
     failures: list[str] = []
     succeeded: dict[str, int] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in sorted(operations, key=lambda op: op.method.upper() == "DELETE"):
+        if operation.path.endswith("/cancel"):
+            seeded["job_id"] = [str(_seed_queued_job())]
         positive = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
         strategies = {
             "valid": positive,
             "invalid": operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE),
-            "aimed": _aimed(seeded, positive),
+            "aimed": _aimed(seeded, positive, _body_fields(document, operation)),
         }
         succeeded[operation.label] = 0
         for kind, strategy in strategies.items():

@@ -27,8 +27,8 @@ export async function publishDashboard(
   template: DashboardTemplate | 'all' = 'all',
   init?: RequestInit
 ): Promise<Dashboard[]> {
-  const request: Schemas['DashboardRequest'] = { model, template };
-  const body = await postJSON<Schemas['PublishResult']>(
+  const request: Partial<Schemas['DashboardRequest']> = { model, template };
+  const body = await postJSON<Schemas['PublishedDashboards']>(
     'dashboards',
     request,
     init

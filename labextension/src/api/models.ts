@@ -10,7 +10,7 @@ export type ModelVersion = Schemas['ModelVersion'];
 /** A model's declared promotion gate. */
 export type GatePolicy = Schemas['GatePolicy'];
 /** A registered model and its versions, newest first. */
-export type ModelSummary = Schemas['ModelSummary'];
+export type ModelSummary = Schemas['RegisteredModel'];
 /** One recorded decision about an alias. */
 export type AliasHistoryEntry = Schemas['AliasHistoryEntry'];
 /** A model with its alias history, oldest first. */
@@ -20,13 +20,13 @@ export type GateCheck = Schemas['GateCheck'];
 /** The gate's verdict on a candidate version. */
 export type GateVerdict = Schemas['GateVerdict'];
 /** What the gate is asked (preview). */
-export type GatePreviewRequest = Schemas['GatePreviewRequest'];
+export type GatePreviewRequest = Partial<Schemas['GatePreviewRequest']>;
 /** A promotion; `force` needs a `reason`. */
-export type PromoteRequest = Schemas['PromoteRequest'];
+export type PromoteRequest = Partial<Schemas['PromoteRequest']>;
 /** The outcome of a promotion: a refused one has `promoted: false` (HTTP 200). */
 export type PromoteResult = Schemas['PromoteResult'];
 /** A lineage and its rendering as an indented text tree. */
-export type LineageResponse = Schemas['LineageResponse'];
+export type LineageResponse = Schemas['LineageReply'];
 /** The alias history entry a rollback recorded. */
 export type RollbackResult = Schemas['RollbackResult'];
 
@@ -99,6 +99,6 @@ export async function rollbackModel(
   reason?: string,
   init?: RequestInit
 ): Promise<RollbackResult> {
-  const request: Schemas['RollbackRequest'] = { alias, reason };
+  const request: Partial<Schemas['RollbackRequest']> = { alias, reason };
   return postJSON<RollbackResult>(modelPath(name, 'rollback'), request, init);
 }

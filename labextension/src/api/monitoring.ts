@@ -18,6 +18,9 @@ export type MonitoredModel = Schemas['MonitoredModel'];
 export async function getMonitoring(
   init?: RequestInit
 ): Promise<MonitoredModel[]> {
-  const body = await requestAPI<Schemas['MonitoringList']>('monitoring', init);
+  const body = await requestAPI<Schemas['MonitoringOverview']>(
+    'monitoring',
+    init
+  );
   return body.models;
 }

@@ -16,7 +16,7 @@ export type PipelineRun = Schemas['PipelineRun'];
 /** A pipeline with its steps in order, their cache state and the last run. */
 export type PipelineDetail = Schemas['PipelineDetail'];
 /** What to run. */
-export type PipelineRunRequest = Schemas['PipelineRunRequest'];
+export type PipelineRunRequest = Partial<Schemas['PipelineRunRequest']>;
 /** The states of one pipeline step in a run (`status.json`). */
 export type StepStatus = RunStep['status'];
 /** The states of a whole pipeline run. */
@@ -56,7 +56,7 @@ export async function startPipelineRun(
   request: PipelineRunRequest,
   init?: RequestInit
 ): Promise<string> {
-  const body = await postJSON<Schemas['PipelineRunStarted']>(
+  const body = await postJSON<Schemas['RunStarted']>(
     'pipelines/runs',
     request,
     init
@@ -86,11 +86,7 @@ export async function getPipelineRun(
 export async function initPipeline(
   notebook: string,
   init?: RequestInit
-): Promise<Schemas['PipelineInitResult']> {
-  const request: Schemas['PipelineInitRequest'] = { notebook };
-  return postJSON<Schemas['PipelineInitResult']>(
-    'pipelines/init',
-    request,
-    init
-  );
+): Promise<Schemas['PipelineCreated']> {
+  const request: Partial<Schemas['PipelineInitRequest']> = { notebook };
+  return postJSON<Schemas['PipelineCreated']>('pipelines/init', request, init);
 }

@@ -16,7 +16,7 @@ export type ScheduleList = Schemas['ScheduleList'];
 /** The next fire times of a cron expression. */
 export type CronPreview = Schemas['CronPreview'];
 /** A new schedule. */
-export type ScheduleRequest = Schemas['ScheduleRequest'];
+export type ScheduleRequest = Partial<Schemas['ScheduleRequest']>;
 /** The states of a scheduled job. */
 export type JobStatus = Job['status'];
 /** What a schedule does when ticks were missed while no scheduler ran. */
@@ -61,7 +61,7 @@ export async function previewCron(
   timezone: string,
   init?: RequestInit
 ): Promise<CronPreview> {
-  const request: Schemas['PreviewRequest'] = { cron, timezone };
+  const request: Partial<Schemas['PreviewRequest']> = { cron, timezone };
   return postJSON<CronPreview>('schedules/preview', request, init);
 }
 
@@ -71,7 +71,7 @@ export async function previewCron(
 export async function listCronPresets(
   init?: RequestInit
 ): Promise<CronPreset[]> {
-  const body = await requestAPI<Schemas['CronPresetList']>(
+  const body = await requestAPI<Schemas['PresetList']>(
     'schedules/presets',
     init
   );

@@ -36,7 +36,10 @@ export function LineageView(props: {
     info.pipeline?.output_notebook,
     info.pipeline?.notebook
   ]
-    .filter((path): path is string => !!path && !path.startsWith('/'))
+    .filter(
+      (path): path is string =>
+        typeof path === 'string' && path !== '' && !path.startsWith('/')
+    )
     .filter((path, index, all) => all.indexOf(path) === index);
   return (
     <div

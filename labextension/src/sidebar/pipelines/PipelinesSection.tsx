@@ -141,7 +141,9 @@ function PipelineItem(props: {
         {pipeline.error !== null ? (
           <StatusBadge status="FAILED" label="Invalid" title={pipeline.error} />
         ) : (
-          pipeline.last_run && <StatusBadge status={pipeline.last_run.status} />
+          pipeline.last_run?.status && (
+            <StatusBadge status={pipeline.last_run.status} />
+          )
         )}
       </button>
       {expanded && (

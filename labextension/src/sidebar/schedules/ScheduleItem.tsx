@@ -87,7 +87,9 @@ export function ScheduleItem(props: {
             <button
               className="jp-MLOps-link jp-MLOps-scheduleTarget"
               title={`Open ${schedule.target}`}
-              onClick={() => context.openFile(schedule.target)}
+              onClick={() =>
+                schedule.target && context.openFile(schedule.target)
+              }
             >
               {schedule.target}
             </button>
