@@ -7,9 +7,8 @@ Replies (:class:`~mlops_jupyter.contracts.Reply`, exactly the declared fields):
 :class:`PipelineList`, :class:`PipelineDetail`, :class:`PipelineRun`,
 :class:`RunStarted`, :class:`PipelineCreated`.
 :class:`~mlops_jupyter.pipelines.workspace.Workspace` and
-:class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher` return plain JSON dicts;
-the handlers validate them into these replies, and the server tests check every
-answer against them.
+:class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher` return these replies, the
+handlers render them as they are, and the server tests check every answer against them.
 
 Every path is relative to the server root (POSIX separators).
 """

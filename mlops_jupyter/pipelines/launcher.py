@@ -27,6 +27,7 @@ from .. import config, names
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import quote, scrub
 from .cache import run_folder
+from .contracts import PipelineDetail, PipelineRun, RunStarted
 from .workspace import Workspace
 
 #: The run's log, in its run folder.
@@ -94,8 +95,8 @@ class PipelineLauncher:
 
     def start(self, relative: Any, *, force: bool = False, only: list[str] | None = None,
               from_step: str | None = None,
-              params: dict[str, dict[str, Any]] | None = None) -> str:
-        """Start a run of the pipeline file ``relative``; returns the run id.
+              params: dict[str, dict[str, Any]] | None = None) -> RunStarted:
+        """Start a run of the pipeline file ``relative``; returns the run id to poll.
 
         The spec, step names and parameter overrides are checked first, so bad input
         is a :class:`UsageError` now rather than a failed run later.
@@ -106,7 +107,8 @@ class PipelineLauncher:
             StoreUnavailableError: the job store cannot be used.
         """
         from .overrides import validate_overrides
-        from .runner import PipelineRun, RunOptions
+        from .runner import PipelineRun as Runner
+        from .runner import RunOptions
 
         spec = self.workspace.load(relative)
         only = list(only or [])
@@ -121,7 +123,7 @@ class PipelineLauncher:
             # names and values, then each selected step's notebook (declared names,
             # types), so bad overrides are a 400 now rather than a failed run later.
             overrides = validate_overrides(params or {}, spec)
-            PipelineRun(spec, RunOptions(only=only, from_step=from_step,
+            Runner(spec, RunOptions(only=only, from_step=from_step,
                                          overrides=overrides)).validate()
         except MLOpsError as exc:
             raise self.workspace.scrub(exc) from None
@@ -147,7 +149,22 @@ class PipelineLauncher:
             except MLOpsError as exc:
                 shutil.rmtree(run_dir, ignore_errors=True)
                 raise self.workspace.scrub(exc) from None
-        return run_id
+        return RunStarted(run_id=run_id)
+
+    def detail(self, relative: Any) -> PipelineDetail:
+        """The DAG of the pipeline file ``relative`` with each step's cache state, its
+        last run and the id of the run going on (see :meth:`Workspace.detail`).
+
+        Raises:
+            UsageError: a bad path or spec.
+            NotFoundError: no such file.
+        """
+        active = None
+        try:
+            active = self.active_run(self.workspace.resolve(relative))
+        except MLOpsError:
+            pass  # Workspace.detail reports the path's problem itself
+        return self.workspace.detail(relative, active)
 
     def active_run(self, pipeline: Path) -> str | None:
         """The id of a run of ``pipeline`` that is still going on."""
@@ -158,14 +175,14 @@ class PipelineLauncher:
 
     def _ended(self, run: BackgroundRun) -> bool:
         """The run wrote its final status (its process may still be closing down)."""
-        status = self.workspace.run_status(run.pipeline, run.run_id) or {}
-        return status.get("status") in FINAL_STATUSES
+        status = self.workspace.run_status(run.pipeline, run.run_id)
+        return status is not None and status.status in FINAL_STATUSES
 
     def runs(self, pipeline: Path | None = None) -> list[BackgroundRun]:
         """Every run kept in the job store (of ``pipeline``), newest first."""
         return self.jobs.runs(pipeline)
 
-    def status(self, relative: Any, run_id: str) -> dict[str, Any]:
+    def status(self, relative: Any, run_id: str) -> PipelineRun:
         """The run's status.json (paths relative to the server root).
 
         Before the runner wrote one the status is PENDING; when its job ended without
@@ -184,19 +201,18 @@ class PipelineLauncher:
             pipeline = self.workspace.resolve(relative, what="pipeline path")
         status = self.workspace.run_status(pipeline, run_id)
         if status is not None:
-            if run is not None and not run.active and status.get("status") in (
-                    "PENDING", "RUNNING"):
+            if run is not None and not run.active and status.status in ("PENDING", "RUNNING"):
                 # The process ended before it could write its final status.
-                status["status"] = "FAILED"
-                status["error"] = self._failure(run)
+                return status.model_copy(update={"status": "FAILED",
+                                                 "error": self._failure(run)})
             return status
         if run is None or run.pipeline != pipeline:
             raise NotFoundError(f"no run {run_id} of this pipeline")
-        base = {"run_id": run_id, "file": self.workspace.relative(pipeline), "steps": [],
-                "started": run.started, "ended": None}
+        short = PipelineRun(run_id=run_id, file=self.workspace.relative(pipeline), steps=[],
+                            started=run.started, ended=None, status="PENDING")
         if run.active:
-            return {**base, "status": "PENDING"}
-        return {**base, "status": "FAILED", "error": self._failure(run)}
+            return short
+        return short.model_copy(update={"status": "FAILED", "error": self._failure(run)})
 
     def _failure(self, run: BackgroundRun) -> str:
         """Why a run ended early: its job's error, else the last line it printed."""

@@ -20,6 +20,15 @@ from .. import config, paths
 from ..exceptions import ConflictError, MLOpsError, UsageError
 from ..paths import quote, scrub
 from .cache import OUTPUT_DIRS
+from .contracts import (
+    LastRun,
+    PipelineCreated,
+    PipelineDetail,
+    PipelineList,
+    PipelineRun,
+    PipelineSummary,
+    PlanStep,
+)
 
 #: store's artifact root): ``mlruns``/``mlartifacts`` are MLflow's artifact folders,
 #: where every run keeps a copy of its ``pipeline.yaml``.
@@ -77,7 +86,7 @@ class Workspace:
         return scrubbed
 
     # --------------------------------------------------------------- listing
-    def list_pipelines(self) -> dict[str, Any]:
+    def list_pipelines(self) -> PipelineList:
         """Pipeline files under the root: YAML mappings with ``steps``.
 
         Hidden folders (``.mlops``, ``.venv``, ``.ipynb_checkpoints``, ...),
@@ -85,7 +94,7 @@ class Workspace:
         :data:`MAX_DEPTH` folders deep, :data:`MAX_VISITED` entries or
         :data:`MAX_PIPELINES` pipelines (``truncated`` then says so).
         """
-        found: list[dict[str, Any]] = []
+        found: list[PipelineSummary] = []
         visited = 0
         truncated = False
         artifacts = _local_artifact_root()
@@ -105,14 +114,14 @@ class Workspace:
                 if entry is not None:
                     found.append(entry)
                     if len(found) >= MAX_PIPELINES:
-                        return {"pipelines": found, "truncated": True}
+                        return PipelineList(pipelines=found, truncated=True)
             if visited >= MAX_VISITED:
                 truncated = True
                 break
-        found.sort(key=lambda entry: entry["path"])
-        return {"pipelines": found, "truncated": truncated}
+        found.sort(key=lambda entry: entry.path)
+        return PipelineList(pipelines=found, truncated=truncated)
 
-    def _describe_file(self, path: Path) -> dict[str, Any] | None:
+    def _describe_file(self, path: Path) -> PipelineSummary | None:
         """A listing entry when ``path`` looks like a pipeline, else None."""
         import yaml
 
@@ -135,24 +144,20 @@ class Workspace:
             return None
         if not isinstance(data, dict) or "steps" not in data:
             return None
-        relative = path.relative_to(self.root).as_posix()
         steps = data.get("steps")
-        entry: dict[str, Any] = {
-            "path": relative,
-            "name": data["name"] if isinstance(data.get("name"), str) else path.stem,
-            "steps": len(steps) if isinstance(steps, list) else 0,
-            "last_run": None,
-            "error": None,
-        }
+        name = data["name"] if isinstance(data.get("name"), str) else path.stem
+        count = len(steps) if isinstance(steps, list) else 0
+        error = None
         try:
             spec = parse_spec(text, resolved)
-            entry["name"], entry["steps"] = spec.name, len(spec.steps)
+            name, count = spec.name, len(spec.steps)
         except MLOpsError as exc:
-            entry["error"] = self.scrub(exc).message
+            error = self.scrub(exc).message
         last = self.last_run(resolved)
-        if last is not None:
-            entry["last_run"] = {"run_id": last.get("run_id"), "status": last.get("status")}
-        return entry
+        return PipelineSummary(
+            path=path.relative_to(self.root).as_posix(), name=name, steps=count,
+            last_run=None if last is None else LastRun(run_id=last.run_id, status=last.status),
+            error=error)
 
     # ---------------------------------------------------------------- detail
     def load(self, relative: Any):
@@ -172,39 +177,42 @@ class Workspace:
         except MLOpsError as exc:
             raise self.scrub(exc) from None
 
-    def detail(self, relative: Any, active_run: str | None = None) -> dict[str, Any]:
+    def detail(self, relative: Any, active_run: str | None = None) -> PipelineDetail:
         """The DAG of a pipeline with each step's cache state and last status."""
         from .plan import plan
 
         spec = self.load(relative)
         project = self.relative(spec.root)
-        rows = plan(spec)
-        for row in rows:
-            row["notebook_path"] = join(project, row["notebook"])
-            row["last_output_notebook_path"] = (
-                join(project, row["last_output_notebook"])
-                if row.get("last_output_notebook") else None)
-            if isinstance(row.get("cache"), str):
-                row["cache"] = scrub(row["cache"], self.root)
-        return {"path": self.relative(spec.path), "name": spec.name,
-                "experiment": spec.experiment, "project": project, "steps": rows,
-                "last_run": self.last_run(spec.path), "active_run": active_run}
+        steps = []
+        for row in plan(spec):
+            last_output = row.get("last_output_notebook")
+            cache = row.get("cache")
+            steps.append(PlanStep(**row | {
+                "notebook_path": join(project, row["notebook"]),
+                "last_output_notebook_path": join(project, last_output) if last_output else None,
+                "cache": scrub(cache, self.root) if isinstance(cache, str) else cache}))
+        return PipelineDetail(path=self.relative(spec.path), name=spec.name,
+                              experiment=spec.experiment, project=project, steps=steps,
+                              last_run=self.last_run(spec.path), active_run=active_run)
 
-    def last_run(self, pipeline: Path) -> dict[str, Any] | None:
+    def last_run(self, pipeline: Path) -> PipelineRun | None:
         """The status of the latest run of this very file (a project may hold several
         pipelines, and scheduled jobs keep their runs apart)."""
         from .cache import latest_run_id
 
         return self.run_status(pipeline, latest_run_id(pipeline) or "")
 
-    def run_status(self, pipeline: Path, run_id: str) -> dict[str, Any] | None:
+    def run_status(self, pipeline: Path, run_id: str) -> PipelineRun | None:
         """status.json of run ``run_id`` of the pipeline file ``pipeline``, made
         client-safe (paths relative to the server root), or None (no such run, or
         a run of another file)."""
         from .plan import read_status
 
         status = read_status(pipeline, run_id)
-        return None if status is None else self._client_status(status, pipeline.parent)
+        if status is None:
+            return None
+        # status.json is the runner's file: parsing it is where this reply is made.
+        return PipelineRun.model_validate(self._client_status(status, pipeline.parent))
 
     def _client_status(self, status: dict[str, Any], project: Path) -> dict[str, Any]:
         project_rel = self.relative(project)
@@ -221,7 +229,7 @@ class Workspace:
         return status
 
     # ------------------------------------------------------------------ init
-    def init_pipeline(self, notebook: Any) -> dict[str, Any]:
+    def init_pipeline(self, notebook: Any) -> PipelineCreated:
         """Write ``pipeline.yaml`` beside ``notebook`` with the notebook as its one step.
 
         Raises:
@@ -241,7 +249,7 @@ class Workspace:
             text = init_pipeline([str(path)], out, name=name)
         except MLOpsError as exc:
             raise self.scrub(exc) from None
-        return {"path": self.relative(out), "text": scrub(text, self.root)}
+        return PipelineCreated(path=self.relative(out), text=scrub(text, self.root))
 
 
 def join(project: str, relative: str) -> str:

@@ -5,9 +5,9 @@ Requests (:class:`~mlops_jupyter.contracts.Body` / :class:`~mlops_jupyter.contra
 Replies (:class:`~mlops_jupyter.contracts.Reply`, exactly the declared fields):
 :class:`ScheduleList`, :class:`Schedule`, :class:`PresetList`, :class:`CronPreview`,
 :class:`JobList`, :class:`Job`.
-:class:`~mlops_jupyter.scheduling.schedule_service.ScheduleService` returns plain
-JSON dicts; the handlers validate them into these replies, and the server tests
-check every answer against them.
+:class:`~mlops_jupyter.scheduling.schedule_service.ScheduleService` returns these
+replies, the handlers render them as they are, and the server tests check every answer
+against them.
 
 Targets, run folders and output notebooks are relative to the server root; a target
 outside it is shown by its file name only (``target_in_root`` false).

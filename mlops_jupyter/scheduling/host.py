@@ -29,6 +29,7 @@ from typing import Any
 
 from ..exceptions import ConflictError, MLOpsError, StoreUnavailableError
 from ..pipelines.launcher import BackgroundRun
+from .contracts import SchedulerState
 
 log = logging.getLogger("mlops_jupyter.scheduler")
 
@@ -155,11 +156,11 @@ class SchedulerHost:
                 f"the scheduler is not running: {self.error or 'it is still starting'}")
         return self.scheduler
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> SchedulerState:
         """For clients: is a scheduler firing schedules in this server?"""
-        return {"enabled": self.enabled, "running": self.scheduler is not None,
-                "error": self.error if self.enabled else None,
-                "poll_interval": self.poll_interval}
+        return SchedulerState(enabled=self.enabled, running=self.scheduler is not None,
+                              error=self.error if self.enabled else None,
+                              poll_interval=self.poll_interval)
 
     def wake(self) -> None:
         """Make the scheduler look at the schedules now (after a change made here)."""

@@ -14,6 +14,7 @@ from typing import Any
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import scrub
 from ..pipelines.workspace import Workspace
+from .contracts import CronPreset, CronPreview, Job, JobList, PresetList, Schedule, ScheduleList
 from .host import SchedulerHost
 from .schedules import MISSED_POLICIES
 
@@ -21,6 +22,8 @@ from .schedules import MISSED_POLICIES
 PREVIEW_COUNT = 5
 #: The most jobs one request may list.
 MAX_JOBS = 500
+#: A schedule shown without its last job (``last_job`` left out of the reply).
+_NO_LAST_JOB = object()
 
 
 class ScheduleService:
@@ -63,34 +66,42 @@ class ScheduleService:
             return value
         return scrub(value, self.workspace.root, config.home_dir(create=False))
 
-    def _client_schedule(self, schedule: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def _client_schedule(self, schedule: dict[str, Any], now: datetime,
+                         last_job: Job | None | object = _NO_LAST_JOB) -> Schedule:
+        """The stored ``schedule`` as a client sees it, with its next fire time after
+        ``now`` and, when given, its ``last_job``."""
         from . import cron, humanize
 
-        shown = dict(schedule)
-        shown["target"], shown["target_in_root"] = self._relative(schedule["target"])
-        shown["next"] = shown["next_human"] = None
+        upcoming = None
         if schedule["enabled"]:
             try:
                 (upcoming,) = cron.next_times(schedule["cron"], schedule["timezone"], 1,
                                               after=now)
-                shown["next"] = upcoming.isoformat()
-                shown["next_human"] = humanize.relative(upcoming, now)
             except UsageError:
                 pass  # a zone that vanished from the tz database: nothing is next
-        return shown
+        target, inside = self._relative(schedule["target"])
+        shown = schedule | {
+            "target": target, "target_in_root": inside,
+            "next": upcoming.isoformat() if upcoming else None,
+            "next_human": humanize.relative(upcoming, now) if upcoming else None}
+        if last_job is not _NO_LAST_JOB:
+            shown["last_job"] = last_job
+        return Schedule(**shown)
 
-    def _client_job(self, job: dict[str, Any]) -> dict[str, Any]:
-        shown = dict(job)
-        shown["target"], shown["target_in_root"] = self._relative(job["target"])
+    def _client_job(self, job: dict[str, Any]) -> Job:
+        """The stored ``job`` as a client sees it: paths inside the root relative to it,
+        the others counted, not named."""
+        target, target_in_root = self._relative(job["target"])
         run_dir, inside = self._relative(job.get("run_dir"))
-        shown["run_dir"] = run_dir if inside else None
         outputs = [self._relative(path) for path in job.get("outputs") or []]
-        shown["outputs"] = [path for path, inside in outputs if inside]
-        shown["outputs_outside_root"] = sum(1 for _, inside in outputs if not inside)
-        shown["error"] = self._text(job.get("error"))
-        return shown
+        return Job(**job | {
+            "target": target, "target_in_root": target_in_root,
+            "run_dir": run_dir if inside else None,
+            "outputs": [path for path, inside in outputs if inside],
+            "outputs_outside_root": sum(1 for _, inside in outputs if not inside),
+            "error": self._text(job.get("error"))})
 
-    def _last_jobs(self, store, name: str) -> dict[str, Any] | None:
+    def _last_job(self, store, name: str) -> Job | None:
         """The newest job that ran (or runs): a SKIPPED record is only there because
         another job was running, so that one says more about the schedule."""
         jobs = store.jobs(schedule=name, limit=10)
@@ -99,32 +110,35 @@ class ScheduleService:
         return self._client_job(chosen) if chosen else None
 
     # ------------------------------------------------------------ schedules
-    def list_schedules(self) -> dict[str, Any]:
+    def list_schedules(self) -> ScheduleList:
         """Every schedule with its next fire time and last job; presets; scheduler state."""
         store = self.host.store
         now = datetime.now(timezone.utc)
-        schedules = []
-        for schedule in store.schedules():
-            shown = self._client_schedule(schedule, now)
-            shown["last_job"] = self._last_jobs(store, schedule["name"])
-            schedules.append(shown)
-        return {"schedules": schedules, "presets": self.presets()["presets"],
-                "scheduler": self.host.status(), "now": now.isoformat()}
+        schedules = [self._client_schedule(schedule, now,
+                                           self._last_job(store, schedule["name"]))
+                     for schedule in store.schedules()]
+        return ScheduleList(schedules=schedules, presets=self.presets().presets,
+                            scheduler=self.host.status(), now=now.isoformat())
 
-    def get_schedule(self, name: str) -> dict[str, Any]:
+    def get_schedule(self, name: str) -> Schedule:
+        """One schedule with its next fire time and last job.
+
+        Raises:
+            NotFoundError: no such schedule.
+        """
         store = self.host.store
-        shown = self._client_schedule(store.schedule(name), datetime.now(timezone.utc))
-        shown["last_job"] = self._last_jobs(store, name)
-        return shown
+        return self._client_schedule(store.schedule(name), datetime.now(timezone.utc),
+                                     self._last_job(store, name))
 
     @staticmethod
-    def presets() -> dict[str, Any]:
+    def presets() -> PresetList:
+        """The named cron expressions of the cron helper."""
         from . import cron
 
-        return {"presets": [{"label": label, "cron": expression}
-                            for label, expression in cron.PRESETS.items()]}
+        return PresetList(presets=[CronPreset(label=label, cron=expression)
+                                   for label, expression in cron.PRESETS.items()])
 
-    def preview(self, expression: Any, tz: Any) -> dict[str, Any]:
+    def preview(self, expression: Any, tz: Any) -> CronPreview:
         """The next fire times of ``expression`` in zone ``tz``.
 
         Raises:
@@ -141,13 +155,13 @@ class ScheduleService:
         normalised = cron.validate(expression, tz)
         now = datetime.now(timezone.utc)
         times = cron.next_times(normalised, tz, PREVIEW_COUNT, after=now)
-        return {"cron": normalised, "timezone": tz,
-                "next": [moment.isoformat() for moment in times],
-                "local": [moment.astimezone(local).strftime("%a %Y-%m-%d %H:%M:%S %Z")
-                          for moment in times],
-                "human": [humanize.relative(moment, now) for moment in times]}
+        return CronPreview(
+            cron=normalised, timezone=tz, next=[moment.isoformat() for moment in times],
+            local=[moment.astimezone(local).strftime("%a %Y-%m-%d %H:%M:%S %Z")
+                   for moment in times],
+            human=[humanize.relative(moment, now) for moment in times])
 
-    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, body: dict[str, Any]) -> Schedule:
         """Validate and store a schedule; the running scheduler looks at it at once.
 
         Raises:
@@ -179,9 +193,7 @@ class ScheduleService:
                 raise ConflictError(exc.message) from None
             raise
         self.host.wake()
-        shown = self._client_schedule(created, datetime.now(timezone.utc))
-        shown["last_job"] = None
-        return shown
+        return self._client_schedule(created, datetime.now(timezone.utc), None)
 
     @staticmethod
     def _exists(store, name: str) -> bool:
@@ -191,16 +203,26 @@ class ScheduleService:
             return False
         return True
 
-    def set_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
+    def set_enabled(self, name: str, enabled: bool) -> Schedule:
+        """Pause (``enabled`` false) or resume schedule ``name``.
+
+        Raises:
+            NotFoundError: no such schedule.
+        """
         changed = self.host.store.set_enabled(name, enabled)
         if enabled:
             self.host.wake()
         return self._client_schedule(changed, datetime.now(timezone.utc))
 
     def remove(self, name: str) -> None:
+        """Remove schedule ``name`` (its jobs are kept).
+
+        Raises:
+            NotFoundError: no such schedule.
+        """
         self.host.store.remove_schedule(name)
 
-    def run_now(self, name: str) -> dict[str, Any]:
+    def run_now(self, name: str) -> Job:
         """Start a job of schedule ``name`` now, on this server's scheduler.
 
         Raises:
@@ -217,17 +239,27 @@ class ScheduleService:
         return self._client_job(self._call(scheduler.run_now, name))
 
     # ----------------------------------------------------------------- jobs
-    def jobs(self, schedule: str | None, status: str | None, limit: int) -> dict[str, Any]:
+    def jobs(self, schedule: str | None, status: str | None, limit: int) -> JobList:
+        """Jobs (of ``schedule``, with ``status``), newest first, at most ``limit``.
+
+        Raises:
+            UsageError: ``limit`` is not between 1 and :data:`MAX_JOBS`.
+        """
         if limit < 1 or limit > MAX_JOBS:
             raise UsageError(f"limit must be between 1 and {MAX_JOBS}")
         found = self.host.store.jobs(schedule=schedule or None, status=status or None,
                                      limit=limit)
-        return {"jobs": [self._client_job(job) for job in found]}
+        return JobList(jobs=[self._client_job(job) for job in found])
 
-    def job(self, job_id: str) -> dict[str, Any]:
+    def job(self, job_id: str) -> Job:
+        """Job ``job_id``.
+
+        Raises:
+            NotFoundError: no such job.
+        """
         return self._client_job(self.host.store.job(_job_id(job_id)))
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
+    def cancel(self, job_id: str) -> Job:
         """Stop a queued or running job (its kernels too).
 
         Raises:

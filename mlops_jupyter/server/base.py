@@ -114,20 +114,6 @@ class MLOpsHandler(APIHandler):
         self.set_status(status)
         self.finish(reply.to_json())
 
-    def get_int_argument(self, name: str, default: int) -> int:
-        """Return the query argument ``name`` as an int, or ``default`` when absent.
-
-        Raises:
-            UsageError: the argument is present but not a whole number.
-        """
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
-            return default
-        try:
-            return int(raw, 10)
-        except ValueError:
-            raise UsageError(f"{name} must be a whole number, not {raw[:40]!r}") from None
-
     def body(self, model: type[Model]) -> Model:
         """The request body as the declared ``model`` (see :mod:`.schemas`).
 

@@ -19,7 +19,7 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..exceptions import MLOpsError, UsageError
+from ..exceptions import UsageError
 from ..pipelines.contracts import (
     PipelineCreated,
     PipelineDetail,
@@ -65,7 +65,7 @@ class PipelineListHandler(PipelinesBaseHandler):
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        self.render(PipelineList.model_validate(await self.call(self.workspace.list_pipelines)))
+        self.render(await self.call(self.workspace.list_pipelines))
 
 
 class PipelineDetailHandler(PipelinesBaseHandler):
@@ -80,15 +80,7 @@ class PipelineDetailHandler(PipelinesBaseHandler):
         path = self.query(PipelineDetailQuery).path
         if path is None:
             raise UsageError("path is required")
-        self.render(PipelineDetail.model_validate(await self.call(self._detail, path)))
-
-    def _detail(self, path: str) -> dict:
-        active = None
-        try:
-            active = self.service.active_run(self.workspace.resolve(path))
-        except MLOpsError:
-            pass  # detail() reports the path's problem itself
-        return self.workspace.detail(path, active)
+        self.render(await self.call(self.service.detail, path))
 
 
 class PipelineRunsHandler(PipelinesBaseHandler):
@@ -102,10 +94,10 @@ class PipelineRunsHandler(PipelinesBaseHandler):
     @authorized("execute")
     async def post(self) -> None:
         body = self.body(PipelineRunRequest)
-        run_id = await self.call(
+        started = await self.call(
             self.service.start, body.path, force=bool(body.force), only=body.only or [],
             from_step=body.from_step or None, params=body.params or {})
-        self.render(RunStarted(run_id=run_id), 202)
+        self.render(started, 202)
 
 
 class PipelineRunHandler(PipelinesBaseHandler):
@@ -118,8 +110,7 @@ class PipelineRunHandler(PipelinesBaseHandler):
     @authorized("read")
     async def get(self, run_id: str) -> None:
         path = self.query(PipelineRunQuery).path
-        self.render(PipelineRun.model_validate(await self.call(self.service.status, path,
-                                                               run_id)))
+        self.render(await self.call(self.service.status, path, run_id))
 
 
 class PipelineInitHandler(PipelinesBaseHandler):
@@ -133,8 +124,7 @@ class PipelineInitHandler(PipelinesBaseHandler):
     @authorized("write")
     async def post(self) -> None:
         body = self.body(PipelineInitRequest)
-        created = await self.call(self.workspace.init_pipeline, body.notebook)
-        self.render(PipelineCreated.model_validate(created), 201)
+        self.render(await self.call(self.workspace.init_pipeline, body.notebook), 201)
 
 
 handlers = [

@@ -79,14 +79,13 @@ class SchedulesHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        self.render(ScheduleList.model_validate(await self.call(self.service.list_schedules)))
+        self.render(await self.call(self.service.list_schedules))
 
     @web.authenticated
     @authorized("write")
     async def post(self) -> None:
         body = self.body(ScheduleRequest)
-        created = await self.call(self.service.create, body.model_dump())
-        self.render(Schedule.model_validate(created), 201)
+        self.render(await self.call(self.service.create, body.model_dump()), 201)
 
 
 class PresetsHandler(SchedulesBaseHandler):
@@ -98,7 +97,7 @@ class PresetsHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        self.render(PresetList.model_validate(self.service.presets()))
+        self.render(self.service.presets())
 
 
 class PreviewHandler(SchedulesBaseHandler):
@@ -111,8 +110,7 @@ class PreviewHandler(SchedulesBaseHandler):
     @authorized("read")
     async def post(self) -> None:
         body = self.body(PreviewRequest)
-        preview = await self.call(self.service.preview, body.cron, body.timezone)
-        self.render(CronPreview.model_validate(preview))
+        self.render(await self.call(self.service.preview, body.cron, body.timezone))
 
 
 class ScheduleHandler(SchedulesBaseHandler):
@@ -127,7 +125,7 @@ class ScheduleHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("read")
     async def get(self, name: str) -> None:
-        self.render(Schedule.model_validate(await self.call(self.service.get_schedule, name)))
+        self.render(await self.call(self.service.get_schedule, name))
 
     @web.authenticated
     @authorized("write")
@@ -145,8 +143,7 @@ class ScheduleActionHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("write")
     async def post(self, name: str, action: str) -> None:
-        changed = await self.call(self.service.set_enabled, name, action == "resume")
-        self.render(Schedule.model_validate(changed))
+        self.render(await self.call(self.service.set_enabled, name, action == "resume"))
 
 
 class ScheduleRunHandler(SchedulesBaseHandler):
@@ -158,7 +155,7 @@ class ScheduleRunHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("execute")
     async def post(self, name: str) -> None:
-        self.render(Job.model_validate(await self.call(self.service.run_now, name)), 202)
+        self.render(await self.call(self.service.run_now, name), 202)
 
 
 class JobsHandler(SchedulesBaseHandler):
@@ -171,8 +168,7 @@ class JobsHandler(SchedulesBaseHandler):
     async def get(self) -> None:
         query = self.query(JobsQuery)
         limit = DEFAULT_JOB_LIMIT if query.limit is None else query.limit
-        self.render(JobList.model_validate(await self.call(
-            self.service.jobs, query.schedule, query.status, limit)))
+        self.render(await self.call(self.service.jobs, query.schedule, query.status, limit))
 
 
 class JobHandler(SchedulesBaseHandler):
@@ -183,7 +179,7 @@ class JobHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("read")
     async def get(self, job_id: str) -> None:
-        self.render(Job.model_validate(await self.call(self.service.job, job_id)))
+        self.render(await self.call(self.service.job, job_id))
 
 
 class JobCancelHandler(SchedulesBaseHandler):
@@ -194,7 +190,7 @@ class JobCancelHandler(SchedulesBaseHandler):
     @web.authenticated
     @authorized("execute")
     async def post(self, job_id: str) -> None:
-        self.render(Job.model_validate(await self.call(self.service.cancel, job_id)))
+        self.render(await self.call(self.service.cancel, job_id))
 
 
 handlers = [

@@ -58,23 +58,23 @@ def make(root):
 
 def _status(launcher: PipelineLauncher, path: str, run_id: str, *wanted: str):
     status = launcher.status(path, run_id)
-    return status if status["status"] in wanted else None
+    return status if status.status in wanted else None
 
 
 def test_a_run_is_kept_in_the_job_store_across_a_restart(root, make):
     host, launcher = make()
-    run_id = launcher.start("quick/pipeline.yaml", params={"count": {"n": 4}})
+    run_id = launcher.start("quick/pipeline.yaml", params={"count": {"n": 4}}).run_id
     status = wait_for(lambda: _status(launcher, "quick/pipeline.yaml", run_id, "FINISHED",
                                       "FAILED"), 120, "the run to end", interval=0.2)
-    assert status["status"] == "FINISHED", status
+    assert status.status == "FINISHED", status
     (run,) = wait_for(lambda: [r for r in launcher.runs() if not r.active], 60,
                       "its job to end", interval=0.2)
     assert (run.run_id, run.status) == (run_id, "SUCCEEDED")
     host.stop()
 
     restarted, again = make()
-    assert again.status("quick/pipeline.yaml", run_id)["status"] == "FINISHED"
-    assert again.status(None, run_id)["file"] == "quick/pipeline.yaml"
+    assert again.status("quick/pipeline.yaml", run_id).status == "FINISHED"
+    assert again.status(None, run_id).file == "quick/pipeline.yaml"
     assert [(r.run_id, r.status) for r in again.runs()] == [(run_id, "SUCCEEDED")]
     job = restarted.store.run_job(run_id)
     assert (job["trigger"], job["schedule"], job["target_type"]) == ("sidebar", None, "pipeline")
@@ -86,7 +86,7 @@ def test_a_run_is_kept_in_the_job_store_across_a_restart(root, make):
 
 def test_a_run_the_stopping_server_interrupted_says_so_after_the_restart(root, make):
     host, launcher = make()
-    run_id = launcher.start("slow/pipeline.yaml")
+    run_id = launcher.start("slow/pipeline.yaml").run_id
     pids: set[int] = set()
     try:
         wait_for(lambda: _status(launcher, "slow/pipeline.yaml", run_id, "RUNNING"), 60,
@@ -99,8 +99,8 @@ def test_a_run_the_stopping_server_interrupted_says_so_after_the_restart(root, m
 
         _, again = make()
         status = again.status("slow/pipeline.yaml", run_id)
-        assert status["status"] == "FAILED"
-        assert status["error"] == "interrupted: the scheduler was stopped"
+        assert status.status == "FAILED"
+        assert status.error == "interrupted: the scheduler was stopped"
         assert [(r.run_id, r.status) for r in again.runs()] == [(run_id, "INTERRUPTED")]
         assert again.active_run(root / "slow" / "pipeline.yaml") is None
     finally:
@@ -117,8 +117,8 @@ def test_a_run_left_running_by_a_dead_server_is_reconciled_interrupted(root, mak
 
     status = launcher.status("slow/pipeline.yaml", "20260101-000000-abcdef")
 
-    assert status["status"] == "FAILED"
-    assert status["error"] == ("interrupted: scheduler gone-server stopped before the job "
+    assert status.status == "FAILED"
+    assert status.error == ("interrupted: scheduler gone-server stopped before the job "
                                "finished")
     assert host.store.job(job["id"])["status"] == "INTERRUPTED"
     assert launcher.active_run(pipeline) is None

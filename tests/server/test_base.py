@@ -28,9 +28,6 @@ class FailingHandler(MLOpsHandler):
         if kind == "path":
             root = self.settings["server_root_dir"]
             raise NotFoundError(f"no file {root}/data/train.csv under {root}")
-        if kind == "int":
-            self.finish({"n": self.get_int_argument("n", 7)})
-            return
         raise RuntimeError(f"boom in {SECRET_DETAIL}")
 
 
@@ -81,13 +78,3 @@ async def test_unexpected_errors_leak_nothing(fetch_failing, caplog):
     assert code == 500
     assert "alice" not in body and "abc123" not in body and "Traceback" not in body
     assert any("boom in" in record.getMessage() or record.exc_info for record in caplog.records)
-
-
-async def test_int_arguments(fetch_failing):
-    assert json.loads((await fetch_failing(kind="int")).body) == {"n": 7}
-    assert json.loads((await fetch_failing(kind="int", n="12")).body) == {"n": 12}
-
-    code, body = await error_of(fetch_failing, kind="int", n="1.5")
-
-    assert code == 400
-    assert json.loads(body) == {"error": "n must be a whole number, not '1.5'"}

@@ -55,7 +55,7 @@ def test_pipelines_inside_artifact_folders_are_not_listed(mlops_home, tmp_path, 
     monkeypatch.setenv(config.ARTIFACT_ROOT_ENV, str(root / "store" / "artifacts"))
     _pipeline(root / "store" / "artifacts" / "exp-1" / "0e1f" / "artifacts")
     listed = Workspace(root).list_pipelines()
-    assert [entry["path"] for entry in listed["pipelines"]] == ["project/pipeline.yaml"]
+    assert [entry.path for entry in listed.pipelines] == ["project/pipeline.yaml"]
 
 
 def test_the_embedded_store_keeps_the_same_root(embedded_home):
