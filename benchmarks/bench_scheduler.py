@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from datetime import datetime
 from pathlib import Path
 
 import nbformat
+
+from mlops_jupyter.processes import stop_process_group
 
 REPO = Path(__file__).resolve().parents[1]
 PEER_POLL_S = 10.0  # jupyter-scheduler's documented default poll interval
@@ -66,17 +67,7 @@ def _start_scheduler(home: Path) -> subprocess.Popen:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
+    stop_process_group(process.pid, 20, process=process, term_group=False)
 
 
 def _wait_started(home: Path, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -41,6 +41,10 @@ SCHEDULE_NAME = STEP_NAME
 #: identifier that is not a keyword; 1-255 characters.
 PARAMETER_NAME_MAX = 255
 
+#: Published dashboard files (``MODEL-TEMPLATE.ipynb`` in the dashboards folder):
+#: one file name, no folder; 7-256 characters.
+DASHBOARD_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,250}\.ipynb$")
+
 #: A pipeline run id names the run folder: no separators, nothing that could leave
 #: it. 1-64 characters.
 RUN_ID_MAX = 64
@@ -68,6 +72,11 @@ def is_parameter_name(value: Any) -> bool:
     """True when ``value`` is a notebook parameter name papermill can assign."""
     return (isinstance(value, str) and 0 < len(value) <= PARAMETER_NAME_MAX
             and value.isidentifier() and not keyword.iskeyword(value))
+
+
+def is_dashboard_file(value: Any) -> bool:
+    """True when ``value`` is a published dashboard's file name."""
+    return _fits(DASHBOARD_FILE, value)
 
 
 def is_model_name(value: Any) -> bool:

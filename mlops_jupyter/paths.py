@@ -142,6 +142,19 @@ def relative_to_root(root: Path | str, path: Path | str) -> str:
         raise PathRefusedError("the path leads outside its root", "outside") from None
 
 
+def relative_if_inside(root: Path | str, path: Path | str) -> str | None:
+    """``path`` (absolute, symlinks resolved) relative to ``root`` as a POSIX path, or
+    None when it is not absolute, not inside ``root`` or cannot be resolved — for
+    showing a file the store or a status names without its absolute location."""
+    path = Path(path)
+    if not path.is_absolute():
+        return None
+    try:
+        return relative_to_root(root, path)
+    except (PathRefusedError, OSError, RuntimeError):
+        return None
+
+
 def scrub(message: str, *roots: Path | str | None) -> str:
     """``message`` with every absolute ``roots`` folder replaced by a relative spelling.
 

@@ -25,8 +25,19 @@ def _signal_group(pid: int, signum: int) -> bool:
     return True
 
 
+def _term(pid: int, group: bool) -> bool:
+    if group:
+        return _signal_group(pid, signal.SIGTERM)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 def stop_process_group(pid: int, grace: float = DEFAULT_GRACE_S, *,
-                       process: subprocess.Popen | None = None) -> None:
+                       process: subprocess.Popen | None = None,
+                       term_group: bool = True) -> None:
     """SIGTERM process group ``pid``, SIGKILL it if still there after ``grace`` s.
 
     Args:
@@ -35,21 +46,22 @@ def stop_process_group(pid: int, grace: float = DEFAULT_GRACE_S, *,
             must not get a chance to run on, such as a model being scored).
         process: the leader's :class:`subprocess.Popen`, when this process started
             it: it is waited for (reaped), both during the grace and after SIGKILL.
+        term_group: SIGTERM the whole group (default), or only the leader — for a
+            supervisor that stops its own children on SIGTERM (the scheduler).
+
+    Whatever of the group outlives its leader is SIGKILLed: nothing lingers.
     """
-    if grace > 0 and _signal_group(pid, signal.SIGTERM):
-        deadline = time.monotonic() + grace
-        while True:
-            if process is not None:
-                try:
-                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
-                    return
-                except subprocess.TimeoutExpired:
-                    break
-            if not _signal_group(pid, 0):
-                return
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.1)
+    running = process is None or process.poll() is None
+    if grace > 0 and running and _term(pid, term_group):
+        if process is not None:
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            deadline = time.monotonic() + grace
+            while _signal_group(pid, 0) and time.monotonic() < deadline:
+                time.sleep(0.1)
     _signal_group(pid, signal.SIGKILL)
     if process is not None:
         process.wait()

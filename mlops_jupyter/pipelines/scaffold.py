@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
-from ..paths import inside
+from ..paths import inside, relative_if_inside
 from .notebooks import inspect_parameters
 
 
@@ -35,7 +35,7 @@ def init_pipeline(notebooks: list[str], out: Path, name: str | None = None,
     comments = []
     for index, notebook in enumerate(notebooks):
         path = Path(notebook).resolve()
-        relative = str(path.relative_to(root)) if path.is_relative_to(root) else None
+        relative = relative_if_inside(root, path)
         if relative is None or inside(root, relative) is None:
             raise UsageError(f"{notebook} is not inside {root} (where pipeline.yaml goes)")
         if not path.is_file() or path.suffix != ".ipynb":

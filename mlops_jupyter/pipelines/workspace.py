@@ -129,7 +129,7 @@ class Workspace:
 
         try:
             resolved = path.resolve()
-            if not resolved.is_relative_to(self.root) or not resolved.is_file():
+            if paths.relative_if_inside(self.root, resolved) is None or not resolved.is_file():
                 return None
             if resolved.stat().st_size > MAX_SPEC_BYTES:
                 return None
@@ -219,10 +219,7 @@ class Workspace:
         for key in ("file", "run_dir"):
             value = status.get(key)
             if isinstance(value, str) and value:
-                absolute = Path(value)
-                status[key] = (self.relative(absolute)
-                               if absolute.is_absolute() and absolute.resolve().is_relative_to(
-                                   self.root) else scrub(value, self.root))
+                status[key] = paths.relative_if_inside(self.root, value) or scrub(value, self.root)
         for step in status.get("steps") or []:
             notebook = step.get("output_notebook")
             step["output_notebook_path"] = join(project_rel, notebook) if notebook else None

@@ -31,11 +31,11 @@ def _public_path(value: Any) -> Any:
     text = unquote(urlparse(value).path) if value.startswith("file:") else value
     if not os.path.isabs(text):
         return value
-    from .. import config
+    from .. import config, paths
 
-    home = str(config.home_dir(create=False))
-    if os.path.commonpath([os.path.abspath(text), home]) == home:
-        return os.path.relpath(text, home)
+    relative = paths.relative_if_inside(config.home_dir(create=False), text)
+    if relative is not None:
+        return relative
     return os.path.basename(text.rstrip("/")) or "."
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import scrub
 from ..pipelines.workspace import Workspace
@@ -50,14 +51,8 @@ class ScheduleService:
         """(root-relative path, True) for a path inside the root, else (its name, False)."""
         if not value:
             return None, False
-        path = Path(value)
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):
-            return path.name, False
-        if path.is_absolute() and resolved.is_relative_to(self.workspace.root):
-            return self.workspace.relative(resolved), True
-        return path.name, False
+        relative = paths.relative_if_inside(self.workspace.root, value)
+        return (relative, True) if relative is not None else (Path(value).name, False)
 
     def _text(self, value: str | None) -> str | None:
         from .. import config

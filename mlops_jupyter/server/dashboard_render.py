@@ -12,20 +12,19 @@ page's assets come from Voila's server extension, which must be enabled (404 if 
 from __future__ import annotations
 
 import functools
-import re
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.services.contents.filemanager import FileContentsManager
 from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 
+from .. import names
 from .base import Endpoint
 
 AUTH_RESOURCE = "mlops_dashboards"
 #: The settings key of the DashboardService (``server.dashboards.SERVICE_SETTING``).
 SERVICE_SETTING = "mlops_jupyter.dashboard_service"
 _SETTING = "mlops_dashboards_voila"
-_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,250}\.ipynb")
 
 
 def _voila_settings(serverapp) -> dict:
@@ -79,6 +78,6 @@ class DashboardRenderHandler(TornadoVoilaHandler):
     async def get(self, path: str = "") -> None:
         if "voila_jinja2_env" not in self.settings:
             raise web.HTTPError(404, "Voila's server extension is not enabled")
-        if not _FILE.fullmatch(path or ""):
+        if not names.is_dashboard_file(path):
             raise web.HTTPError(404, "no such dashboard")
         await super().get(path)

@@ -32,6 +32,8 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
+from mlops_jupyter.processes import stop_process_group
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WALL_TIME_KEY = "wall_time_s"  # cell.metadata["mlops_test"][WALL_TIME_KEY]
 
@@ -238,25 +240,7 @@ def mlflow_server(port: int, backend_uri: str, workdir: Path | None = None,
         wait_for(up, startup_timeout, f"mlflow server on port {port}", interval=0.2)
         yield uri
     finally:
-        _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; make sure no worker of its group lingers.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        return
+        stop_process_group(process.pid, 15, process=process)
 
 
 # ----------------------------------------------------------------------- flushers

@@ -61,3 +61,26 @@ def register_logged_model(client, model_name: str, experiment_id: str,
     version = client.create_model_version(model_name, source=f"models:/{logged.model_id}",
                                           run_id=run.info.run_id, model_id=logged.model_id)
     return str(version.version)
+
+
+def plant_foreign_versions(tmp_path: Path, model: str = "iris"):
+    """What another user of the shared store can do: an experiment whose artifacts go
+    to a folder of their choosing, and two malicious versions of ``model`` from it
+    (one registered from a run, one from a logged model).
+
+    Returns:
+        ``(versions, marker)``: the two version numbers and the file the malicious
+        model would create if it were ever unpickled.
+    """
+    from mlops_jupyter.tracking import store
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    marker = tmp_path / "pwned"
+    model_dir = write_model(tmp_path / "evil-model", marker)
+    client = store.client()
+    experiment_id = client.create_experiment("attacker", artifact_location=elsewhere.as_uri())
+    versions = [register_from_run(client, model, experiment_id, model_dir),
+                register_logged_model(client, model, experiment_id, model_dir)]
+    assert list(elsewhere.rglob("model.pkl")), "the malicious files are in place"
+    return versions, marker

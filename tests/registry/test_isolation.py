@@ -29,7 +29,7 @@ from mlops_jupyter.registry import evaluate_gate, promote, register_model
 from mlops_jupyter.registry.policy import declare_policy, parse_policy
 from mlops_jupyter.tracking import store
 
-from .malicious import register_from_run, register_logged_model, write_model
+from .malicious import plant_foreign_versions, register_from_run, write_model
 
 
 @pytest.fixture
@@ -96,18 +96,9 @@ def test_a_preview_never_loads_a_model(champion, make_run, tmp_path):
 
 @pytest.fixture
 def attacker(champion, tmp_path):
-    """What another user of the shared store can do: an experiment whose artifacts go
-    to a folder of their choosing, and two malicious versions of ``iris`` from it."""
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    marker = tmp_path / "pwned"
-    model_dir = write_model(tmp_path / "evil-model", marker)
-    client = store.client()
-    experiment_id = client.create_experiment("attacker", artifact_location=elsewhere.as_uri())
-    versions = [register_from_run(client, "iris", experiment_id, model_dir),
-                register_logged_model(client, "iris", experiment_id, model_dir)]
-    assert list(elsewhere.rglob("model.pkl")), "the malicious files are in place"
-    return versions, marker
+    """Two malicious versions of ``iris`` from an experiment whose artifacts live
+    where the attacker chose."""
+    return plant_foreign_versions(tmp_path)
 
 
 def test_a_foreign_pickle_is_never_loaded(attacker):

@@ -21,6 +21,7 @@ from typing import Any
 
 import psutil
 
+from mlops_jupyter.processes import stop_process_group
 from tests.magics.helpers import REPO_ROOT, kernel_env, wait_for
 
 
@@ -41,20 +42,7 @@ def start_scheduler(home: Path, *args: str, log_name: str = "scheduler") -> subp
 
 def stop_scheduler(process: subprocess.Popen, timeout: float = 20) -> None:
     """SIGTERM the scheduler (it stops its jobs), SIGKILL its group if it lingers."""
-    if process.poll() is None:
-        try:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
+    stop_process_group(process.pid, timeout, process=process, term_group=False)
 
 
 def job_tree(pid: int) -> set[int]:

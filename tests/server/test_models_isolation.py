@@ -20,8 +20,7 @@ from tornado.httpclient import HTTPClientError
 from mlops_jupyter import config
 from mlops_jupyter.registry import register_model, set_alias
 from mlops_jupyter.registry.policy import declare_policy, parse_policy
-from mlops_jupyter.tracking import store
-from tests.registry.malicious import register_from_run, register_logged_model, write_model
+from tests.registry.malicious import plant_foreign_versions
 from tests.server.test_models import ReadOnlyUser
 
 NAMESPACE = "mlops-jupyter"
@@ -83,15 +82,9 @@ async def test_gate_then_models_still_lists_the_model(jp_fetch, scored_iris):
 
 @pytest.fixture
 def attacker(scored_iris, tmp_path):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    marker = tmp_path / "pwned"
-    model_dir = write_model(tmp_path / "evil-model", marker)
-    client = store.client()
-    experiment_id = client.create_experiment("attacker", artifact_location=elsewhere.as_uri())
-    versions = [register_from_run(client, "iris", experiment_id, model_dir),
-                register_logged_model(client, "iris", experiment_id, model_dir)]
-    return versions, marker
+    """Two malicious versions of ``iris`` from an experiment whose artifacts live
+    where the attacker chose."""
+    return plant_foreign_versions(tmp_path)
 
 
 async def test_a_foreign_pickle_is_never_loaded_by_the_server(jp_fetch, attacker, tmp_path):

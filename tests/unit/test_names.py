@@ -75,3 +75,13 @@ def test_messages_are_one_line_and_cut():
 ])
 def test_parameter_names_are_identifiers_papermill_can_assign(name, ok):
     assert names.is_parameter_name(name) is ok
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("iris-drift.ipynb", True), ("a.ipynb", True),
+    ("../x.ipynb", False), ("a/b.ipynb", False), (".hidden.ipynb", False),
+    ("x.py", False), ("x.ipynb.html", False), ("x" * 251 + ".ipynb", True),
+    ("x" * 252 + ".ipynb", False), ("", False), (None, False),
+])
+def test_dashboard_files_are_one_name_in_the_dashboards_folder(name, ok):
+    assert names.is_dashboard_file(name) is ok

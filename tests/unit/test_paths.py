@@ -107,3 +107,15 @@ def test_scrub_removes_absolute_roots(root, tmp_path):
     text = f"cannot read {root}/a/b.txt in {root} (also {link}/a and {link})"
     assert paths.scrub(text, link) == "cannot read a/b.txt in . (also a and .)"
     assert paths.scrub("at / and /x", "/", None) == "at / and /x"
+
+
+def test_relative_if_inside_shows_files_under_the_root_without_their_location(tmp_path):
+    root = tmp_path / "root"
+    (root / "a").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(root)
+    assert paths.relative_if_inside(root, root / "a" / "x.ipynb") == "a/x.ipynb"
+    assert paths.relative_if_inside(root, str(tmp_path / "link" / "a")) == "a"
+    assert paths.relative_if_inside(root, root) == "."
+    assert paths.relative_if_inside(root, tmp_path / "elsewhere.csv") is None
+    assert paths.relative_if_inside(root, root / ".." / "escape") is None
+    assert paths.relative_if_inside(root, "a/x.ipynb") is None  # relative: not a location
