@@ -12,6 +12,8 @@ so they always agree on the tracking store and the home directory.
   store; for a database store (SQLite, PostgreSQL, ...) ``<home>/artifacts``.
 * Tracking spool (events not yet written to the store): ``<home>/spool``.
 * Scheduler job store: ``$MLOPS_JOB_DB_URL`` else ``sqlite:///<home>/jobs.db``.
+* Inference log of the serving endpoints: ``$MLOPS_INFERENCE_LOG_URL`` (any URL fsspec
+  understands) else ``<home>/inference``; running endpoints: ``<home>/serving``.
 """
 
 from __future__ import annotations
@@ -145,6 +147,25 @@ def job_db_url() -> str:
     """The scheduler's job store: ``$MLOPS_JOB_DB_URL`` (any SQLAlchemy URL, e.g.
     PostgreSQL for a team) or ``sqlite:///<home>/jobs.db``."""
     return os.environ.get(JOB_DB_ENV) or f"sqlite:///{home_dir() / 'jobs.db'}"
+
+
+INFERENCE_LOG_ENV = "MLOPS_INFERENCE_LOG_URL"
+SERVE_TOKEN_ENV = "MLOPS_SERVE_TOKEN"
+
+
+def inference_log_url() -> str:
+    """Where endpoints append their inference and feedback logs: ``$MLOPS_INFERENCE_LOG_URL``
+    (a local folder or any URL fsspec understands, e.g. ``s3://bucket/prefix``), else
+    ``<home>/inference``."""
+    configured = (os.environ.get(INFERENCE_LOG_ENV) or "").strip()
+    return configured.rstrip("/") if configured else str(home_dir() / "inference")
+
+
+def serving_dir() -> Path:
+    """Directory where running endpoints describe themselves (``<home>/serving``)."""
+    folder = home_dir() / "serving"
+    _ensure_writable_dir(folder, "serving state directory")
+    return folder
 
 
 SCORING_TIMEOUT_ENV = "MLOPS_SCORING_TIMEOUT"
