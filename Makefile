@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # jlpm with the venv first on PATH: package.json scripts call jlpm again.
 JLPM := PATH="$(abspath $(VENV))/bin:$$PATH" $(abspath $(VENV))/bin/jlpm
 
-.PHONY: demo test bench env chromium lint clean
+.PHONY: demo test bench env debian-tools lint clean
 
 env: $(INSTALLED)
 
@@ -28,17 +28,21 @@ $(INSTALLED): $(PY) pyproject.toml package.json yarn.lock
 	$(PY) -m pip install --quiet -e ".[torch,dask,test,dev]"
 	touch $(INSTALLED)
 
-chromium:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
-	    $(SUDO) apt-get install -y -q chromium chromium-driver; }
+# Debian tools the tests and benchmarks run for real: Chromium (sidebar tests), Prometheus
+# (scrapes a serving endpoint), wrk (the serving benchmark's load generator).
+debian-tools:
+	@missing=""; for tool in chromium prometheus wrk; do \
+	    command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	[ -z "$$missing" ] || { [[ "$$missing" == *chromium* ]] && missing="$$missing chromium-driver"; \
+	    $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; }
 
 demo: $(INSTALLED)
 	$(VENV)/bin/mlops demo --notebooks example_notebooks
 
-test: $(INSTALLED) chromium lint
+test: $(INSTALLED) debian-tools lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) debian-tools
 	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
 
 lint: $(INSTALLED)
