@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config
+from .demo_serving import LIVE_MONITOR, ServingDemo
 from .exceptions import MLOpsError, NotFoundError
 
 TRACK_NOTEBOOK = "01_track.ipynb"
 PIPELINE = "pipeline/pipeline.yaml"
-MONITOR = "pipeline/monitor.yaml"
+PIPELINE_FOLDER = "pipeline"
 MODEL = "breast-cancer"
 
 
@@ -139,6 +140,7 @@ def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
     uri = config.tracking_uri()
     print(f"mlops demo: tracking store {uri}")
     published: list[Path] = []
+    serving = ServingDemo(MODEL, notebooks / PIPELINE_FOLDER)
     steps = [
         Step("train", f"executing {TRACK_NOTEBOOK} with %mlops track",
              lambda: train_step(notebooks.resolve(), out)),
@@ -146,18 +148,28 @@ def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
              lambda: run_pipeline_step(notebooks / PIPELINE)),
         Step("register", f"the pipeline registered {MODEL} and promoted it through its "
                          "gate", run_registry_step, needs=("pipeline",)),
-        Step("drift", f"checking a drifted production window ({Path(MONITOR).name}: "
-                      "alert and retrain rules)",
-             lambda: run_drift_step(notebooks / MONITOR), needs=("register",)),
+        Step("serve", f"serving {MODEL}@champion over HTTP (mlops serve)", serving.start,
+             needs=("register",)),
+        Step("traffic", "replaying the drifted production window as real requests, "
+                        "true labels as feedback", serving.replay, needs=("serve",)),
+        Step("drift", f"checking the live window ({LIVE_MONITOR}: drift, live rules, "
+                      "retrain through the gate)", serving.check, needs=("traffic",)),
+        Step("switch", "the endpoint follows @champion to the new version", serving.switch,
+             needs=("drift",)),
         Step("dashboard", f"publishing {MODEL}'s dashboards for stakeholders",
              lambda: run_dashboard_step(published), needs=("drift",)),
     ]
-    outcome = run_steps(steps)
+    try:
+        outcome = run_steps(steps)
+    finally:
+        serving.stop()
     print("\nNext:")
     print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # then open http://127.0.0.1:5000")
     print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook")
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
     print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
+    print(f"  mlops serve {MODEL}@champion --port 5001   # the champion over HTTP; "
+          "mlops deployments list")
     if not outcome.ok:
         print(f"\n{outcome.closing_line()}")  # last, where a reader of the log looks
         return 1
@@ -253,43 +265,6 @@ def run_registry_step() -> str | None:
     print(f"      lineage: step {info['pipeline']['step']} of pipeline run "
           f"{info['pipeline']['run_id']}, {len(info['upstream'])} upstream steps, "
           f"git {(info['git'] or {}).get('commit', 'none')[:12]}")
-    return None
-
-
-def write_drifted_window(folder: Path) -> Path:
-    """``data/current.csv``: the test rows with two thirds of the features shifted,
-    standing in for a production window that has drifted."""
-    import pandas as pd
-
-    frame = pd.read_csv(folder / "data" / "test.csv").drop(columns="target")
-    for column in frame.columns[: 2 * len(frame.columns) // 3]:
-        frame[column] = frame[column] + 2 * frame[column].std()
-    path = folder / "data" / "current.csv"
-    frame.to_csv(path, index=False)
-    return path
-
-
-def run_drift_step(monitor: Path) -> str | None:
-    """Check a drifted window: verdicts, alerts, and the retrain through the gate."""
-    from .monitoring.checks import run_check
-    from .monitoring.render import drift_lines
-    from .monitoring.spec import load_monitor
-
-    write_drifted_window(monitor.parent)
-    result = run_check(load_monitor(monitor), source="demo")
-    lines = drift_lines(result)
-    drifted = [line for line in lines if line.endswith("DRIFT")]
-    head, tail = lines[0], [line for line in lines[1:] if not line.startswith("  ")]
-    print(f"      {head}")
-    for line in drifted[:5]:
-        print(f"      {line}")
-    if len(drifted) > 5:
-        print(f"        ... and {len(drifted) - 5} more drifted columns")
-    for line in tail:
-        print(f"      {line}")
-    retrain = result.get("retrain") or {}
-    if retrain.get("status") == "failed":
-        return f"the retrain failed: {retrain.get('reason') or 'see the lines above'}"
     return None
 
 
