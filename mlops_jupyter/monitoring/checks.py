@@ -158,10 +158,9 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
 
     from ..registry import common
     from ..tracking.store import get_or_create_experiment
+    from . import live as live_module
     from .drift import check_drift
     from .references import build_profile, load_reference
-
-    from . import live as live_module
     from .spec import check_live_rules
 
     version = common.resolve_reference(spec.model, spec.reference_of_model or DEFAULT_ALIAS)

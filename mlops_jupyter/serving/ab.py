@@ -75,8 +75,8 @@ def _variant_stats(rows) -> dict[str, Any]:
         failed = rows[~rows["status"].fillna(0).astype(int).between(200, 299)]
         errors = int(failed["request_id"].nunique())
     versions = sorted({str(v) for v in rows["version"].dropna()}, key=_version_key)
-    return {"requests": int(rows["request_id"].nunique()), "rows": int(len(rows)),
-            "errors": errors, "labelled": int(len(labelled)),
+    return {"requests": int(rows["request_id"].nunique()), "rows": len(rows),
+            "errors": errors, "labelled": len(labelled),
             "labelled_requests": int(labelled["request_id"].nunique()),
             "correct": correct, "versions": versions,
             "accuracy": correct / len(labelled) if len(labelled) else None}
@@ -160,10 +160,10 @@ def _shadow_test(frame, alpha: float) -> dict[str, Any] | None:
     agree = float((pairs["prediction_c"] == pairs["prediction_s"]).mean()) \
         if len(pairs) else None
     result: dict[str, Any] = {"kind": "McNemar exact test (paired, same requests)",
-                              "against": "shadow", "pairs": int(len(pairs)),
+                              "against": "shadow", "pairs": len(pairs),
                               "agreement": agree, "alpha": alpha}
     labelled = pairs[pairs["label_c"].notna()] if "label_c" in pairs.columns else pairs[:0]
-    n = int(len(labelled))
+    n = len(labelled)
     if not n:
         result.update(labelled=0, labelled_requests=0, p_value=None, winner=None,
                       verdict=f"not enough data (n < {MIN_LABELLED} labelled rows; "
@@ -366,3 +366,18 @@ def promote_if_winner(model: str, *, last=None, source: str | None = None
     return {**base, "promoted": outcome["promoted"], "version": version, "reason": reason,
             "evidence": evidence, "entry": outcome["entry"],
             "gate_reasons": outcome["verdict"]["reasons"]}
+
+
+def report(model: str, *, last: str = "24h", metric: str = "accuracy",
+           alpha: float = 0.05) -> dict[str, Any]:
+    """:func:`compare` on ``model``'s inference log over ``last`` (``mlops models ab``).
+
+    Raises:
+        NotFoundError: unknown model. UsageError: a malformed window or metric.
+    """
+    from ..registry import common
+    from .logbook import read_window
+
+    common.get_registered_model(model)
+    frame = read_window(model, last=_window(last))
+    return {"model": model, "last": last, **compare(frame, metric=metric, alpha=alpha)}
