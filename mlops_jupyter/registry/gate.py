@@ -129,7 +129,7 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     live = policy.live
     if live is not None and compare_to == live.alias and holder is not None \
             and str(holder.version) != str(candidate.version):
-        from ..serving.ab import live_check  # reads the inference log; loads no model
+        from ..serving.abtest import live_check  # reads the inference log; loads no model
 
         check, scores["live"] = live_check(name, str(candidate.version), str(holder.version),
                                            live, alias=compare_to)
