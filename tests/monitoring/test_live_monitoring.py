@@ -238,3 +238,16 @@ def test_unlabelled_rows_and_nan_inputs(served, tmp_path, iris):
     served()
     outcome = run_check(spec(tmp_path), report=False)
     assert outcome["live"]["requests"] == 16 and outcome["result"]["current_rows"] == 160
+
+
+def test_notebook_functions(served):
+    from mlops_jupyter import api
+
+    served()
+    outcome = api.check_live("iris@champion", last="1h", report=False)
+    assert outcome["current"] == "serving:iris last 1h" and outcome["live"]["requests"] == 15
+    result = api.ab_test("iris", last="1h")
+    assert result["variants"]["champion"]["requests"] == 15
+    assert result["verdict"] == "no challenger or shadow traffic in the window"
+    with pytest.raises(UsageError, match="^last: a duration"):
+        api.check_live("iris", last="1 week")
