@@ -233,3 +233,25 @@ def test_scheduled_live_check_promotes(rf, breast_cancer, tmp_path):
     assert store.client().get_registered_model("rf").aliases["champion"] == 2
     no_promote = run_check(spec, report=False, promote=False)
     assert no_promote["live_promotion"] is None
+
+
+def test_live_win_replaces_the_run_metric_comparison(registry_home, make_run, forest):
+    """A retrained version whose own run scored lower (other data) wins on traffic."""
+    register_model(forest, "re", run_id=make_run(metrics={"accuracy": 0.97}),
+                   alias="champion")
+    register_model(forest, "re", run_id=make_run(metrics={"accuracy": 0.90}))
+    declare_policy("re", parse_policy({"thresholds": ["accuracy >= 0.85"], "live": LIVE}))
+    live_traffic("re", "1", "champion", 300, 0.80, seed=19)
+    live_traffic("re", "2", "challenger", 300, 0.95, seed=20)
+    verdict = evaluate_gate("re", 2)
+    assert [check["kind"] for check in verdict["checks"]] == ["threshold", "live"]
+    assert verdict["passed"]
+    # without a live rule the run metrics decide, and 0.90 does not beat 0.97
+    declare_policy("re", parse_policy({"thresholds": ["accuracy >= 0.85"]}))
+    verdict = evaluate_gate("re", 2)
+    assert [check["kind"] for check in verdict["checks"]] == ["threshold", "comparison"]
+    assert not verdict["passed"]
+    # the live rule does not guard other aliases: the comparison stays
+    declare_policy("re", parse_policy({"live": LIVE}))
+    kinds = [c["kind"] for c in evaluate_gate("re", 2, compare_to="challenger")["checks"]]
+    assert kinds == []  # nobody holds @challenger yet
