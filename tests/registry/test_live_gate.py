@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -211,6 +212,9 @@ def test_models_ab_cli(rf, capsys):
     assert any("two-proportion z-test: z = " in line and "per variant needed" in line
                for line in out)
     assert out[-1] == "verdict: challenger better"
+    assert cli.main(["models", "ab", "rf", "--last", "1h", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["test"]["p_value"] < 0.05 and data["variants"]["challenger"]["labelled"] == 300
     assert cli.main(["models", "ab", "rf", "--last", "1h", "--promote"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "promotion: v2 -> @champion promoted"
     assert cli.main(["models", "ab", "nope"]) != 0
