@@ -362,6 +362,18 @@ def _column(values: list):
                         type=pa.string())
 
 
+def _input_columns(inputs) -> dict[str, list]:
+    """``{column: values}`` of a request's input frame ({} when absent or unreadable)."""
+    if inputs is None:
+        return {}
+    try:
+        columns = {str(name): list(values) for name, values in inputs.to_dict("list").items()}
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    lengths = {len(values) for values in columns.values()}
+    return columns if len(lengths) == 1 and 0 not in lengths else {}
+
+
 def _prediction_table(records: list[RequestRecord]):
     import pyarrow as pa
 
@@ -369,11 +381,10 @@ def _prediction_table(records: list[RequestRecord]):
     features: dict[str, list] = {}
     total = 0
     for record in records:
-        inputs = record.inputs
-        rows = 0 if inputs is None else len(inputs)
-        if rows:
-            for name, values in inputs.to_dict("list").items():
-                features.setdefault(f"{INPUT_PREFIX}{name}", [None] * total).extend(values)
+        columns = _input_columns(record.inputs)
+        rows = len(next(iter(columns.values()))) if columns else 0
+        for name, values in columns.items():
+            features.setdefault(f"{INPUT_PREFIX}{name}", [None] * total).extend(values)
         predictions = record.predictions if record.predictions is not None else ()
         count = max(rows, 1)  # a request without rows still counts, as one meta row
         for index in range(count):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 import time
@@ -24,6 +25,8 @@ from .inference_log import (
     model_partition,
     open_root,
 )
+
+log = logging.getLogger(__name__)
 
 #: Columns of :func:`read_window` before the features (``label`` comes last).
 META_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
@@ -105,6 +108,9 @@ def _read(fs, base: str, start: float | None):
                     frames.append(pq.read_table(stream).to_pandas())
             except FileNotFoundError:  # merged away between listing and reading
                 continue
+            except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+                log.warning("inference log: skipping unreadable %s: %s",
+                            path.rsplit("/", 1)[-1], exc)
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return None
