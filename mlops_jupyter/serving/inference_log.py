@@ -27,7 +27,6 @@ import collections
 import datetime as dt
 import hashlib
 import itertools
-import json
 import logging
 import math
 import os
@@ -38,15 +37,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import config, names
+from .logrows import (  # noqa: F401 - the column names are part of this module's interface
+    FEEDBACK_COLUMNS,
+    INPUT_PREFIX,
+    PREDICTION_COLUMNS,
+    feedback_table,
+    plain,
+    prediction_table,
+)
 
 log = logging.getLogger(__name__)
 
 PREDICTIONS = "predictions"
 FEEDBACK = "feedback"
-INPUT_PREFIX = "input."
-PREDICTION_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
-                      "latency_ms", "status", "error", "prediction", "prediction_json")
-FEEDBACK_COLUMNS = ("request_id", "row", "label", "label_json", "timestamp")
 #: Names of finished data files; anything else (temporary files) is ignored by readers.
 DATA_FILE = re.compile(r"^part-[0-9]+-[0-9]+-[0-9]+\.parquet$")
 REQUEST_ID_MAX = 200
@@ -107,36 +110,6 @@ def open_root(url: str | None):
     import fsspec.core
 
     return fsspec.core.url_to_fs(url or config.inference_log_url())
-
-
-def plain(value: Any) -> Any:
-    """A JSON-able Python value of ``value`` (numpy scalars and arrays unwrapped)."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
-def as_float(value: Any) -> float | None:
-    """``value`` as a float when it is a number or a bool, else None."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
-def to_json(value: Any) -> str:
-    """``value`` as JSON; NaN and infinities stay JSON-parseable by Python."""
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return json.dumps(str(value))
 
 
 def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
@@ -287,8 +260,8 @@ class InferenceLog:
             groups.setdefault((kind, *hour_partition(item.timestamp)), []).append(item)
         for key, group in groups.items():
             try:
-                table = (_feedback_table(group) if key[0] == FEEDBACK
-                         else _prediction_table(group))
+                table = (feedback_table(group) if key[0] == FEEDBACK
+                         else prediction_table(group))
                 self._mine.setdefault(key, []).append(self._write(key, table))
                 self.written += len(group)
             except Exception as exc:  # noqa: BLE001 - a failed write must not stop the writer
@@ -346,87 +319,6 @@ class InferenceLog:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-# --- rows -------------------------------------------------------------------------------
-
-
-def _column(values: list):
-    import pyarrow as pa
-
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
-            ValueError, OverflowError):  # mixed types across requests: keep them as text
-        return pa.array([None if v is None else str(plain(v)) for v in values],
-                        type=pa.string())
-
-
-def _input_columns(inputs) -> dict[str, list]:
-    """``{column: values}`` of a request's input frame ({} when absent or unreadable)."""
-    if inputs is None:
-        return {}
-    try:
-        columns = {str(name): list(values) for name, values in inputs.to_dict("list").items()}
-    except (AttributeError, TypeError, ValueError):
-        return {}
-    lengths = {len(values) for values in columns.values()}
-    return columns if len(lengths) == 1 and 0 not in lengths else {}
-
-
-def _prediction_table(records: list[RequestRecord]):
-    import pyarrow as pa
-
-    meta: dict[str, list] = {name: [] for name in PREDICTION_COLUMNS}
-    features: dict[str, list] = {}
-    total = 0
-    for record in records:
-        columns = _input_columns(record.inputs)
-        rows = len(next(iter(columns.values()))) if columns else 0
-        for name, values in columns.items():
-            features.setdefault(f"{INPUT_PREFIX}{name}", [None] * total).extend(values)
-        predictions = record.predictions if record.predictions is not None else ()
-        count = max(rows, 1)  # a request without rows still counts, as one meta row
-        for index in range(count):
-            value = plain(predictions[index]) if index < len(predictions) else None
-            meta["row"].append(index)
-            meta["prediction"].append(as_float(value) if value is not None else None)
-            meta["prediction_json"].append(None if value is None else to_json(value))
-        for name, value in (("request_id", record.request_id),
-                            ("timestamp", int(record.timestamp * 1_000_000)),
-                            ("model", record.model), ("alias", record.alias),
-                            ("version", None if record.version is None else str(record.version)),
-                            ("variant", record.variant),
-                            ("latency_ms", float(record.latency_ms)),
-                            ("status", int(record.status)), ("error", record.error)):
-            meta[name].extend([value] * count)
-        total += count
-        for values in features.values():
-            values.extend([None] * (total - len(values)))
-    types = {"request_id": pa.string(), "row": pa.int64(), "model": pa.string(),
-             "alias": pa.string(), "version": pa.string(), "variant": pa.string(),
-             "latency_ms": pa.float64(), "status": pa.int64(), "error": pa.string(),
-             "prediction": pa.float64(), "prediction_json": pa.string()}
-    arrays = {name: pa.array(meta[name], type=types[name]) for name in types}
-    arrays["timestamp"] = pa.array(meta["timestamp"], type=pa.int64()).cast(
-        pa.timestamp("us", tz="UTC"))
-    columns = {name: arrays[name] for name in PREDICTION_COLUMNS}
-    for name, values in features.items():
-        columns[name] = _column(values)
-    return pa.table(columns)
-
-
-def _feedback_table(items: list[_Feedback]):
-    import pyarrow as pa
-
-    return pa.table({
-        "request_id": pa.array([i.request_id for i in items], type=pa.string()),
-        "row": pa.array([i.row for i in items], type=pa.int64()),
-        "label": pa.array([as_float(i.label) for i in items], type=pa.float64()),
-        "label_json": pa.array([to_json(i.label) for i in items], type=pa.string()),
-        "timestamp": pa.array([int(i.timestamp * 1_000_000) for i in items],
-                              type=pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-    })
 
 
 # --- helpers for tests and tools ----------------------------------------------------------
