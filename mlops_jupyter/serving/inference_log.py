@@ -23,7 +23,9 @@ rename and the parts' removal double-counts nothing.
 
 from __future__ import annotations
 
+import atexit
 import collections
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -33,6 +35,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +56,16 @@ FEEDBACK = "feedback"
 #: Names of finished data files; anything else (temporary files) is ignored by readers.
 DATA_FILE = re.compile(r"^part-[0-9]+-[0-9]+-[0-9]+\.parquet$")
 REQUEST_ID_MAX = 200
+#: A partition's small files are merged into one when this process has written this many.
+MERGE_EVERY = 60
+#: Logs not closed yet: closed at interpreter exit, so a normal exit loses nothing.
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_logs() -> None:
+    for journal in list(_OPEN):
+        journal.close()
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,8 @@ class InferenceLog:
         self._sequence = itertools.count()
         self._mine: dict[tuple[str, str, str], list[str]] = {}  # (kind, date, hour) -> files
         self._hour = hour_partition(time.time())
+        self._write_lock = threading.Lock()
+        _OPEN.add(self)
         self._thread = threading.Thread(target=self._run, name="inference-log", daemon=True)
         self._thread.start()
 
@@ -217,10 +232,7 @@ class InferenceLog:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout)
-
-    def flush(self) -> None:
-        """Write what is queued now, in the caller's thread (tests, :func:`write_records`)."""
-        self._flush()
+        _OPEN.discard(self)
 
     # --- writer thread ------------------------------------------------------------------
 
@@ -232,10 +244,10 @@ class InferenceLog:
 
     def _step(self, final: bool) -> None:
         try:
-            self._flush()
-            hour = hour_partition(time.time())
-            if final or hour != self._hour:
-                self._compact(everything=final)
+            with self._write_lock:
+                self._flush()
+                hour = hour_partition(time.time())
+                self._compact(everything=final, hour_changed=hour != self._hour)
                 self._hour = hour
         except Exception:
             log.exception("inference log: writing failed")
@@ -249,6 +261,11 @@ class InferenceLog:
         except IndexError:
             pass
         return items
+
+    def flush(self) -> None:
+        """Write what is queued now, in the caller's thread (tests, :func:`write_records`)."""
+        with self._write_lock:
+            self._flush()
 
     def _flush(self) -> None:
         items = self._drain()
@@ -279,40 +296,49 @@ class InferenceLog:
         name = f"part-{os.getpid()}-{int(time.time() * 1000)}-{next(self._sequence)}.parquet"
         final, temporary = f"{folder}/{name}", f"{folder}/.{name}.tmp"
         self._fs.makedirs(folder, exist_ok=True)
-        with self._fs.open(temporary, "wb") as stream:
-            pq.write_table(table, stream, compression="zstd")
-        self._fs.mv(temporary, final)
+        try:
+            with self._fs.open(temporary, "wb") as stream:
+                pq.write_table(table, stream, compression="zstd")
+            self._fs.mv(temporary, final)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._fs.rm(temporary)
+            raise
         return final
 
-    def _compact(self, everything: bool) -> None:
+    def _compact(self, everything: bool, hour_changed: bool = False) -> None:
+        """Merge this process's small files: of a partition once it has
+        :data:`MERGE_EVERY` of them, of past hours when the hour changes, of every
+        partition at close. Merged files are not merged again (no rewriting a growing
+        file): a busy hour ends with about ``3600 / flush_interval / MERGE_EVERY`` files
+        per process."""
+        now = hour_partition(time.time())
+        for key in list(self._mine):
+            past = key[1:] != now
+            if not (everything or (hour_changed and past) or len(self._mine[key]) >= MERGE_EVERY):
+                continue
+            parts = self._mine.pop(key)
+            if len(parts) > 1:
+                self._merge(key, parts)
+
+    def _merge(self, key: tuple[str, str, str], parts: list[str]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for key in list(self._mine):
-            if not everything and key[1:] == self._hour_now():
-                continue
-            parts = self._mine.pop(key)
-            if len(parts) < 2:
-                continue
-            try:
-                tables = []
-                for part in parts:
-                    with self._fs.open(part, "rb") as stream:
-                        tables.append(pq.read_table(stream))
-                merged = pa.concat_tables(tables, promote_options="permissive")
-                self._write(key, merged)
-            except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
-                log.warning("inference log: merging %d files failed: %s", len(parts), exc)
-                continue
+        try:
+            tables = []
             for part in parts:
-                try:
-                    self._fs.rm(part)
-                except Exception as exc:  # noqa: BLE001 - readers de-duplicate a left-over part
-                    log.debug("inference log: could not remove a merged part: %s", exc)
-
-    @staticmethod
-    def _hour_now() -> tuple[str, str]:
-        return hour_partition(time.time())
+                with self._fs.open(part, "rb") as stream:
+                    tables.append(pq.read_table(stream))
+            self._write(key, pa.concat_tables(tables, promote_options="permissive"))
+        except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
+            log.warning("inference log: merging %d files failed: %s", len(parts), exc)
+            return
+        for part in parts:  # a crash here leaves parts that readers de-duplicate
+            try:
+                self._fs.rm(part)
+            except Exception as exc:  # noqa: BLE001 - readers de-duplicate a left-over part
+                log.debug("inference log: could not remove a merged part: %s", exc)
 
     def __enter__(self):
         return self

@@ -262,3 +262,48 @@ def test_kill_9_loses_at_most_the_last_flush_interval(url):
     lost = appended - len(rows)
     assert -5 <= lost <= rate * (flush_interval + slack), (appended, len(rows))
     assert len(rows) > 0
+
+
+def test_a_busy_partition_is_merged_every_few_files(url, tmp_path, monkeypatch):
+    from mlops_jupyter.serving import inference_log
+
+    monkeypatch.setattr(inference_log, "MERGE_EVERY", 3)
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    for index in range(7):
+        journal.append(record(f"r{index}", pd.DataFrame({"x": [index]}), [0]))
+        journal.flush()
+        journal._step(final=False)
+    folder = tmp_path / "inference" / "predictions"
+    assert len(data_files(folder)) == 3  # 3 merged + 3 merged + 1 part
+    journal.close()
+    assert len(data_files(folder)) == 3  # merged files are not rewritten
+    assert sorted(logbook.read_window(MODEL, url=url)["x"]) == list(range(7))
+
+
+def test_a_column_whose_type_changes_is_kept_as_text(url):
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    journal.append(record("int", pd.DataFrame({"x": [1], "y": [1.0]}), [0]))
+    journal.append(record("str", pd.DataFrame({"x": ["one"], "y": [2.0]}), [0]))
+    journal.flush()  # one file: mixed within it
+    journal.append(record("int2", pd.DataFrame({"x": [2], "y": [3.0]}), [0]))
+    journal.flush()  # another file: int64 there
+    journal.close()
+    assert journal.failed == 0
+    frame = logbook.read_window(MODEL, url=url).set_index("request_id")
+    assert frame.loc["str", "x"] == "one" and str(frame.loc["int", "x"]) == "1"
+    assert frame["y"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_an_exit_without_close_still_writes_everything(url):
+    script = textwrap.dedent("""
+        import sys, time
+        import pandas as pd
+        from mlops_jupyter.serving.inference_log import InferenceLog, RequestRecord
+        journal = InferenceLog("bye", url=sys.argv[1], flush_interval=3600)
+        for i in range(50):
+            journal.append(RequestRecord(f"r{i}", time.time(), "bye", "champion", "1",
+                                         "champion", 1.0, 200, None, pd.DataFrame({"x": [i]}),
+                                         [0]))
+    """)
+    subprocess.run([sys.executable, "-c", script, url], check=True, timeout=120)
+    assert len(logbook.read_window("bye", url=url)) == 50
