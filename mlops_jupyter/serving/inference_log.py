@@ -14,11 +14,15 @@ The request path only puts the record object on a bounded queue (:meth:`Inferenc
 never blocks and never raises; a full queue drops and counts). One daemon thread expands
 records to rows and writes one file per hour partition every ``flush_interval`` seconds
 and at :meth:`InferenceLog.close`: a graceful stop loses nothing, a crash (kill -9) loses
-at most what was queued since the last flush. Files are written under a hidden temporary
-name and renamed, so readers never see half a file. When the hour changes (and at
-close) the files this process wrote in a partition are merged into one; readers
+at most what was queued since the last flush (plus the flush being written). Files are
+written under a hidden temporary name (``.part-….parquet.tmp``, ignored by readers) and
+renamed, so readers never see half a file. Each process merges its own small files of a
+partition: every :data:`MERGE_EVERY` files, when the hour changes and at close; readers
 de-duplicate on ``(request_id, row, variant)``, so a crash between the merged file's
 rename and the parts' removal double-counts nothing.
+
+Several worker processes may write the same log (file names carry the pid); create the
+log in each worker after it starts (the writer is a thread, it does not survive a fork).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import config, names
+from ..exceptions import ConfigurationError, UsageError
 from .logrows import (  # noqa: F401 - the column names are part of this module's interface
     FEEDBACK_COLUMNS,
     INPUT_PREFIX,
@@ -122,7 +127,10 @@ def open_root(url: str | None):
     """``(filesystem, root path)`` of an inference log URL (default: the home's)."""
     import fsspec.core
 
-    return fsspec.core.url_to_fs(url or config.inference_log_url())
+    try:
+        return fsspec.core.url_to_fs(url or config.inference_log_url())
+    except (ImportError, ValueError, TypeError) as exc:  # unknown protocol, missing driver
+        raise ConfigurationError(f"cannot open the inference log URL: {exc}") from None
 
 
 def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
@@ -132,8 +140,6 @@ def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, A
         UsageError: a request id that is not a short string, a label that is not a
             number, bool or string, a row that is not a non-negative integer.
     """
-    from ..exceptions import UsageError
-
     if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_MAX:
         raise UsageError(f"request_id must be a string of 1-{REQUEST_ID_MAX} characters")
     label = plain(label)
@@ -274,7 +280,12 @@ class InferenceLog:
         groups: dict[tuple[str, str, str], list] = {}
         for item in items:
             kind = FEEDBACK if isinstance(item, _Feedback) else PREDICTIONS
-            groups.setdefault((kind, *hour_partition(item.timestamp)), []).append(item)
+            try:
+                hour = hour_partition(item.timestamp)
+            except (TypeError, ValueError, OverflowError, OSError):
+                self.failed += 1  # no usable timestamp
+                continue
+            groups.setdefault((kind, *hour), []).append(item)
         for key, group in groups.items():
             try:
                 table = (feedback_table(group) if key[0] == FEEDBACK

@@ -307,3 +307,18 @@ def test_an_exit_without_close_still_writes_everything(url):
     """)
     subprocess.run([sys.executable, "-c", script, url], check=True, timeout=120)
     assert len(logbook.read_window("bye", url=url)) == 50
+
+
+def test_a_bad_url_or_timestamp_is_one_clear_failure(url):
+    from mlops_jupyter.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="inference log URL"):
+        InferenceLog(MODEL, url="nosuchprotocol://x")
+    with pytest.raises(ConfigurationError):
+        logbook.read_window(MODEL, url="nosuchprotocol://x")
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    assert journal.append(record("bad-time", None, None, timestamp="yesterday"))
+    assert journal.append(record("good", pd.DataFrame({"x": [1]}), [1]))
+    journal.close()
+    assert journal.failed == 1 and journal.written == 1
+    assert logbook.read_window(MODEL, url=url)["request_id"].tolist() == ["good"]
