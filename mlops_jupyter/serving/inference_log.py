@@ -165,7 +165,8 @@ class InferenceLog:
         max_queue: records held before :meth:`append` starts dropping.
 
     Attributes:
-        dropped: records and labels refused because the queue was full (or invalid).
+        dropped: records and labels refused because the queue was full or closed.
+        rejected: feedback labels refused as invalid.
         written: records and labels written to files.
         failed: records and labels lost to write errors (logged).
     """
@@ -177,6 +178,7 @@ class InferenceLog:
         self.flush_interval = max(0.01, float(flush_interval))
         self.max_queue = max(1, int(max_queue))
         self.dropped = 0
+        self.rejected = 0
         self.written = 0
         self.failed = 0
         self._fs, self._root = open_root(self.url)
@@ -207,13 +209,16 @@ class InferenceLog:
     def add_feedback(self, request_id: str, label, row: int | None = None) -> bool:
         """Queue a ground-truth ``label`` for ``request_id`` (``row`` None: every row).
 
-        Never blocks or raises; False (counted in :attr:`dropped`) when the queue is
-        full or the label is invalid (see :func:`check_feedback` to get the reason).
+        Never blocks or raises; False when the queue is full (counted in :attr:`dropped`)
+        or the label is invalid (counted in :attr:`rejected`; :func:`check_feedback`
+        gives the reason).
         """
         try:
             request_id, label, row = check_feedback(request_id, label, row)
         except Exception:  # noqa: BLE001 - invalid label: refused, counted, never raised
-            return self._drop()
+            with self._count_lock:
+                self.rejected += 1
+            return False
         return self._put(_Feedback(request_id, label, row, time.time()))
 
     def _put(self, item) -> bool:
