@@ -243,6 +243,10 @@ class InferenceLog:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout)
+        if not self._thread.is_alive():  # an append that raced with close: count it
+            late = len(self._drain())
+            with self._count_lock:
+                self.dropped += late
         _OPEN.discard(self)
 
     # --- writer thread ------------------------------------------------------------------

@@ -140,15 +140,17 @@ def _decode(texts, numbers=None):
                      dtype="object")
 
 
-def read_window(model: str, *, last: dt.timedelta | None = None, url: str | None = None,
-                variants: tuple[str, ...] | None = None):
+def read_window(model: str, *, last: dt.timedelta | str | None = None, url: str | None = None,
+                variants: tuple[str, ...] | str | None = None):
     """The logged requests of ``model`` over the ``last`` period (None: all), as a frame.
 
     Args:
         model: the registered model's name.
-        last: how far back from now (None: the whole log).
+        last: how far back from now (None: the whole log; a string such as ``"1h"`` is
+            read with :func:`parse_duration`).
         url: the log's root URL (default: the home's inference log).
-        variants: keep only these roles (``champion``, ``challenger``, ``shadow``).
+        variants: keep only these roles (``champion``, ``challenger``, ``shadow``; one
+            role may be given as a string).
 
     Returns:
         One row per input row: :data:`META_COLUMNS`, the features (without their
@@ -159,6 +161,10 @@ def read_window(model: str, *, last: dt.timedelta | None = None, url: str | None
     """
     import pandas as pd
 
+    if isinstance(last, str):
+        last = parse_duration(last)
+    if isinstance(variants, str):
+        variants = (variants,)
     fs, root = open_root(url)
     root = root.rstrip("/")
     start = time.time() - last.total_seconds() if last is not None else None
