@@ -352,3 +352,27 @@ def test_kill_9_of_a_real_endpoint_loses_at_most_the_last_flush(cancer_model, ca
     logged = rows.set_index("request_id")
     for index in range(0, len(rows), 37):  # what was written is the request itself
         assert logged.loc[f"k{index}", "mean radius"] == features.iloc[index]["mean radius"]
+
+
+def test_a_stuck_writer_never_blocks_append(url, monkeypatch):
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    original = InferenceLog._write
+
+    def stuck(self, key, table):
+        entered.set()
+        release.wait(60)  # a hung file system
+        return original(self, key, table)
+
+    monkeypatch.setattr(InferenceLog, "_write", stuck)
+    journal = InferenceLog(MODEL, url=url, flush_interval=0.01, max_queue=10)
+    journal.append(record("first", pd.DataFrame({"x": [0]}), [0]))
+    assert entered.wait(60)  # the writer holds "first" and hangs
+    accepted = [journal.append(record(f"r{i}", pd.DataFrame({"x": [i]}), [0]))
+                for i in range(30)]
+    assert accepted == [True] * 10 + [False] * 20 and journal.dropped == 20
+    release.set()
+    journal.close()
+    assert journal.written == 11
+    assert len(logbook.read_window(MODEL, url=url)) == 11
