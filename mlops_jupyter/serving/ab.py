@@ -73,7 +73,8 @@ def promote_if_winner(model: str, *, last=None, source: str | None = None
         ["challenger", "shadow"]), "version"].dropna()} - {str(holder.version)},
         key=version_key) if not frame.empty else []
     if not versions:
-        return {**base, "reason": "no challenger or shadow traffic in the window"}
+        return {**base, "reason": f"no challenger or shadow version other than @{rule.alias} "
+                                  f"(v{holder.version}) served in the window"}
     judged = [(version, *live_check(model, version, str(holder.version), rule,
                                     alias=rule.alias, frame=frame)) for version in versions]
     winners = [item for item in judged if item[1]["passed"]]

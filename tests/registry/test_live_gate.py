@@ -160,6 +160,9 @@ def test_promote_if_winner_promotes_the_winner(rf):
         "won on live traffic: live accuracy v2 0.950 vs champion v1 0.800")
     assert entry["reason"].endswith("[checked by schedule]")
     assert entry["gate"]["scores"]["live"]["won"] is True
+    again = promote_if_winner("rf")  # v2 is the champion now: nothing left to promote
+    assert again["promoted"] is False and again["reason"] == (
+        "no challenger or shadow version other than @champion (v2) served in the window")
 
 
 def test_promote_if_winner_refuses_a_loser(rf):
