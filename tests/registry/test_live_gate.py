@@ -262,3 +262,15 @@ def test_live_win_replaces_the_run_metric_comparison(registry_home, make_run, fo
     declare_policy("re", parse_policy({"live": LIVE}))
     kinds = [c["kind"] for c in evaluate_gate("re", 2, compare_to="challenger")["checks"]]
     assert kinds == []  # nobody holds @challenger yet
+
+
+def test_level_4_setup_retrain_to_challenger_then_live_gate(rf):
+    """A retrain promotes to @challenger: the live rule does not guard it (no traffic
+    needed); the live gate later moves the winner to @champion."""
+    promoted = promote("rf", 2, "challenger", reason="retrained after drift check x")
+    assert promoted["promoted"] and _live_check(promoted["verdict"]) == []
+    live_traffic("rf", "1", "champion", 300, 0.80, seed=21)
+    live_traffic("rf", "2", "challenger", 300, 0.95, seed=22)
+    assert promote_if_winner("rf")["promoted"] is True
+    aliases = store.client().get_registered_model("rf").aliases
+    assert aliases["champion"] == 2 and aliases["challenger"] == 2
