@@ -274,3 +274,17 @@ def test_level_4_setup_retrain_to_challenger_then_live_gate(rf):
     assert promote_if_winner("rf")["promoted"] is True
     aliases = store.client().get_registered_model("rf").aliases
     assert aliases["champion"] == 2 and aliases["challenger"] == 2
+
+
+def test_pipeline_gate_block_declares_a_live_rule(tmp_path):
+    from mlops_jupyter.pipelines.spec import SpecError, parse_spec
+
+    (tmp_path / "train.ipynb").write_text("{}")
+    text = ("name: p\nsteps:\n  - name: train\n    notebook: train.ipynb\n"
+            "gate:\n  rf:\n    thresholds: ['accuracy >= 0.9']\n"
+            "    live: {min_requests: 500, beats_champion: accuracy, p_value: 0.05, "
+            "window: 24h}\n")
+    spec = parse_spec(text, tmp_path / "pipeline.yaml")
+    assert spec.gates["rf"].live == LiveRule(500, "accuracy", 0.05, "24h", "champion")
+    with pytest.raises(SpecError, match=r"gate.rf.live: p_value must be"):
+        parse_spec(text.replace("p_value: 0.05", "p_value: 5"), tmp_path / "pipeline.yaml")
