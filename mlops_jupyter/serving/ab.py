@@ -43,12 +43,15 @@ def promote_if_winner(model: str, *, last=None, source: str | None = None
     When the model's gate declares a ``live:`` rule and a challenger (or shadow)
     version beat the holder of the rule's alias decisively on the window, call
     :func:`..registry.gate.promote` with ``actor="live-gate"``: the gate re-checks
-    everything (thresholds, comparison, the live rule) and records the decision and
-    its evidence in the alias history.
+    everything (thresholds, a declared evaluation-dataset comparison, the live rule
+    on its own window) and records the decision and its evidence in the alias
+    history. A version that did not win is not sent to the gate (no refusal is
+    recorded on every scheduled check).
 
     Args:
         model: registered model name.
-        last: the window (a timedelta or "24h"); default the rule's ``window``.
+        last: the window judged here (a timedelta or "24h"); default the rule's
+            ``window``, which is also what the gate judges on.
         source: who asked (``schedule``, ``cli``...), named in the recorded reason.
 
     Returns:
