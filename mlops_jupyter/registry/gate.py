@@ -51,7 +51,7 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
         thresholds=list(thresholds) if thresholds else list(base.thresholds),
         metric=chosen_metric, higher_is_better=bool(higher_is_better),
         margin=_margin(base.margin if margin is None else margin),
-        evaluation=base.evaluation)
+        evaluation=base.evaluation, live=base.live)
     if score and evaluate is None and policy.evaluation is not None \
             and policy.metric in policy_module.EVALUATION_METRICS:
         evaluate = evaluator(policy.evaluation, policy.metric)
@@ -80,7 +80,13 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
             uses run metrics; ``scorable`` in the result says whether scoring applies.
 
         Arguments left None come from the model's declared policy
-        (:mod:`.policy`), whose evaluation dataset scores both versions.
+        (:mod:`.policy`), whose evaluation dataset scores both versions. A declared
+        ``live`` rule adds a check of kind ``live`` when ``compare_to`` is its alias
+        and another version holds it: the candidate's live evidence (labelled
+        requests served as challenger/shadow, both accuracies, p-value) goes into
+        ``scores["live"]``; it reads the inference log and loads no model. It then
+        replaces the comparison on the two versions' run metrics (measured on
+        different data); a comparison on the evaluation dataset is kept.
 
     Returns:
         ``{passed, reasons, checks, candidate, holder, scores, policy, declared}``;
@@ -118,9 +124,20 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     holder = common.alias_holder(name, compare_to, registered=registered) \
         if compare_to else None
     scores: dict[str, Any] = {}
-    if holder is not None and str(holder.version) != str(candidate.version):
+    contested = holder is not None and str(holder.version) != str(candidate.version)
+    live = policy.live if contested and policy.live is not None \
+        and compare_to == policy.live.alias else None
+    # Two runs' own metrics were measured on different data; with a live rule the
+    # holder is beaten on the same traffic instead. A shared evaluation dataset stays.
+    if contested and (live is None or evaluate is not None):
         check, scores = _compare(candidate, holder, compare_to, margin, metric,
                                  higher_is_better, evaluate, metrics)
+        checks.append(check)
+    if live is not None:
+        from ..serving.abtest import live_check  # reads the inference log; loads no model
+
+        check, scores["live"] = live_check(name, str(candidate.version), str(holder.version),
+                                           live, alias=compare_to)
         checks.append(check)
     failed = [check["reason"] for check in checks if not check["passed"]]
     return {"passed": not failed, "reasons": failed, "checks": checks,
