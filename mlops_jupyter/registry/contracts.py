@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from ..contracts import MAX_INT, MAX_ITEMS, Body, Name, Number, Query, Reply, Text
+from ..serving.contracts import DeployedAt
 
 
 # ----------------------------------------------------------------------- requests
@@ -106,6 +107,8 @@ class ModelVersion(Reply):
     metrics: dict[str, float] = {}
     aliases: list[str] = []
     gate: GateSummary | None = None
+    deployed: list[DeployedAt] = Field(
+        default=[], description="the running endpoints serving this version")
 
 
 class RegisteredModel(Reply):
