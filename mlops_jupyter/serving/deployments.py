@@ -13,6 +13,7 @@ process only when it is alive and really an ``mlops serve``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -30,7 +31,7 @@ from . import endpoints
 
 DEFAULT_HOST = "127.0.0.1"
 #: Seconds :func:`start` waits for a new endpoint to answer ``/health``.
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 60.0
 #: Seconds :func:`stop` lets an endpoint flush its inference log before SIGKILL.
 STOP_GRACE_S = 15.0
 #: Swaps shown per endpoint, newest first.
@@ -187,17 +188,26 @@ def _health(url: str) -> bool:
         return False
 
 
+_CAUSE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): \S")
+
+
 def _last_error(log: Path) -> str:
+    """The one-line reason the endpoint gave (``mlops: error: ...``), with the
+    exception that caused it when it points elsewhere ("see above")."""
     try:
         lines = [line.strip() for line in log.read_text(errors="replace").splitlines()
                  if line.strip()]
     except OSError:
         lines = []
+    causes = [line for line in lines if _CAUSE.match(line)]
     for line in reversed(lines):
         if line.startswith(_ERROR_PREFIX):
-            return line[len(_ERROR_PREFIX):][:300]
-    return (lines[-1][:300] if lines else "the endpoint exited at start") \
-        + " (see the log in the home's serving/logs folder)"
+            reason = line[len(_ERROR_PREFIX):]
+            if "see above" in reason and causes:
+                reason = f"{reason.replace('(see above)', '').strip()}: {causes[-1]}"
+            return reason[:300]
+    return (causes[-1][:300] if causes else "the endpoint exited at start") \
+        + " (its log is in the home's serving/logs folder)"
 
 
 def start(model: str, alias: str = "champion", *, port: int | None = None,

@@ -150,8 +150,8 @@ class TestReadOnlyUser:
 
 
 @pytest.mark.skipif(not HAS_SERVE, reason="needs the mlops serve command (p13-server)")
-async def test_start_list_and_stop_a_real_endpoint(jp_fetch, registered):
-    registered("iris", alias="champion")
+async def test_start_list_and_stop_a_real_endpoint(jp_fetch, registered, iris):
+    registered("iris", alias="champion", input_example=iris[0].head(5))
 
     code, started = await post_json(jp_fetch, "deployments",
                                     body={"model": "iris", "alias": "champion"})

@@ -93,7 +93,7 @@ def test_start_form_shows_the_token_once_and_live_stats(this_extension, start_la
                                                         registered, iris):
     from playwright.sync_api import expect
 
-    registered("iris", alias="champion")
+    registered("iris", alias="champion", input_example=iris[0].head(5))
     page_errors: list[str] = []
     lab = start_lab()
     sidebar = open_sidebar(page, lab, page_errors, widen=240)
@@ -105,6 +105,8 @@ def test_start_form_shows_the_token_once_and_live_stats(this_extension, start_la
     token_box = section.locator(".jp-MLOps-token")
     expect(token_box).to_be_visible(timeout=60_000)
     token = token_box.input_value()
+    expect(section.locator(".jp-MLOps-curl")).to_contain_text(f"Bearer {token}")
+    save_screenshot(page, "deployments-token.png")
     identifier = section.locator(".jp-MLOps-tokenNotice").get_attribute("data-id")
     item = section.locator(f'.jp-MLOps-deployment[data-id="{identifier}"]')
     try:
