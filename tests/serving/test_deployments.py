@@ -4,6 +4,7 @@ the spawn."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -111,3 +112,48 @@ def test_start_refuses_a_taken_port(registered):
         sock.listen()
         with pytest.raises(UsageError, match="taken"):
             deployments.start("iris", port=sock.getsockname()[1])
+
+
+# --- the CLI -----------------------------------------------------------------------------
+
+
+def test_cli_lists_and_stops(standin, capsys):
+    from mlops_jupyter.cli import main
+
+    process, identifier = standin
+
+    assert main(["deployments", "list", "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["id"] == identifier and item["versions"]["champion"]["version"] == "3"
+    assert main(["deployments", "list"]) == 0
+    table = capsys.readouterr().out
+    assert identifier in table and "champion=@champion v3" in table
+    assert "A/B: 20% of requests to @challenger" in table
+    assert "last error: model raised: boom" in table
+
+    assert main(["deployments", "stop", identifier]) == 0
+    assert capsys.readouterr().out.strip() == f"stopped {identifier}"
+    assert process.wait(timeout=10) is not None
+    assert main(["deployments", "list"]) == 0
+    assert "no running endpoints" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["deployments", "stop", "nope-1"],
+                                  ["deployments", "stop", "../etc"],
+                                  ["deployments", "nothing"]])
+def test_cli_refuses_in_one_line(mlops_home, capsys, argv):
+    from mlops_jupyter.cli import main
+
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("mlops: error: ") and error.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["deployments", "--help"], ["deployments", "list", "--help"],
+                                  ["deployments", "stop", "--help"]])
+def test_cli_help(capsys, argv):
+    from mlops_jupyter.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0 and "usage: mlops deployments" in capsys.readouterr().out
