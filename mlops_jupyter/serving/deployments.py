@@ -71,7 +71,10 @@ def _summary(endpoint: dict[str, Any]) -> dict[str, Any]:
         "window_s": endpoint.get("window_s"),
         "swaps": list(reversed(swaps)),
         "last_error": endpoint.get("last_error"),
-        # INTEGRATOR: the live A/B verdict (serving.ab.compare) goes here; None until then.
+        # INTEGRATOR: the live A/B verdict goes here — serving.ab.compare(frame) of the
+        # endpoint's log window ({verdict, winner, test: {p_value}, shadow: {agreement}},
+        # which the sidebar renders), for endpoints with a challenger or shadow; the
+        # list is polled every 2.5 s, so cache it. None until then.
         "ab": None,
     }
 

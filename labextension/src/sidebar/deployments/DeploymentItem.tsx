@@ -147,13 +147,11 @@ export function DeploymentItem(props: {
         </table>
       )}
       {deployment.ab && (
-        <p className="jp-MLOps-note jp-MLOps-abVerdict" data-ab="true">
-          A/B:{' '}
-          {String(
-            deployment.ab['summary'] ??
-              deployment.ab['decision'] ??
-              JSON.stringify(deployment.ab)
-          )}
+        <p
+          className="jp-MLOps-note jp-MLOps-abVerdict"
+          data-winner={String(deployment.ab['winner'] ?? '')}
+        >
+          {abLine(deployment.ab)}
         </p>
       )}
       {deployment.swaps.length > 0 && (
@@ -183,6 +181,24 @@ export function DeploymentItem(props: {
       </p>
     </li>
   );
+}
+
+/**
+ * The live A/B verdict in one line: `A/B: challenger better (p = 0.012)`, from
+ * serving.ab.compare's `{verdict, test: {p_value}, shadow: {agreement}}`.
+ */
+export function abLine(ab: { [key: string]: unknown }): string {
+  const test = (ab['test'] ?? ab['shadow']) as {
+    [key: string]: unknown;
+  } | null;
+  const parts = [String(ab['verdict'] ?? 'no verdict')];
+  if (test && typeof test['p_value'] === 'number') {
+    parts.push(`p = ${test['p_value'].toPrecision(2)}`);
+  }
+  if (test && typeof test['agreement'] === 'number') {
+    parts.push(`${Math.round(test['agreement'] * 100)}% agreement`);
+  }
+  return `A/B: ${parts[0]}${parts.length > 1 ? ` (${parts.slice(1).join(', ')})` : ''}`;
 }
 
 function Stat(props: {
