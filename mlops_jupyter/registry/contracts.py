@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from ..contracts import MAX_INT, MAX_ITEMS, Body, Name, Number, Query, Reply, Text
-from ..serving.contracts import DeployedAt
 
 
 # ----------------------------------------------------------------------- requests
@@ -89,6 +88,15 @@ class GatePolicy(Reply):
     higher_is_better: bool = True
     margin: float = 0.0
     evaluation: Evaluation | None = None
+
+
+class DeployedAt(Reply):
+    """Where a model version is served: the endpoint, its URL, the role and alias."""
+
+    id: str
+    url: str | None = None
+    role: str
+    alias: str | None = None
 
 
 class ModelVersion(Reply):
@@ -237,7 +245,7 @@ class LineageReply(Reply):
 
 
 __all__ = [
-    "AliasHistoryEntry", "Evaluation", "GateCheck", "GatePolicy", "GatePreviewRequest",
+    "AliasHistoryEntry", "DeployedAt", "Evaluation", "GateCheck", "GatePolicy", "GatePreviewRequest",
     "GateRequest", "GateSummary", "GateVerdict", "Lineage", "LineageModel", "LineageQuery",
     "LineageReply", "LineageRun", "ModelDetail", "ModelList", "ModelVersion",
     "PromoteRequest", "PromoteResult", "RegisteredModel", "RollbackRequest",

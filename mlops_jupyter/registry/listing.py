@@ -10,10 +10,10 @@ one of model versions, one of experiments, and one run search per
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..mlflow_errors import translated
-from ..serving import deployments
 from . import aliases, common
 from .policy import policy_from_tags
 
@@ -128,7 +128,11 @@ def _run_ids(versions: list) -> set[str]:
     return ids
 
 
-def list_models() -> list[dict[str, Any]]:
+#: Where versions are served: ``{model: {version: [{id, url, role, alias}]}}``.
+Deployed = Mapping[str, Mapping[str, list[dict[str, Any]]]]
+
+
+def list_models(deployed: Deployed | None = None) -> list[dict[str, Any]]:
     """Every registered model with its versions (newest first), sorted by name.
 
     Each model: ``name, description, created, updated, aliases ({alias: version}),
@@ -136,7 +140,8 @@ def list_models() -> list[dict[str, Any]]:
     run_status, experiment_id, status, created, updated, description, flavor,
     metrics`` (of its run), ``aliases`` (held by it), ``gate`` (its last
     verdict, or None) and ``deployed`` (the running endpoints serving it: ``[{id,
-    url, role, alias}]``, from their state files); ``gate_policy`` is the model's declared gate (or None).
+    url, role, alias}]``, from ``deployed``, which the caller reads from the
+    endpoints' state files — the registry does not know about serving); ``gate_policy`` is the model's declared gate (or None).
     Times are epoch milliseconds.
     """
     client = common.client()
@@ -149,12 +154,12 @@ def list_models() -> list[dict[str, Any]]:
     by_model: dict[str, list] = {}
     for version in versions:
         by_model.setdefault(version.name, []).append(version)
-    deployed = deployments.deployed_by_model()
+    deployed = deployed or {}
     return [_model_entry(model, by_model.get(model.name, []), runs, deployed.get(model.name, {}))
             for model in models]
 
 
-def model_detail(name: str) -> dict[str, Any]:
+def model_detail(name: str, deployed: Deployed | None = None) -> dict[str, Any]:
     """One model as in :func:`list_models`, plus ``history``: every alias decision
     (set, forced, rollback, refused), oldest first.
 
@@ -168,7 +173,7 @@ def model_detail(name: str) -> dict[str, Any]:
         versions = _all_pages(client.search_model_versions, filter_string=f"name = '{name}'",
                               max_results=VERSION_PAGE)
         runs = _run_summaries(client, _run_ids(versions))
-    entry = _model_entry(model, versions, runs, deployments.deployed_versions(name))
+    entry = _model_entry(model, versions, runs, (deployed or {}).get(name, {}))
     tags = dict(model.tags or {})
     history: list[dict[str, Any]] = []
     for key in sorted(tags):

@@ -16,6 +16,7 @@ from ..pipelines.workspace import Workspace
 from ..registry.service import RegistryService
 from ..scheduling.host import SchedulerHost
 from ..scheduling.schedule_service import ScheduleService
+from ..serving.deployments import deployed_by_model
 from ..serving.service import DeploymentsService
 from ..tracking.service import ExperimentsService
 from . import (
@@ -57,7 +58,8 @@ class MLOpsExtensionApp(ExtensionApp):
         help="The experiments service the /experiments handlers use.")
     registry_service_class = Type(
         default_value=RegistryService, klass=RegistryService, config=True,
-        help="The model registry service the /models handlers use.")
+        help="The model registry service the /models handlers use; made with "
+             "deployed=<where versions are served now>.")
     monitoring_service_class = Type(
         default_value=MonitoringService, klass=MonitoringService, config=True,
         help="The monitoring service the /monitoring handler uses.")
@@ -128,7 +130,8 @@ class MLOpsExtensionApp(ExtensionApp):
         """The read/write services of experiments, models, monitoring, dashboards and
         deployments."""
         self.settings[experiments.SERVICE_SETTING] = self.experiments_service_class()
-        self.settings[models.SERVICE_SETTING] = self.registry_service_class()
+        self.settings[models.SERVICE_SETTING] = self.registry_service_class(
+            deployed=deployed_by_model)
         self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class()
         self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))

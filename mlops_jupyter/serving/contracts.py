@@ -108,16 +108,7 @@ class StoppedDeployment(Reply):
     stopped: bool
 
 
-class DeployedAt(Reply):
-    """Where a model version is served: the endpoint, its URL, the role and alias."""
-
-    id: str
-    url: str | None = None
-    role: str
-    alias: str | None = None
-
-
 __all__ = [
-    "DeployedAt", "Deployment", "DeploymentList", "ServedVersion", "StartDeploymentRequest",
+    "Deployment", "DeploymentList", "ServedVersion", "StartDeploymentRequest",
     "StartedDeployment", "StoppedDeployment", "Swap", "VariantStats",
 ]
