@@ -162,6 +162,8 @@ async def test_start_list_and_stop_a_real_endpoint(jp_fetch, registered, iris):
         assert item["id"] == started["id"] and item["url"] == started["url"]
         assert item["versions"]["champion"]["version"] in ("1", 1)
         assert started["token"] not in json.dumps(listed)
+        log = endpoints.config.serving_dir() / "logs" / f"{started['id']}.log"
+        assert started["token"] not in log.read_text()
         models = await get_json(jp_fetch, "models")
         assert models["models"][0]["versions"][0]["deployed"][0]["id"] == started["id"]
     finally:

@@ -4,6 +4,7 @@ the spawn."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import socket
 import subprocess
@@ -103,6 +104,16 @@ def test_start_refuses_an_unknown_model_before_spawning(registry_home):
     with pytest.raises(NotFoundError):
         deployments.start("nobody", port=None)
     assert not list((registry_home / "serving").glob("*/endpoint.json"))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mlops_jupyter.cli.serving") is None,
+                    reason="needs the mlops serve command")
+def test_start_reports_why_the_endpoint_refused(registered):
+    registered(alias="champion")  # no input example, so no signature: not servable
+
+    with pytest.raises(UsageError, match="no signature"):
+        deployments.start("iris")
+    assert deployments.list_deployments() == []
 
 
 def test_start_refuses_a_taken_port(registered):
