@@ -10,6 +10,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { mlopsIcon } from './icons';
 import { DashboardsSection } from './sidebar/DashboardsSection';
+import { DeploymentsSection } from './sidebar/deployments/DeploymentsSection';
 import { ModelsSection } from './sidebar/models/ModelsSection';
 import { MonitoringSection } from './sidebar/MonitoringSection';
 import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
@@ -51,6 +52,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         { id: 'pipelines', title: 'Pipelines', component: PipelinesSection },
         { id: 'schedules', title: 'Schedules', component: SchedulesSection },
         { id: 'models', title: 'Models', component: ModelsSection },
+        {
+          id: 'deployments',
+          title: 'Deployments',
+          component: DeploymentsSection
+        },
         { id: 'monitoring', title: 'Monitoring', component: MonitoringSection },
         { id: 'dashboards', title: 'Dashboards', component: DashboardsSection }
       ],

@@ -1,2 +1,3 @@
 import './base.css';
 import './dashboards.css';
+import './deployments.css';

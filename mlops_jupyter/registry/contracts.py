@@ -90,6 +90,15 @@ class GatePolicy(Reply):
     evaluation: Evaluation | None = None
 
 
+class DeployedAt(Reply):
+    """Where a model version is served: the endpoint, its URL, the role and alias."""
+
+    id: str
+    url: str | None = None
+    role: str
+    alias: str | None = None
+
+
 class ModelVersion(Reply):
     """One version, with its run's metrics, the aliases it holds and its last verdict."""
 
@@ -106,6 +115,8 @@ class ModelVersion(Reply):
     metrics: dict[str, float] = {}
     aliases: list[str] = []
     gate: GateSummary | None = None
+    deployed: list[DeployedAt] = Field(
+        default=[], description="the running endpoints serving this version")
 
 
 class RegisteredModel(Reply):
@@ -234,7 +245,7 @@ class LineageReply(Reply):
 
 
 __all__ = [
-    "AliasHistoryEntry", "Evaluation", "GateCheck", "GatePolicy", "GatePreviewRequest",
+    "AliasHistoryEntry", "DeployedAt", "Evaluation", "GateCheck", "GatePolicy", "GatePreviewRequest",
     "GateRequest", "GateSummary", "GateVerdict", "Lineage", "LineageModel", "LineageQuery",
     "LineageReply", "LineageRun", "ModelDetail", "ModelList", "ModelVersion",
     "PromoteRequest", "PromoteResult", "RegisteredModel", "RollbackRequest",

@@ -10,6 +10,7 @@ one of model versions, one of experiments, and one run search per
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..mlflow_errors import translated
@@ -77,8 +78,8 @@ def _gate(tags: dict[str, str]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _version_entry(version, alias_map: dict[str, str], runs: dict[str, dict[str, Any]]
-                   ) -> dict[str, Any]:
+def _version_entry(version, alias_map: dict[str, str], runs: dict[str, dict[str, Any]],
+                   deployed: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     tags = dict(version.tags or {})
     run_id = version.run_id or tags.get("mlops.lineage.run_id")
     run = runs.get(run_id or "", {})
@@ -97,10 +98,12 @@ def _version_entry(version, alias_map: dict[str, str], runs: dict[str, dict[str,
         "metrics": run.get("metrics", {}),
         "aliases": sorted(alias for alias, held in alias_map.items() if held == number),
         "gate": _gate(tags),
+        "deployed": deployed.get(number, []),
     }
 
 
-def _model_entry(model, versions: list, runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _model_entry(model, versions: list, runs: dict[str, dict[str, Any]],
+                 deployed: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     alias_map = {alias: str(held) for alias, held in (model.aliases or {}).items()}
     policy = policy_from_tags(dict(model.tags or {}))
     ordered = sorted(versions, key=lambda version: int(version.version), reverse=True)
@@ -111,7 +114,7 @@ def _model_entry(model, versions: list, runs: dict[str, dict[str, Any]]) -> dict
         "updated": model.last_updated_timestamp,
         "aliases": alias_map,
         "latest_version": str(ordered[0].version) if ordered else None,
-        "versions": [_version_entry(version, alias_map, runs) for version in ordered],
+        "versions": [_version_entry(version, alias_map, runs, deployed) for version in ordered],
         "gate_policy": None if policy is None else policy.public_dict(),
     }
 
@@ -125,14 +128,20 @@ def _run_ids(versions: list) -> set[str]:
     return ids
 
 
-def list_models() -> list[dict[str, Any]]:
+#: Where versions are served: ``{model: {version: [{id, url, role, alias}]}}``.
+Deployed = Mapping[str, Mapping[str, list[dict[str, Any]]]]
+
+
+def list_models(deployed: Deployed | None = None) -> list[dict[str, Any]]:
     """Every registered model with its versions (newest first), sorted by name.
 
     Each model: ``name, description, created, updated, aliases ({alias: version}),
     latest_version, versions``; each version: ``version, run_id, run_name,
     run_status, experiment_id, status, created, updated, description, flavor,
-    metrics`` (of its run), ``aliases`` (held by it) and ``gate`` (its last
-    verdict, or None); ``gate_policy`` is the model's declared gate (or None).
+    metrics`` (of its run), ``aliases`` (held by it), ``gate`` (its last
+    verdict, or None) and ``deployed`` (the running endpoints serving it: ``[{id,
+    url, role, alias}]``, from ``deployed``, which the caller reads from the
+    endpoints' state files — the registry does not know about serving); ``gate_policy`` is the model's declared gate (or None).
     Times are epoch milliseconds.
     """
     client = common.client()
@@ -145,10 +154,12 @@ def list_models() -> list[dict[str, Any]]:
     by_model: dict[str, list] = {}
     for version in versions:
         by_model.setdefault(version.name, []).append(version)
-    return [_model_entry(model, by_model.get(model.name, []), runs) for model in models]
+    deployed = deployed or {}
+    return [_model_entry(model, by_model.get(model.name, []), runs, deployed.get(model.name, {}))
+            for model in models]
 
 
-def model_detail(name: str) -> dict[str, Any]:
+def model_detail(name: str, deployed: Deployed | None = None) -> dict[str, Any]:
     """One model as in :func:`list_models`, plus ``history``: every alias decision
     (set, forced, rollback, refused), oldest first.
 
@@ -162,7 +173,7 @@ def model_detail(name: str) -> dict[str, Any]:
         versions = _all_pages(client.search_model_versions, filter_string=f"name = '{name}'",
                               max_results=VERSION_PAGE)
         runs = _run_summaries(client, _run_ids(versions))
-    entry = _model_entry(model, versions, runs)
+    entry = _model_entry(model, versions, runs, (deployed or {}).get(name, {}))
     tags = dict(model.tags or {})
     history: list[dict[str, Any]] = []
     for key in sorted(tags):

@@ -9,6 +9,7 @@ that ``score``\\ s versions (in a scoring process of its own, see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import UsageError
@@ -32,15 +33,28 @@ DEFAULT_ALIAS = "champion"
 
 
 class RegistryService:
-    """Typed access to the model registry of the configured tracking store."""
+    """Typed access to the model registry of the configured tracking store.
+
+    Args:
+        deployed: Returns where versions are served now (``{model: {version:
+            [{id, url, role, alias}]}}``); the server passes
+            :func:`mlops_jupyter.serving.deployments.deployed_by_model`. None: every
+            version's ``deployed`` is empty.
+    """
+
+    def __init__(self, deployed: Callable[[], listing.Deployed] | None = None) -> None:
+        self._deployed = deployed
+
+    def _where_deployed(self) -> listing.Deployed:
+        return self._deployed() if self._deployed is not None else {}
 
     def list_models(self) -> ModelList:
         """Every registered model with its versions (see :func:`listing.list_models`)."""
-        return ModelList(models=listing.list_models())
+        return ModelList(models=listing.list_models(self._where_deployed()))
 
     def model_detail(self, name: str) -> ModelDetail:
         """One model and its alias history (see :func:`listing.model_detail`)."""
-        return ModelDetail.model_validate(listing.model_detail(name))
+        return ModelDetail.model_validate(listing.model_detail(name, self._where_deployed()))
 
     def lineage(self, name: str, ref: str | None) -> LineageReply:
         """Where version or ``@alias`` ``ref`` of ``name`` came from.

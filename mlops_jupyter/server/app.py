@@ -16,8 +16,19 @@ from ..pipelines.workspace import Workspace
 from ..registry.service import RegistryService
 from ..scheduling.host import SchedulerHost
 from ..scheduling.schedule_service import ScheduleService
+from ..serving.deployments import deployed_by_model
+from ..serving.service import DeploymentsService
 from ..tracking.service import ExperimentsService
-from . import dashboards, experiments, models, monitoring, openapi, pipelines, schedules
+from . import (
+    dashboards,
+    deployments,
+    experiments,
+    models,
+    monitoring,
+    openapi,
+    pipelines,
+    schedules,
+)
 from .routes import URL_NAMESPACE, api_handlers
 
 
@@ -47,7 +58,8 @@ class MLOpsExtensionApp(ExtensionApp):
         help="The experiments service the /experiments handlers use.")
     registry_service_class = Type(
         default_value=RegistryService, klass=RegistryService, config=True,
-        help="The model registry service the /models handlers use.")
+        help="The model registry service the /models handlers use; made with "
+             "deployed=<where versions are served now>.")
     monitoring_service_class = Type(
         default_value=MonitoringService, klass=MonitoringService, config=True,
         help="The monitoring service the /monitoring handler uses.")
@@ -55,6 +67,9 @@ class MLOpsExtensionApp(ExtensionApp):
         default_value=DashboardService, klass=DashboardService, config=True,
         help="The dashboard service the /dashboards handlers use; made with the URL "
              "its dashboards' pages are served under.")
+    deployments_service_class = Type(
+        default_value=DeploymentsService, klass=DeploymentsService, config=True,
+        help="The service behind /mlops-jupyter/deployments (running model endpoints).")
 
     scheduler_enabled = Bool(
         True, config=True,
@@ -112,12 +127,15 @@ class MLOpsExtensionApp(ExtensionApp):
             self.log.info("mlops-jupyter: the scheduler is disabled in this server")
 
     def _initialize_services(self) -> None:
-        """The read/write services of experiments, models, monitoring, dashboards."""
+        """The read/write services of experiments, models, monitoring, dashboards and
+        deployments."""
         self.settings[experiments.SERVICE_SETTING] = self.experiments_service_class()
-        self.settings[models.SERVICE_SETTING] = self.registry_service_class()
+        self.settings[models.SERVICE_SETTING] = self.registry_service_class(
+            deployed=deployed_by_model)
         self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class()
         self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
+        self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""

@@ -9,11 +9,12 @@ from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 NAMESPACE = "mlops-jupyter"
-REFUSED = {"mlops_experiments", "mlops_monitoring", "mlops_api"}
+REFUSED = {"mlops_experiments", "mlops_monitoring", "mlops_api", "mlops_deployments"}
 
 
 class NoTrackingAuthorizer(Authorizer):
-    """Refuses the experiments, monitoring and API-document resources; allows the rest."""
+    """Refuses the experiments, monitoring, deployments and API-document resources;
+    allows the rest."""
 
     def is_authorized(self, handler, user, action, resource) -> bool:
         return resource not in REFUSED
@@ -26,7 +27,7 @@ def jp_server_config(jp_server_config):
 
 
 @pytest.mark.parametrize("path", [("experiments",), ("experiments", "1", "runs"),
-                                  ("monitoring",), ("openapi.json",)])
+                                  ("monitoring",), ("deployments",), ("openapi.json",)])
 async def test_refused_resources_answer_403(jp_fetch, mlops_home, path):
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(NAMESPACE, *path)

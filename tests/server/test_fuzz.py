@@ -6,12 +6,14 @@ The schema is the OpenAPI document the handlers declare
 process) with the scheduler off, a seeded store
 (two models, a champion, a drift check with an alert, runs), a root holding a
 pipeline file and a notebook, a schedule and, in the job store, a finished run of the
-Pipelines section and a queued job nothing runs (cancelled by the fuzzed requests).
+Pipelines section and a queued job nothing runs (cancelled by the fuzzed requests),
+and a running (stand-in) model endpoint for the stop operation.
 For every operation, valid and invalid requests, and valid ones aimed at the seeded
 data (a bounded number of each), must never answer >= 500 and must answer a status
 and a body the document declares. Operations marked ``x-executes-code`` (they run a
 pipeline or notebook: ``POST pipelines/runs``, ``POST schedules/{name}/run``) are
-left out: fuzzing them would start runs. Deleting operations go last, so the
+left out: fuzzing them would start runs (``POST deployments`` too: it would start
+model endpoints). Deleting operations go last, so the
 schedules they remove are there for the others first.
 """
 
@@ -37,6 +39,7 @@ from mlops_jupyter.scheduling.store import FAILED, JobStore
 from mlops_jupyter.server.openapi import build_document
 from mlops_jupyter.server.routes import api_handlers
 from mlops_jupyter.tracking import store
+from tests.server.standin_endpoint import start_standin, stop_standin
 from tests.ui.helpers import JupyterLab
 
 pytestmark = pytest.mark.slow
@@ -184,7 +187,16 @@ def _fuzz(strategy, server: JupyterLab, session: requests.Session) -> int:
     return succeeded
 
 
-def test_every_endpoint_survives_fuzzing(server, seeded):
+@pytest.fixture
+def standins():
+    """Stand-in endpoints started for the stop operation; stopped after the test."""
+    processes: list = []
+    yield processes
+    for process in processes:
+        stop_standin(process)
+
+
+def test_every_endpoint_survives_fuzzing(server, seeded, standins):
     document = build_document(api_handlers())
     schema = schemathesis.openapi.from_dict(document).exclude(func=_executes)
     session = requests.Session()
@@ -195,6 +207,10 @@ def test_every_endpoint_survives_fuzzing(server, seeded):
     for operation in sorted(operations, key=lambda op: op.method.upper() == "DELETE"):
         if operation.path.endswith("/cancel"):
             seeded["job_id"] = [str(_seed_queued_job())]
+        if operation.path.endswith("/stop"):  # a running endpoint (deployment) to stop
+            process, identifier = start_standin("iris", version="2")
+            standins.append(process)
+            seeded["identifier"] = [identifier]
         positive = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
         strategies = {
             "valid": positive,

@@ -156,6 +156,17 @@ function VersionRow(props: {
         {version.aliases.map(alias => (
           <AliasBadge key={alias} alias={alias} />
         ))}
+        {version.deployed.length > 0 && (
+          <span
+            className="jp-MLOps-deployedBadge"
+            data-deployed={version.deployed.length}
+            title={version.deployed
+              .map(where => `${where.url ?? where.id} (${where.role})`)
+              .join('\n')}
+          >
+            deployed
+          </span>
+        )}
         {version.created !== null && (
           <span
             className="jp-MLOps-versionTime"
