@@ -1,0 +1,446 @@
+"""The inference log: every answered request, appended off the request path to Parquet.
+
+::
+
+    <url>/predictions/model=<name>/date=YYYY-MM-DD/hour=HH/part-<pid>-<epoch ms>-<seq>.parquet
+    <url>/feedback/model=<name>/date=YYYY-MM-DD/hour=HH/part-<pid>-<epoch ms>-<seq>.parquet
+
+``<url>`` is any URL fsspec understands (a local folder, ``memory://``, ``s3://``...),
+by default :func:`mlops_jupyter.config.inference_log_url`. Prediction files hold one
+row per input row (:data:`PREDICTION_COLUMNS`, then the features as ``input.<column>``);
+feedback files hold :data:`FEEDBACK_COLUMNS` (``row`` null = every row of the request).
+
+The request path only puts the record object on a bounded queue (:meth:`InferenceLog.append`
+never blocks and never raises; a full queue drops and counts). One daemon thread expands
+records to rows and writes one file per hour partition every ``flush_interval`` seconds
+and at :meth:`InferenceLog.close`: a graceful stop loses nothing, a crash (kill -9) loses
+at most what was queued since the last flush. Files are written under a hidden temporary
+name and renamed, so readers never see half a file. When the hour changes (and at
+close) the files this process wrote in a partition are merged into one; readers
+de-duplicate on ``(request_id, row, variant)``, so a crash between the merged file's
+rename and the parts' removal double-counts nothing.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import itertools
+import json
+import logging
+import math
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import config, names
+
+log = logging.getLogger(__name__)
+
+PREDICTIONS = "predictions"
+FEEDBACK = "feedback"
+INPUT_PREFIX = "input."
+PREDICTION_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
+                      "latency_ms", "status", "error", "prediction", "prediction_json")
+FEEDBACK_COLUMNS = ("request_id", "row", "label", "label_json", "timestamp")
+#: Names of finished data files; anything else (temporary files) is ignored by readers.
+DATA_FILE = re.compile(r"^part-[0-9]+-[0-9]+-[0-9]+\.parquet$")
+REQUEST_ID_MAX = 200
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One ``/invocations`` request as answered by one variant.
+
+    Attributes:
+        request_id: the ``X-Request-Id`` of the request.
+        timestamp: when it was answered (epoch seconds).
+        model, alias, version, variant: what answered (variant: ``champion``,
+            ``challenger`` or ``shadow``; version None when no model was loaded).
+        latency_ms, status, error: how it went (error: one line, None on success).
+        inputs: the parsed input rows (None when the body could not be parsed).
+        predictions: one entry per input row (None on error).
+    """
+
+    request_id: str
+    timestamp: float
+    model: str
+    alias: str
+    version: str | None
+    variant: str
+    latency_ms: float
+    status: int
+    error: str | None
+    inputs: Any = None
+    predictions: list | None = None
+
+
+@dataclass(frozen=True)
+class _Feedback:
+    request_id: str
+    label: Any
+    row: int | None
+    timestamp: float
+
+
+def model_partition(model: str) -> str:
+    """The ``model=<name>`` folder of ``model``: the name itself when it is a valid
+    model name (names.MODEL_NAME), else ``_`` + a digest, which no valid name starts
+    with and which cannot climb out of the log's root."""
+    if names.is_model_name(model):
+        return f"model={model}"
+    return "model=_" + hashlib.sha256(str(model).encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def hour_partition(timestamp: float) -> tuple[str, str]:
+    """The ``(date=YYYY-MM-DD, hour=HH)`` folder names of an epoch timestamp (UTC)."""
+    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    return f"date={moment:%Y-%m-%d}", f"hour={moment:%H}"
+
+
+def open_root(url: str | None):
+    """``(filesystem, root path)`` of an inference log URL (default: the home's)."""
+    import fsspec.core
+
+    return fsspec.core.url_to_fs(url or config.inference_log_url())
+
+
+def plain(value: Any) -> Any:
+    """A JSON-able Python value of ``value`` (numpy scalars and arrays unwrapped)."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def as_float(value: Any) -> float | None:
+    """``value`` as a float when it is a number or a bool, else None."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def to_json(value: Any) -> str:
+    """``value`` as JSON; NaN and infinities stay JSON-parseable by Python."""
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return json.dumps(str(value))
+
+
+def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
+    """Validate one feedback label; returns ``(request_id, label, row)`` as plain values.
+
+    Raises:
+        UsageError: a request id that is not a short string, a label that is not a
+            number, bool or string, a row that is not a non-negative integer.
+    """
+    from ..exceptions import UsageError
+
+    if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_MAX:
+        raise UsageError(f"request_id must be a string of 1-{REQUEST_ID_MAX} characters")
+    label = plain(label)
+    if not isinstance(label, (bool, int, float, str)) or (
+            isinstance(label, float) and not math.isfinite(label)):
+        raise UsageError("label must be a finite number, a bool or a string")
+    if isinstance(label, str) and len(label) > 1000:
+        raise UsageError("label must be at most 1000 characters")
+    if row is not None:
+        row = plain(row)
+        if isinstance(row, bool) or not isinstance(row, int) or row < 0:
+            raise UsageError("row must be a non-negative integer")
+    return request_id, label, row
+
+
+class InferenceLog:
+    """Appends request records and feedback labels of one model to the inference log.
+
+    Args:
+        model: the registered model's name (its partition, see :func:`model_partition`).
+        url: the log's root URL; default :func:`mlops_jupyter.config.inference_log_url`.
+        flush_interval: seconds between writes (what a crash can lose at most).
+        max_queue: records held before :meth:`append` starts dropping.
+
+    Attributes:
+        dropped: records and labels refused because the queue was full (or invalid).
+        written: records and labels written to files.
+        failed: records and labels lost to write errors (logged).
+    """
+
+    def __init__(self, model: str, *, url: str | None = None, flush_interval: float = 1.0,
+                 max_queue: int = 100_000):
+        self.model = model
+        self.url = url or config.inference_log_url()
+        self.flush_interval = max(0.01, float(flush_interval))
+        self.max_queue = max(1, int(max_queue))
+        self.dropped = 0
+        self.written = 0
+        self.failed = 0
+        self._fs, self._root = open_root(self.url)
+        self._root = self._root.rstrip("/")
+        self._queue: collections.deque = collections.deque()
+        self._count_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._closed = False
+        self._sequence = itertools.count()
+        self._mine: dict[tuple[str, str, str], list[str]] = {}  # (kind, date, hour) -> files
+        self._hour = hour_partition(time.time())
+        self._thread = threading.Thread(target=self._run, name="inference-log", daemon=True)
+        self._thread.start()
+
+    # --- request path -------------------------------------------------------------------
+
+    def append(self, record: RequestRecord) -> bool:
+        """Queue ``record`` for writing: O(1), never blocks, never raises.
+
+        Returns:
+            False (and counts it in :attr:`dropped`) when the queue is full or closed.
+        """
+        return self._put(record)
+
+    def add_feedback(self, request_id: str, label, row: int | None = None) -> bool:
+        """Queue a ground-truth ``label`` for ``request_id`` (``row`` None: every row).
+
+        Never blocks or raises; False (counted in :attr:`dropped`) when the queue is
+        full or the label is invalid (see :func:`check_feedback` to get the reason).
+        """
+        try:
+            request_id, label, row = check_feedback(request_id, label, row)
+        except Exception:  # noqa: BLE001 - invalid label: refused, counted, never raised
+            return self._drop()
+        return self._put(_Feedback(request_id, label, row, time.time()))
+
+    def _put(self, item) -> bool:
+        try:
+            if self._closed or len(self._queue) >= self.max_queue:
+                return self._drop()
+            self._queue.append(item)
+            return True
+        except Exception:  # noqa: BLE001 - never let logging break a request
+            return self._drop()
+
+    def _drop(self) -> bool:
+        with self._count_lock:
+            self.dropped += 1
+        return False
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write everything queued, merge this process's files, stop the writer thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def flush(self) -> None:
+        """Write what is queued now, in the caller's thread (tests, :func:`write_records`)."""
+        self._flush()
+
+    # --- writer thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.flush_interval)
+            self._step(final=self._stopping)
+        self._step(final=True)
+
+    def _step(self, final: bool) -> None:
+        try:
+            self._flush()
+            hour = hour_partition(time.time())
+            if final or hour != self._hour:
+                self._compact(everything=final)
+                self._hour = hour
+        except Exception:
+            log.exception("inference log: writing failed")
+
+    def _drain(self) -> list:
+        items = []
+        pop = self._queue.popleft
+        try:
+            while True:
+                items.append(pop())
+        except IndexError:
+            pass
+        return items
+
+    def _flush(self) -> None:
+        items = self._drain()
+        if not items:
+            return
+        groups: dict[tuple[str, str, str], list] = {}
+        for item in items:
+            kind = FEEDBACK if isinstance(item, _Feedback) else PREDICTIONS
+            groups.setdefault((kind, *hour_partition(item.timestamp)), []).append(item)
+        for key, group in groups.items():
+            try:
+                table = (_feedback_table(group) if key[0] == FEEDBACK
+                         else _prediction_table(group))
+                self._mine.setdefault(key, []).append(self._write(key, table))
+                self.written += len(group)
+            except Exception as exc:  # noqa: BLE001 - a failed write must not stop the writer
+                self.failed += len(group)
+                log.warning("inference log: %d records lost: %s", len(group), exc)
+
+    def _folder(self, key: tuple[str, str, str]) -> str:
+        kind, date, hour = key
+        return f"{self._root}/{kind}/{model_partition(self.model)}/{date}/{hour}"
+
+    def _write(self, key: tuple[str, str, str], table) -> str:
+        import pyarrow.parquet as pq
+
+        folder = self._folder(key)
+        name = f"part-{os.getpid()}-{int(time.time() * 1000)}-{next(self._sequence)}.parquet"
+        final, temporary = f"{folder}/{name}", f"{folder}/.{name}.tmp"
+        self._fs.makedirs(folder, exist_ok=True)
+        with self._fs.open(temporary, "wb") as stream:
+            pq.write_table(table, stream, compression="zstd")
+        self._fs.mv(temporary, final)
+        return final
+
+    def _compact(self, everything: bool) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for key in list(self._mine):
+            if not everything and key[1:] == self._hour_now():
+                continue
+            parts = self._mine.pop(key)
+            if len(parts) < 2:
+                continue
+            try:
+                tables = []
+                for part in parts:
+                    with self._fs.open(part, "rb") as stream:
+                        tables.append(pq.read_table(stream))
+                merged = pa.concat_tables(tables, promote_options="permissive")
+                self._write(key, merged)
+            except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
+                log.warning("inference log: merging %d files failed: %s", len(parts), exc)
+                continue
+            for part in parts:
+                try:
+                    self._fs.rm(part)
+                except Exception as exc:  # noqa: BLE001 - readers de-duplicate a left-over part
+                    log.debug("inference log: could not remove a merged part: %s", exc)
+
+    @staticmethod
+    def _hour_now() -> tuple[str, str]:
+        return hour_partition(time.time())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --- rows -------------------------------------------------------------------------------
+
+
+def _column(values: list):
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
+            ValueError, OverflowError):  # mixed types across requests: keep them as text
+        return pa.array([None if v is None else str(plain(v)) for v in values],
+                        type=pa.string())
+
+
+def _prediction_table(records: list[RequestRecord]):
+    import pyarrow as pa
+
+    meta: dict[str, list] = {name: [] for name in PREDICTION_COLUMNS}
+    features: dict[str, list] = {}
+    total = 0
+    for record in records:
+        inputs = record.inputs
+        rows = 0 if inputs is None else len(inputs)
+        if rows:
+            for name, values in inputs.to_dict("list").items():
+                features.setdefault(f"{INPUT_PREFIX}{name}", [None] * total).extend(values)
+        predictions = record.predictions if record.predictions is not None else ()
+        count = max(rows, 1)  # a request without rows still counts, as one meta row
+        for index in range(count):
+            value = plain(predictions[index]) if index < len(predictions) else None
+            meta["row"].append(index)
+            meta["prediction"].append(as_float(value) if value is not None else None)
+            meta["prediction_json"].append(None if value is None else to_json(value))
+        for name, value in (("request_id", record.request_id),
+                            ("timestamp", int(record.timestamp * 1_000_000)),
+                            ("model", record.model), ("alias", record.alias),
+                            ("version", None if record.version is None else str(record.version)),
+                            ("variant", record.variant),
+                            ("latency_ms", float(record.latency_ms)),
+                            ("status", int(record.status)), ("error", record.error)):
+            meta[name].extend([value] * count)
+        total += count
+        for values in features.values():
+            values.extend([None] * (total - len(values)))
+    types = {"request_id": pa.string(), "row": pa.int64(), "model": pa.string(),
+             "alias": pa.string(), "version": pa.string(), "variant": pa.string(),
+             "latency_ms": pa.float64(), "status": pa.int64(), "error": pa.string(),
+             "prediction": pa.float64(), "prediction_json": pa.string()}
+    arrays = {name: pa.array(meta[name], type=types[name]) for name in types}
+    arrays["timestamp"] = pa.array(meta["timestamp"], type=pa.int64()).cast(
+        pa.timestamp("us", tz="UTC"))
+    columns = {name: arrays[name] for name in PREDICTION_COLUMNS}
+    for name, values in features.items():
+        columns[name] = _column(values)
+    return pa.table(columns)
+
+
+def _feedback_table(items: list[_Feedback]):
+    import pyarrow as pa
+
+    return pa.table({
+        "request_id": pa.array([i.request_id for i in items], type=pa.string()),
+        "row": pa.array([i.row for i in items], type=pa.int64()),
+        "label": pa.array([as_float(i.label) for i in items], type=pa.float64()),
+        "label_json": pa.array([to_json(i.label) for i in items], type=pa.string()),
+        "timestamp": pa.array([int(i.timestamp * 1_000_000) for i in items],
+                              type=pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+    })
+
+
+# --- helpers for tests and tools ----------------------------------------------------------
+
+
+def write_records(model: str, records, *, url: str | None = None,
+                  feedback=()) -> int:
+    """Write request records (and feedback) synchronously: traffic without a server.
+
+    Args:
+        model: the model the records belong to.
+        records: :class:`RequestRecord` objects (timestamps decide their hour folders).
+        url: the log's root URL (default: the home's inference log).
+        feedback: ``(request_id, label)`` or ``(request_id, label, row)`` tuples,
+            timestamped now.
+
+    Returns:
+        The number of records and labels written.
+    """
+    records, feedback = list(records), list(feedback)
+    journal = InferenceLog(model, url=url, flush_interval=3600,
+                           max_queue=len(records) + len(feedback) + 1)
+    for record in records:
+        journal.append(record)
+    for entry in feedback:
+        journal.add_feedback(*entry)
+    journal.close()
+    return journal.written
