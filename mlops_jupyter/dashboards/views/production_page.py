@@ -73,24 +73,36 @@ def time_series(requests, width: int):
 
 
 def rolling_accuracy(frame, window: int = ROLLING_LABELS):
-    """Live accuracy per variant over the last ``window`` labelled rows, in time order
-    (``timestamp, variant, accuracy, labelled``); empty without labels."""
+    """Live quality per variant over the last ``window`` labelled rows of successful
+    requests, in time order: ``timestamp, variant, value, labelled`` and the ``kind``
+    of value (``accuracy`` for class predictions, ``mae`` for continuous ones, as
+    :func:`~mlops_jupyter.serving.logbook.live_stats` decides); empty without labels.
+    """
+    import numpy as np
     import pandas as pd
 
+    columns = ["timestamp", "variant", "value", "labelled"]
     if frame is None or frame.empty or "label" not in frame:
-        return pd.DataFrame(columns=["timestamp", "variant", "accuracy", "labelled"])
-    labelled = frame[frame["label"].notna() & frame["prediction"].notna()].copy()
-    labelled["timestamp"] = pd.to_datetime(labelled["timestamp"], utc=True)
-    labelled = labelled.sort_values("timestamp")
-    labelled["correct"] = (labelled["prediction"].astype(float)
-                           == labelled["label"].astype(float)).astype(float)
-    parts = []
-    for variant, rows in labelled.groupby("variant"):
-        rows = rows.assign(accuracy=rows["correct"].rolling(window, min_periods=1).mean(),
-                           labelled=range(1, len(rows) + 1), variant=variant)
-        parts.append(rows[["timestamp", "variant", "accuracy", "labelled"]])
-    return pd.concat(parts) if parts else labelled.assign(accuracy=[], labelled=[])[
-        ["timestamp", "variant", "accuracy", "labelled"]]
+        return pd.DataFrame(columns=columns), "accuracy"
+    ok = frame[(frame["status"].astype("float64") < 400) & frame["label"].notna()
+               & frame["prediction"].notna()].copy()
+    if ok.empty:
+        return pd.DataFrame(columns=columns), "accuracy"
+    ok["timestamp"] = pd.to_datetime(ok["timestamp"], utc=True)
+    ok = ok.sort_values("timestamp", kind="stable")
+    kind = "accuracy"
+    try:
+        p, y = ok["prediction"].astype("float64"), ok["label"].astype("float64")
+        if np.all(np.isclose(p, np.round(p))):
+            ok["score"] = np.isclose(p, y, rtol=1e-9, atol=1e-9).astype(float)
+        else:
+            kind, ok["score"] = "mae", (p - y).abs()
+    except (TypeError, ValueError):  # class names
+        ok["score"] = [float(str(a) == str(b)) for a, b in zip(ok["prediction"], ok["label"])]
+    parts = [rows.assign(value=rows["score"].rolling(window, min_periods=1).mean(),
+                         labelled=range(1, len(rows) + 1), variant=variant)[columns]
+             for variant, rows in ok.groupby("variant")]
+    return pd.concat(parts), kind
 
 
 def swaps(history: list[dict[str, Any]], aliases: set[str], since: datetime | None
@@ -196,11 +208,12 @@ def error_figure(series, moves):
                                                       "rangemode": "tozero"})
 
 
-def accuracy_figure(rolling, moves):
-    """Rolling live accuracy per variant, alias moves marked."""
-    series = rolling.rename(columns={"accuracy": "value"})
-    return _lines(series, "value", moves, yaxis={"title": f"accuracy (last {ROLLING_LABELS}"
-                                                          " labels)", "tickformat": ".0%"})
+def accuracy_figure(rolling, moves, kind: str = "accuracy"):
+    """Rolling live accuracy (or mean absolute error) per variant, alias moves marked."""
+    axis = {"title": f"accuracy (last {ROLLING_LABELS} labels)", "tickformat": ".0%"} \
+        if kind == "accuracy" else {"title": f"MAE (last {ROLLING_LABELS} labels)",
+                                    "rangemode": "tozero"}
+    return _lines(rolling, "value", moves, yaxis=axis)
 
 
 # ------------------------------------------------------------------------- page
@@ -270,7 +283,7 @@ class ProductionDashboard:
         self.titles["errors"].value = h.heading("Error rate",
                                                 f"non-2xx or failed answers · {step}")
         set_figure(self.charts["errors"], error_figure(series, moves))
-        rolling = rolling_accuracy(frame)
+        rolling, kind = rolling_accuracy(frame)
         if rolling.empty:
             self.titles["accuracy"].value = h.heading("Live accuracy") + h.empty(
                 "No feedback label has arrived in this window: POST /feedback with the "
@@ -278,9 +291,9 @@ class ProductionDashboard:
             self.charts["accuracy"].outputs = ()
         else:
             self.titles["accuracy"].value = h.heading(
-                "Live accuracy", f"rolling over the last {ROLLING_LABELS} labelled rows, "
-                                 "as labels arrive")
-            set_figure(self.charts["accuracy"], accuracy_figure(rolling, moves))
+                "Live accuracy" if kind == "accuracy" else "Live error (MAE)",
+                f"rolling over the last {ROLLING_LABELS} labelled rows, as labels arrive")
+            set_figure(self.charts["accuracy"], accuracy_figure(rolling, moves, kind))
         self.swaps_table.value = self._swaps_html(moves, label)
 
     @staticmethod
@@ -295,6 +308,9 @@ class ProductionDashboard:
                    f"p99 {h.fmt_number(stats.get('p99_ms'))} ms"),
             h.card("Error rate", h.fmt_percent(errors), f"{stats.get('errors', 0)} failed",
                    "bad" if errors > 0.01 else "ok"),
+            h.card("Live MAE", h.fmt_number(stats["mae"]),
+                   f"{stats.get('labelled', 0)} labelled row(s)")
+            if accuracy is None and stats.get("mae") is not None else
             h.card("Live accuracy", "–" if accuracy is None else h.fmt_percent(accuracy),
                    f"{stats.get('labelled', 0)} labelled row(s)", "" if accuracy is None
                    else "ok")])
