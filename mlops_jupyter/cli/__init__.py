@@ -14,13 +14,13 @@ import sys
 
 from .. import __version__
 from ..exceptions import MLOpsError, NotFoundError, UsageError
-from . import dashboards, demo, drift, models, pipelines, schedules, tracking
+from . import dashboards, demo, drift, models, pipelines, schedules, serving, tracking
 from .common import Parser, print_result
 
 __all__ = ["build_parser", "main", "print_result"]
 
 #: The command modules, in the order ``mlops --help`` lists their commands.
-COMMAND_MODULES = (tracking, pipelines, schedules, models, drift, dashboards, demo)
+COMMAND_MODULES = (tracking, pipelines, schedules, models, drift, dashboards, serving, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
