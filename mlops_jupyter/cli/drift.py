@@ -12,7 +12,9 @@ def cmd_drift_check(args) -> int:
     from ..monitoring.render import drift_lines
     from ..monitoring.spec import MonitorSpec, load_monitor
 
-    if args.monitor:
+    if args.serving is not None or args.last is not None:
+        spec = _serving_spec(args)
+    elif args.monitor:
         spec = load_monitor(args.monitor)
         if args.model:
             raise UsageError("give a monitor file or --model, not both")
@@ -33,9 +35,64 @@ def cmd_drift_check(args) -> int:
         raise UsageError("give a monitor file (monitor.yaml), --model MODEL[@ALIAS], or "
                          "--reference FILE --current FILE")
     data = run_check(spec, current=args.current, reference=args.reference,
-                     report=not args.no_report, retrain=not args.no_retrain, source="cli")
-    print_result(data, args.json, lambda d: "\n".join(drift_lines(d)))
+                     report=not args.no_report, retrain=not args.no_retrain, source="cli",
+                     promote=not args.no_promote)
+    print_result(data, args.json, _check_lines)
     return 0
+
+
+def _check_lines(data) -> str:
+    """The check's lines, with the live window's health and promotion on serving data."""
+    from ..monitoring.render import drift_lines
+
+    lines = drift_lines(data)
+    live = data.get("live")
+    if live:
+        p95 = live.get("p95_ms")
+        extra = [f"live ({live['current']}): {live['requests']} requests, error rate "
+                 f"{live['error_rate']:.1%}, p95 "
+                 f"{'-' if p95 is None else f'{p95:.1f} ms'}, "
+                 f"{live['labelled']} labelled rows"
+                 + (f", accuracy {live['accuracy']:.1%}" if live.get("accuracy") is not None
+                    else "")]
+        extra += [f"note: {note}" for note in live.get("notes") or []]
+        promotion = data.get("live_promotion")
+        if promotion is not None:
+            extra.append("live promotion: " + (
+                f"v{promotion['version']} -> @{promotion['alias']}"
+                if promotion.get("promoted")
+                else f"none ({promotion.get('error') or promotion.get('reason')})"))
+        lines[-1:-1] = extra
+    return "\n".join(lines)
+
+
+def _serving_spec(args):
+    """The spec of ``--serving [MODEL] [--last 1h]``: the model's inference log as the
+    current data (with a monitor file: its model, options and rules)."""
+    from dataclasses import replace
+
+    from ..monitoring.spec import MonitorSpec, check_last, load_monitor
+    from ..registry.common import parse_model_reference
+
+    if args.serving is None:
+        raise UsageError("--last goes with --serving (the window of the inference log)")
+    if args.current:
+        raise UsageError("give --current FILE or --serving, not both")
+    if args.model and args.monitor:
+        raise UsageError("give a monitor file or --model, not both")
+    named = args.serving if isinstance(args.serving, str) else None
+    if args.monitor and args.monitor.lower().endswith((".yaml", ".yml")):
+        spec = load_monitor(args.monitor)
+    else:
+        reference = args.model or args.monitor or named
+        if not reference:
+            raise UsageError("name the model: mlops drift check MODEL --serving [--last 1h]")
+        name, ref = parse_model_reference(reference)
+        spec = MonitorSpec(model=name, reference_of_model=ref)
+    if named is not None and named != spec.model:
+        raise UsageError(f"--serving {named[:100]!r} is not the checked model {spec.model!r}")
+    last = check_last(args.last) if args.last is not None else spec.last
+    return replace(spec, current=None, serving=spec.model, last=last)
 
 
 def cmd_drift_reference(args) -> int:
@@ -107,6 +164,16 @@ def add_commands(commands) -> None:
     check.add_argument("--model", metavar="MODEL[@ALIAS|/VERSION]",
                        help="check this model (default alias champion) without a file")
     check.add_argument("--current", help="current data, .csv or .parquet")
+    check.add_argument("--serving", nargs="?", const=True, metavar="MODEL",
+                       help="the current data is the model's inference log (requests "
+                            "its endpoint served, feedback labels joined): "
+                            "mlops drift check MODEL --serving --last 1h")
+    check.add_argument("--last", metavar="DURATION",
+                       help="with --serving: the window, e.g. 15m, 1h, 24h, 7d "
+                            "(default: the monitor file's, else 24h)")
+    check.add_argument("--no-promote", action="store_true",
+                       help="with serving data: never promote a challenger that won on "
+                            "live traffic (the gate's live rule)")
     check.add_argument("--reference", help="reference data, .csv or .parquet: instead of "
                                            "the model's stored profile, or on its own to "
                                            "compare two files")

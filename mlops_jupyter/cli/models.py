@@ -1,4 +1,5 @@
-"""``mlops models list|promote|gate|rollback|lineage``: the registry from the command line."""
+"""``mlops models list|promote|gate|rollback|lineage|ab``: the registry from the command
+line."""
 
 from __future__ import annotations
 
@@ -66,12 +67,16 @@ def _policy_lines(policy: dict | None) -> list[str]:
         return ["no gate declared (promotions compare run metrics on accuracy)"]
     evaluation = policy.get("evaluation")
     direction = "higher" if policy["higher_is_better"] else "lower"
+    live = policy.get("live")
     return [f"thresholds: {', '.join(policy['thresholds']) or '(none)'}",
             (f"beat the holder on {policy['metric']} ({direction} is better) "
             f"by {policy['margin']:g}"),
             "scored on: " + (f"{os.path.basename(evaluation['data'])} "
                              f"(target {evaluation['target']})" if evaluation
-                             else "the versions' own run metrics")]
+                             else "the versions' own run metrics"),
+            *([(f"live (@{live['alias']}): >= {live['min_requests']} labelled requests as "
+                f"challenger/shadow in the last {live['window']}, beating it on "
+                f"{live['beats_champion']} with p < {live['p_value']:g}")] if live else [])]
 
 
 def cmd_models_gate(args) -> int:
@@ -87,6 +92,11 @@ def cmd_models_gate(args) -> int:
         if args.data or args.target:
             fields["evaluation"] = {"data": os.path.abspath(args.data or ""),
                                     "target": args.target}
+        live = {key: value for key, value in {
+            "min_requests": args.live_min_requests, "p_value": args.live_p_value,
+            "window": args.live_window}.items() if value is not None}
+        if live:
+            fields["live"] = live
         declared = policy.parse_policy(fields, where="gate")
         policy.declare_policy(args.model, declared)
         print_result(declared.to_dict(), args.json,
@@ -133,6 +143,56 @@ def cmd_models_lineage(args) -> int:
     return 0
 
 
+def cmd_models_ab(args) -> int:
+    """Champion vs challenger (and shadow) on live traffic, with a statistical test."""
+    from ..serving import ab
+
+    data = ab.report(args.model, last=args.last, metric=args.metric, alpha=args.alpha)
+    if args.promote:
+        data["live_promotion"] = ab.promote_if_winner(args.model, last=args.last,
+                                                      source="cli")
+    print_result(data, args.json, _ab_lines)
+    return 0
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _ab_lines(data: dict) -> str:
+    lines = [f"{data['model']}: live traffic, last {data['last']} ({data['metric']})"]
+    for role, entry in data["variants"].items():
+        versions = ",".join(f"v{v}" for v in entry["versions"]) or "v?"
+        lines.append(f"  {role:10} {versions:8} {entry['requests']:>7} requests "
+                     f"{entry['errors']:>5} errors {entry['labelled']:>7} labelled  "
+                     f"{data['metric']} {_pct(entry['accuracy'])}")
+    if not data["variants"]:
+        lines.append("  no requests logged in the window")
+    test = data.get("test")
+    if test and test.get("p_value") is not None:
+        need = test["min_sample"]
+        lines.append(f"  {test['kind']}: z = {test['z']:.2f}, p = {test['p_value']:.3g} "
+                     f"(n = {test['n']['challenger']} vs {test['n']['champion']} labelled; "
+                     + (f"{need} per variant needed for this difference at 80% power)"
+                        if need else "no difference observed)"))
+    shadow = data.get("shadow")
+    if shadow:
+        lines.append(f"  shadow agreement with champion: {_pct(shadow['agreement'])} of "
+                     f"{shadow['pairs']} rows" + (
+                         f"; {shadow['kind']}: p = {shadow['p_value']:.3g} on "
+                         f"{shadow['labelled']} labelled rows"
+                         if shadow.get("p_value") is not None else ""))
+    lines.append(f"verdict: {data['verdict']}")
+    promotion = data.get("live_promotion")
+    if "live_promotion" in data:
+        lines.append("promotion: " + (
+            "the gate has no live rule (mlops models gate MODEL --set --live-min-requests N)"
+            if promotion is None else
+            f"v{promotion['version']} -> @{promotion['alias']} promoted"
+            if promotion["promoted"] else f"none ({promotion.get('error') or promotion['reason']})"))
+    return "\n".join(lines)
+
+
 def _gate_arguments(parser) -> None:
     parser.add_argument("--threshold", action="append", metavar="'METRIC >= N'",
                         help="a check on the version's run metrics (repeatable; "
@@ -146,7 +206,7 @@ def _gate_arguments(parser) -> None:
 
 
 def add_commands(commands) -> None:
-    """Add ``models list|promote|gate|rollback|lineage`` to the ``mlops`` subparsers."""
+    """Add ``models list|promote|gate|rollback|lineage|ab`` to the ``mlops`` subparsers."""
     model_commands = add_group(commands, "models",
                                "registered models: list, promote, rollback, lineage")
     listing = model_commands.add_parser("list", help="models, versions, metrics, aliases")
@@ -176,6 +236,13 @@ def add_commands(commands) -> None:
     gate.add_argument("--data", help="evaluation dataset (.csv/.parquet) both versions "
                                      "are scored on (with --set)")
     gate.add_argument("--target", help="its label column (with --set)")
+    gate.add_argument("--live-min-requests", type=int, metavar="N",
+                      help="with --set: a live rule: the candidate must have served N "
+                           "labelled requests as challenger/shadow and beat the champion")
+    gate.add_argument("--live-p-value", type=float, metavar="P",
+                      help="with --set: significance of the live win (default 0.05)")
+    gate.add_argument("--live-window", metavar="DURATION",
+                      help="with --set: inference-log window of the live rule (default 24h)")
     gate.add_argument("--score", action="store_true",
                       help="with --version: score both versions on the declared evaluation "
                            "dataset (loads them, each in a short-lived process of its own); "
@@ -192,3 +259,21 @@ def add_commands(commands) -> None:
     trace.add_argument("reference", metavar="MODEL[@ALIAS|/VERSION]")
     add_json_flag(trace)
     trace.set_defaults(func=cmd_models_lineage)
+    compare = model_commands.add_parser(
+        "ab", help="champion vs challenger/shadow on live traffic (A/B verdict)",
+        description="Per-variant requests, labelled rows, versions and accuracy from the "
+                    "inference log and the feedback labels; a two-proportion z-test "
+                    "challenger vs champion with the sample it rests on, and for a "
+                    "shadow its agreement with the champion and McNemar's test. "
+                    "--promote also promotes a decisive winner through the gate (its "
+                    "live: rule). Loads no model.")
+    compare.add_argument("model")
+    compare.add_argument("--last", default="24h", help="window, e.g. 1h, 24h, 7d "
+                                                       "(default 24h)")
+    compare.add_argument("--metric", default="accuracy", help="default accuracy")
+    compare.add_argument("--alpha", type=float, default=0.05,
+                         help="significance level (default 0.05)")
+    compare.add_argument("--promote", action="store_true",
+                         help="promote a challenger that won, through the gate's live rule")
+    add_json_flag(compare)
+    compare.set_defaults(func=cmd_models_ab)

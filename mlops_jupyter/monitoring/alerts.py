@@ -84,10 +84,15 @@ def validate_webhook_url(url: Any, *, resolve: bool = True) -> str:
     return url.strip()
 
 
-def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float]
-                   ) -> list[dict[str, Any]]:
-    """The rules that fire on a check ``result`` (a ``DriftResult.to_dict()``)."""
+def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float],
+                   live: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rules that fire on a check ``result`` (a ``DriftResult.to_dict()``).
+
+    ``live`` is ``serving.logbook.live_stats`` of the window when the current data
+    was serving data; the live-health rules never fire without it.
+    """
     fired = []
+    live = live or {}
     share = result.get("share_of_drifted_columns")
     columns = result.get("columns") or {}
     for rule in rules:
@@ -104,6 +109,16 @@ def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float]
             actual = performance.get(metric)
             if actual is not None and actual < bound:
                 message = f"{metric} {actual:.4g} < {bound:g}"
+        elif rule.condition == "latency_p95_above":
+            p95 = live.get("p95_ms")
+            if p95 is not None and p95 > rule.value:
+                message = (f"p95 latency {p95:.4g} ms over {live.get('requests')} requests "
+                           f"(rule: > {rule.value:g} ms)")
+        elif rule.condition == "error_rate_above":
+            rate = live.get("error_rate")
+            if rate is not None and live.get("requests") and rate > rule.value:
+                message = (f"error rate {rate:.1%} ({live.get('errors')} of "
+                           f"{live.get('requests')} requests; rule: > {rule.value:.1%})")
         if message:
             fired.append({"rule": rule.name, "kind": rule.condition, "message": message,
                           "retrain": rule.retrain, "webhook": rule.webhook})

@@ -94,12 +94,13 @@ def _names(columns: list[str]) -> str:
 
 
 def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, float],
-         report_html: str | None, meta: dict[str, Any]) -> None:
+         report_html: str | None, meta: dict[str, Any],
+         extra: dict[str, float] | None = None) -> None:
     from mlflow.entities import Metric
 
     timestamp = int(meta["time"] * 1000)
-    metrics = [Metric(key, value, timestamp, 0)
-               for key, value in _metric_values(result, performance).items()]
+    values = {**_metric_values(result, performance), **(extra or {})}
+    metrics = [Metric(key, value, timestamp, 0) for key, value in values.items()]
     for start in range(0, len(metrics), 900):  # MLflow's batch limit is 1000
         client.log_batch(run_id, metrics=metrics[start:start + 900])
     client.log_text(run_id, json.dumps({**result, "meta": meta}, indent=1),
@@ -128,41 +129,60 @@ def _metric_values(result: dict[str, Any], performance: dict[str, float]) -> dic
 
 
 def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool = True,
-              retrain: bool = True, source: str | None = None) -> dict[str, Any]:
+              retrain: bool = True, source: str | None = None,
+              promote: bool = True) -> dict[str, Any]:
     """Check ``spec.model``'s current data for drift and act on the rules.
 
     Args:
         spec: what to check (model, current data, options, rules, retrain plan).
+            With ``spec.serving`` (and no ``current``) the current data is the
+            endpoint's inference log over ``spec.last`` (see :mod:`.live`).
         current: a DataFrame or .csv/.parquet path to check instead of ``spec.current``.
         reference: a DataFrame or path to use instead of the version's stored profile.
         report: also produce Evidently's HTML report (on a bounded sample).
         retrain: allow a firing rule to start the retrain pipeline.
         source: how the check was started (``cli``, ``schedule``, ``notebook``...).
+        promote: on serving data, let a challenger that won on live traffic be
+            promoted (``serving.ab.promote_if_winner``; needs a gate ``live:`` rule).
 
     Returns:
-        ``{run_id, model, version, result, alerts, retrain, performance}``.
+        ``{run_id, model, version, result, alerts, retrain, performance}``; on serving
+        data also ``live`` (requests, error rate, latency, accuracy, notes such as
+        "no labels yet") and ``live_promotion``.
 
     Raises:
-        UsageError / NotFoundError: bad data, unknown model, no reference profile.
+        UsageError / NotFoundError: bad data, unknown model, no reference profile, no
+            request logged in the window, live rules on file data.
     """
     import time
 
     from ..registry import common
     from ..tracking.store import get_or_create_experiment
+    from . import live as live_module
     from .drift import check_drift
     from .references import build_profile, load_reference
+    from .spec import check_live_rules
 
     version = common.resolve_reference(spec.model, spec.reference_of_model or DEFAULT_ALIAS)
-    current = spec.current if current is None else current
-    if current is None:
-        raise UsageError("no current data: give --current FILE (or current: in the "
-                         "monitor file)")
-    frame, label = _frame(current)
+    window = None
+    if current is None and spec.current is None and spec.serving:
+        window = live_module.read_live(spec)
+    else:
+        check_live_rules(spec)
+        current = spec.current if current is None else current
+        if current is None:
+            raise UsageError("no current data: give --current FILE or --serving (or "
+                             "current: in the monitor file)")
     reference, reference_label = _frame(spec.reference if reference is None else reference)
     profile = build_profile(reference) if reference is not None else load_reference(version)
+    if window is not None:
+        frame, label = live_module.current_frame(window, profile), window.label
+    else:
+        frame, label = _frame(current)
     outcome = check_drift(profile, frame, options=_options(spec))
     result = outcome.to_dict()
-    performance = _performance(spec, profile, frame, version)
+    performance = live_module.performance(spec, window) if window is not None \
+        else _performance(spec, profile, frame, version)
     html = None
     if report:
         from .report import profile_report
@@ -191,8 +211,10 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
                 "current": label, "reference": "stored profile" if reference is None
                 else "given data"}
         with mlflow_errors.translated("cannot record the drift check"):
-            _log(client, run_id, result, performance, html, meta)
-        alerts = _alerts(spec, result, performance, run_id, version, source)
+            _log(client, run_id, result, performance, html, meta,
+                 live_module.live_metrics(window) if window is not None else None)
+        alerts = _alerts(spec, result, performance, run_id, version, source,
+                         None if window is None else window.stats)
         retrained = None
         if retrain and spec.retrain is not None and any(a["retrain"] for a in alerts):
             from .retrain import retrain as start_retrain
@@ -203,13 +225,24 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             client.log_metric(run_id, "alerts", len(alerts))
             if retrained is not None:
                 client.set_tag(run_id, records.TAG_RETRAIN, json.dumps(retrained)[:7500])
+        promotion = None
+        if window is not None and promote:
+            promotion = live_module.promote_winner(spec.model, window, source)
+            if promotion is not None:
+                with mlflow_errors.translated("cannot record the drift check"):
+                    client.set_tag(run_id, live_module.TAG_LIVE_PROMOTION,
+                                   json.dumps(promotion, default=str)[:7500])
     except BaseException:
         client.set_terminated(run_id, "FAILED")
         raise
     client.set_terminated(run_id, "FINISHED")
-    return {"run_id": run_id, "model": spec.model, "version": str(version.version),
-            "reference": reference_label or "stored profile", "current": label, "result": result, "alerts": alerts, "retrain": retrained,
+    data = {"run_id": run_id, "model": spec.model, "version": str(version.version),
+            "reference": reference_label or "stored profile", "current": label,
+            "result": result, "alerts": alerts, "retrain": retrained,
             "performance": performance}
+    if window is not None:
+        data.update(live=live_module.summary(window), live_promotion=promotion)
+    return data
 
 
 def _shown_to_a_person(source: str | None) -> bool:
@@ -218,10 +251,10 @@ def _shown_to_a_person(source: str | None) -> bool:
 
 
 def _alerts(spec: MonitorSpec, result, performance, run_id: str, version,
-            source: str | None = None) -> list[dict]:
+            source: str | None = None, live: dict | None = None) -> list[dict]:
     from .alerts import deliver, evaluate_rules
 
-    fired = evaluate_rules(spec.rules, result, performance)
+    fired = evaluate_rules(spec.rules, result, performance, live)
     payload = {"model": spec.model, "version": str(version.version), "check_run_id": run_id,
                "dataset_drift": result.get("dataset_drift"),
                "drift_share": result.get("share_of_drifted_columns"),

@@ -4,7 +4,8 @@
 
     monitor:
       model: breast-cancer@champion     # MODEL, MODEL@ALIAS or MODEL/VERSION
-      current: data/current.csv         # the production window (.csv / .parquet)
+      current: data/current.csv         # the production window (.csv / .parquet), or
+      # current: {serving: breast-cancer, last: 24h}   # the endpoint's inference log
       reference: null                   # default: the version's stored profile
       drift_share: 0.5                  # dataset drift when >= this share drifts
       columns:                          # per-column overrides (Evidently's names)
@@ -15,7 +16,12 @@
           webhook: https://hooks.example.com/mlops   # optional; the log always gets it
           retrain: true                 # start the retrain below when this fires
         - name: accuracy-drop
-          metric_below: {accuracy: 0.9} # needs the label column in the current data
+          metric_below: {accuracy: 0.9} # file: needs the label column in the current
+                                        # data; serving: logged predictions vs feedback
+        - name: slow
+          latency_p95_above: 250        # milliseconds; serving data only
+        - name: failing
+          error_rate_above: 0.05        # share of requests answered with an error
       retrain:
         pipeline: pipeline.yaml         # relative to this file
         from: null                      # optional: first step to re-run
@@ -23,6 +29,41 @@
         cooldown_minutes: 60            # no second retrain for the same model before
 
 Paths are relative to the file's folder and may not leave it.
+
+Serving data (``current: {serving: MODEL, last: 24h}``; MODEL is the monitored model,
+``last`` defaults to 24h; ``mlops drift check MODEL --serving --last 1h`` on the
+command line) is the endpoint's inference log over the window: the logged inputs are
+the current data, the logged prediction fills the profile's prediction column, and
+``metric_below`` is computed from the logged predictions and the feedback labels
+joined so far — no model is loaded; without labels the rule does not fire ("no labels
+yet"). The live health (requests, error rate, p95 latency, live accuracy) is recorded
+on the check's run, and the live rules judge it. A check on serving data ends with
+:func:`..serving.ab.promote_if_winner`: with a ``live:`` rule in the model's gate, a
+challenger that won on the window is promoted to champion through the gate.
+
+Maturity level 4 — the loop on production traffic, set up once::
+
+    # pipeline.yaml
+    gate:
+      breast-cancer:
+        thresholds: ["accuracy >= 0.9"]
+        live: {min_requests: 500, beats_champion: accuracy, p_value: 0.05, window: 24h}
+    # monitor.yaml
+    monitor:
+      model: breast-cancer@champion
+      current: {serving: breast-cancer, last: 24h}
+      rules:
+        - {name: data-drift, drift_share_above: 0.3, retrain: true}
+      retrain: {pipeline: pipeline.yaml, promote_to: challenger}
+
+    mlops serve breast-cancer --challenger challenger --split 0.2
+    mlops schedule add monitor.yaml --cron "0 * * * *"
+
+Drift on live traffic retrains to ``@challenger`` (the gate's live rule guards only
+``champion``); the endpoint serves it to 20 % of requests; once it has served enough
+labelled requests and beats the champion significantly, a scheduled check promotes it
+to champion (actor ``live-gate``, evidence in the alias history) and the endpoint
+switches by itself.
 """
 
 from __future__ import annotations
@@ -40,10 +81,14 @@ from ..tables import SUFFIXES
 from .alerts import validate_webhook_url
 
 TOP_KEYS = {"model", "current", "reference", "drift_share", "columns", "rules", "retrain"}
-RULE_KEYS = {"name", "drift_share_above", "column_drifts", "metric_below", "webhook",
-             "retrain"}
-CONDITIONS = ("drift_share_above", "column_drifts", "metric_below")
+RULE_KEYS = {"name", "drift_share_above", "column_drifts", "metric_below",
+             "latency_p95_above", "error_rate_above", "webhook", "retrain"}
+#: Conditions on the live health of an endpoint: only on serving data.
+LIVE_CONDITIONS = ("latency_p95_above", "error_rate_above")
+CONDITIONS = ("drift_share_above", "column_drifts", "metric_below", *LIVE_CONDITIONS)
 RETRAIN_KEYS = {"pipeline", "from", "promote_to", "cooldown_minutes"}
+SERVING_KEYS = {"serving", "last"}
+DEFAULT_LAST = "24h"
 
 
 @dataclass(frozen=True)
@@ -61,6 +106,10 @@ class Rule:
             return f"share of drifted columns > {self.value:g}"
         if self.condition == "column_drifts":
             return f"column {self.value!r} drifts"
+        if self.condition == "latency_p95_above":
+            return f"p95 latency > {self.value:g} ms"
+        if self.condition == "error_rate_above":
+            return f"error rate > {self.value:.0%}"
         metric, bound = next(iter(self.value.items()))
         return f"{metric} < {bound:g}"
 
@@ -88,6 +137,17 @@ class MonitorSpec:
     rules: tuple[Rule, ...] = ()
     retrain: Retrain | None = None
     path: Path | None = None
+    serving: str | None = None      # current data = this model's inference log
+    last: str = DEFAULT_LAST        # ... over this window (logbook.parse_duration)
+
+    @property
+    def live_rules(self) -> tuple[Rule, ...]:
+        """The rules that judge an endpoint's live health (serving data only)."""
+        return tuple(rule for rule in self.rules if rule.condition in LIVE_CONDITIONS)
+
+    def serving_label(self) -> str:
+        """How the current data is named on the check's run: ``serving:M last 1h``."""
+        return f"serving:{self.serving} last {self.last}"
 
 
 def _data_path(root: Path, value: Any, where: str) -> Path:
@@ -132,6 +192,13 @@ def parse_rule(raw: Any, index: int) -> Rule:
     elif condition == "column_drifts":
         if not isinstance(value, str) or not value:
             raise UsageError(f"{where}.column_drifts: expected a column name")
+    elif condition == "latency_p95_above":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value <= 0:
+            raise UsageError(f"{where}.latency_p95_above: expected milliseconds > 0")
+        value = float(value)
+    elif condition == "error_rate_above":
+        value = _share(value, f"{where}.error_rate_above")
     else:
         from ..registry.policy import EVALUATION_METRICS
 
@@ -191,7 +258,11 @@ def parse_monitor(raw: Any, root: Path, *, path: Path | None = None) -> MonitorS
     if not isinstance(model, str):
         raise UsageError("model: required, MODEL, MODEL@ALIAS or MODEL/VERSION")
     name, ref = parse_model_reference(model)
-    current = _data_path(root, raw["current"], "current") if raw.get("current") else None
+    serving, last, current = None, DEFAULT_LAST, None
+    if isinstance(raw.get("current"), dict):
+        serving, last = parse_serving(raw["current"], name)
+    elif raw.get("current"):
+        current = _data_path(root, raw["current"], "current")
     reference = _data_path(root, raw["reference"], "reference") \
         if raw.get("reference") else None
     share = _share(raw.get("drift_share", 0.5), "drift_share")
@@ -209,8 +280,51 @@ def parse_monitor(raw: Any, root: Path, *, path: Path | None = None) -> MonitorS
     retrain = _retrain(raw.get("retrain"), root)
     if any(rule.retrain for rule in parsed) and retrain is None:
         raise UsageError("a rule asks to retrain but there is no retrain: block")
-    return MonitorSpec(name, ref, current, reference, share, dict(columns), parsed, retrain,
-                       path)
+    spec = MonitorSpec(name, ref, current, reference, share, dict(columns), parsed, retrain,
+                       path, serving, last)
+    if current is not None:
+        check_live_rules(spec)
+    return spec
+
+
+def parse_serving(raw: Any, model: str) -> tuple[str, str]:
+    """``current: {serving: MODEL, last: 24h}`` as ``(MODEL, last)``.
+
+    Raises:
+        UsageError: unknown keys, another model's log, a malformed duration.
+    """
+    unknown = documents.unknown_keys(raw, SERVING_KEYS)
+    if unknown:
+        raise UsageError(f"current: unknown field(s) {', '.join(unknown)} (a file path, or "
+                         f"{{serving: {model}, last: 24h}})")
+    serving = raw.get("serving")
+    if not isinstance(serving, str) or not serving.strip():
+        raise UsageError(f"current.serving: name the served model ({model})")
+    if serving.strip() != model:
+        raise UsageError(f"current.serving: {serving.strip()[:100]!r} is not the monitored "
+                         f"model {model!r}")
+    last = raw.get("last", DEFAULT_LAST)
+    return model, check_last(last, "current.last")
+
+
+def check_last(last: Any, where: str = "--last") -> str:
+    """A window length (``30m``, ``1h``, ``24h``, ``7d``), validated; UsageError else."""
+    from ..serving.logbook import parse_duration  # the one duration rule
+
+    if not isinstance(last, str):
+        raise UsageError(f"{where}: a duration such as 1h, 24h or 7d")
+    try:
+        parse_duration(last)
+    except UsageError as error:
+        raise UsageError(f"{where}: {error}") from None
+    return last.strip()
+
+
+def check_live_rules(spec: MonitorSpec) -> None:
+    """Refuse live-health rules when the current data is a file (no live stats)."""
+    for rule in spec.live_rules:
+        raise UsageError(f"rule {rule.name!r}: {rule.condition} needs serving data "
+                         f"(current: {{serving: {spec.model}, last: 24h}} or --serving)")
 
 
 def load_monitor(path: str | Path) -> MonitorSpec:

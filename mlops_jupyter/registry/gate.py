@@ -51,7 +51,7 @@ def effective_policy(declared: policy_module.GatePolicy | None, *,
         thresholds=list(thresholds) if thresholds else list(base.thresholds),
         metric=chosen_metric, higher_is_better=bool(higher_is_better),
         margin=_margin(base.margin if margin is None else margin),
-        evaluation=base.evaluation)
+        evaluation=base.evaluation, live=base.live)
     if score and evaluate is None and policy.evaluation is not None \
             and policy.metric in policy_module.EVALUATION_METRICS:
         evaluate = evaluator(policy.evaluation, policy.metric)
@@ -80,7 +80,11 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
             uses run metrics; ``scorable`` in the result says whether scoring applies.
 
         Arguments left None come from the model's declared policy
-        (:mod:`.policy`), whose evaluation dataset scores both versions.
+        (:mod:`.policy`), whose evaluation dataset scores both versions. A declared
+        ``live`` rule adds a check of kind ``live`` when ``compare_to`` is its alias
+        and another version holds it: the candidate's live evidence (labelled
+        requests served as challenger/shadow, both accuracies, p-value) goes into
+        ``scores["live"]``; it reads the inference log and loads no model.
 
     Returns:
         ``{passed, reasons, checks, candidate, holder, scores, policy, declared}``;
@@ -121,6 +125,14 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     if holder is not None and str(holder.version) != str(candidate.version):
         check, scores = _compare(candidate, holder, compare_to, margin, metric,
                                  higher_is_better, evaluate, metrics)
+        checks.append(check)
+    live = policy.live
+    if live is not None and compare_to == live.alias and holder is not None \
+            and str(holder.version) != str(candidate.version):
+        from ..serving.ab import live_check  # reads the inference log; loads no model
+
+        check, scores["live"] = live_check(name, str(candidate.version), str(holder.version),
+                                           live, alias=compare_to)
         checks.append(check)
     failed = [check["reason"] for check in checks if not check["passed"]]
     return {"passed": not failed, "reasons": failed, "checks": checks,

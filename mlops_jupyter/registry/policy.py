@@ -15,6 +15,17 @@ candidate by the same rules. A ``gate:`` block looks like::
         evaluation:               # both versions are scored on this dataset
           data: data/test.csv     # .csv or .parquet, relative to the pipeline folder
           target: target          # the label column
+        live:                     # optional: judge on production traffic (level 4)
+          min_requests: 500       # labelled requests the candidate served
+          beats_champion: accuracy  # live metric, from the inference log + feedback
+          p_value: 0.05           # significance the win must reach
+          window: 24h             # how far back the inference log is read
+          alias: champion         # the alias this rule guards (default champion)
+
+With ``live:``, moving ``alias`` also needs the candidate to have served at least
+``min_requests`` labelled requests as challenger or shadow within ``window`` and to
+beat the current holder there with p < ``p_value`` (:mod:`..serving.ab`); nothing
+is loaded for it. :func:`..serving.ab.promote_if_winner` promotes such a winner.
 """
 
 from __future__ import annotations
@@ -38,8 +49,10 @@ POLICY_TAG = "mlops.gate.policy"
 EVALUATION_METRICS = ("accuracy", "f1", "precision", "recall", "rmse", "mae", "r2")
 LOWER_IS_BETTER = frozenset({"rmse", "mae"})
 
-_KEYS = {"thresholds", "metric", "higher_is_better", "margin", "evaluation"}
+_KEYS = {"thresholds", "metric", "higher_is_better", "margin", "evaluation", "live"}
 _EVALUATION_KEYS = {"data", "target"}
+_LIVE_KEYS = {"min_requests", "beats_champion", "p_value", "window", "alias"}
+LIVE_METRICS = ("accuracy",)
 
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -101,6 +114,17 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class LiveRule:
+    """The gate's rule on production traffic (see the module docstring)."""
+
+    min_requests: int = 500
+    beats_champion: str = "accuracy"
+    p_value: float = 0.05
+    window: str = "24h"
+    alias: str = "champion"
+
+
+@dataclass(frozen=True)
 class GatePolicy:
     """What a version must satisfy to take an alias."""
 
@@ -109,6 +133,7 @@ class GatePolicy:
     higher_is_better: bool = True
     margin: float = 0.0
     evaluation: Evaluation | None = None
+    live: LiveRule | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (the stored form)."""
@@ -139,7 +164,7 @@ def parse_policy(raw: Any, *, base_dir: str | None = None, where: str = "gate") 
         UsageError: one line naming the field at fault.
     """
     if not isinstance(raw, dict):
-        raise _fail(where, "expected a mapping with thresholds/metric/margin/evaluation")
+        raise _fail(where, "expected a mapping with thresholds/metric/margin/evaluation/live")
     unknown = documents.unknown_keys(raw, _KEYS)
     if unknown:
         raise _fail(where, f"unknown field(s) {', '.join(unknown)} "
@@ -164,8 +189,53 @@ def parse_policy(raw: Any, *, base_dir: str | None = None, where: str = "gate") 
             or not math.isfinite(margin) or margin < 0:
         raise _fail(where, "margin must be a finite number >= 0")
     evaluation = _parse_evaluation(raw.get("evaluation"), metric, base_dir, where)
+    live = parse_live(raw.get("live"), where=f"{where}.live")
     return GatePolicy([str(item) for item in thresholds], metric.strip(), higher,
-                      float(margin), evaluation)
+                      float(margin), evaluation, live)
+
+
+def parse_live(raw: Any, *, where: str = "gate.live") -> LiveRule | None:
+    """Validate a ``live:`` mapping (None stays None).
+
+    Raises:
+        UsageError: one line naming the field at fault.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _fail(where, "expected a mapping like {min_requests: 500, beats_champion: "
+                           "accuracy, p_value: 0.05, window: 24h}")
+    unknown = documents.unknown_keys(raw, _LIVE_KEYS)
+    if unknown:
+        raise _fail(where, f"unknown field(s) {', '.join(unknown)} "
+                           f"(allowed: {', '.join(sorted(_LIVE_KEYS))})")
+    default = LiveRule()
+    minimum = raw.get("min_requests", default.min_requests)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or not 1 <= minimum <= 10**9:
+        raise _fail(where, "min_requests must be a whole number >= 1")
+    metric = raw.get("beats_champion", default.beats_champion)
+    if metric not in LIVE_METRICS:
+        raise _fail(where, f"beats_champion: {str(metric)[:40]!r} cannot be measured on "
+                           f"live traffic; use one of {', '.join(LIVE_METRICS)}")
+    p_value = raw.get("p_value", default.p_value)
+    if isinstance(p_value, bool) or not isinstance(p_value, (int, float)) \
+            or not 0 < p_value < 1:
+        raise _fail(where, "p_value must be a number between 0 and 1 (e.g. 0.05)")
+    window = raw.get("window", default.window)
+    if not isinstance(window, str):
+        raise _fail(where, "window must be a duration such as 1h, 24h or 7d")
+    from ..serving.logbook import parse_duration  # the one duration rule
+
+    try:
+        parse_duration(window)
+    except UsageError as error:
+        raise _fail(where, f"window: {error}") from None
+    alias = raw.get("alias", default.alias)
+    try:
+        names.check_alias(alias)
+    except UsageError as error:
+        raise _fail(where, f"alias: {error}") from None
+    return LiveRule(minimum, metric, float(p_value), window.strip(), alias)
 
 
 def _parse_evaluation(raw: Any, metric: str, base_dir: str | None,
@@ -226,12 +296,14 @@ def policy_from_tags(tags: dict[str, str]) -> GatePolicy | None:
     except ValueError:
         return None
     evaluation = raw.get("evaluation") if isinstance(raw, dict) else None
+    live = raw.get("live") if isinstance(raw, dict) else None
     try:
         return GatePolicy(
             thresholds=list(raw.get("thresholds") or []), metric=str(raw.get("metric")),
             higher_is_better=bool(raw.get("higher_is_better", True)),
             margin=float(raw.get("margin") or 0.0),
-            evaluation=Evaluation(**evaluation) if evaluation else None)
+            evaluation=Evaluation(**evaluation) if evaluation else None,
+            live=LiveRule(**live) if live else None)
     except (TypeError, ValueError, AttributeError):
         return None
 
