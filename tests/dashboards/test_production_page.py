@@ -87,6 +87,7 @@ def test_the_page_shows_traffic_versions_and_the_swap(served):
     dashboard = page.ProductionDashboard(MODEL, data.Source())
     assert "v1, v2" in dashboard.ab.value and "v3" in dashboard.ab.value
     assert "192" in dashboard.ab.value and "48" in dashboard.ab.value
+    assert "verdict: " in dashboard.ab.value  # serving.ab.compare's, on this window
     assert "Traceback" not in text
 
 

@@ -125,33 +125,29 @@ def swaps(history: list[dict[str, Any]], aliases: set[str], since: datetime | No
 
 def ab_comparison(frame, stats: dict[str, Any]) -> dict[str, Any]:
     """Per-variant rows (``variant, versions, requests, labelled, accuracy,
-    error_rate, p95_ms``) and the A/B verdict.
+    error_rate, p95_ms``) and the A/B verdict of
+    :func:`mlops_jupyter.serving.ab.compare` (``text``, ``p_value``, ``test``,
+    ``agreement`` for a shadow; empty when it cannot judge this window)."""
+    from ...exceptions import UsageError
+    from ...serving import ab
 
-    The verdict comes from :func:`mlops_jupyter.serving.ab.compare` when it is
-    installed (its ``verdict``/``p_value``), else it is left empty.
-    """
+    order = ("champion", "challenger", "shadow")
     rows = [{"variant": role, "versions": values.get("versions") or [],
              "requests": values.get("requests", 0), "labelled": values.get("labelled", 0),
              "accuracy": values.get("accuracy"), "error_rate": values.get("error_rate"),
              "p95_ms": values.get("p95_ms")}
             for role, values in sorted((stats.get("variants") or {}).items(),
-                                       key=lambda item: ("champion", "challenger",
-                                                         "shadow").index(item[0])
-                                       if item[0] in ("champion", "challenger", "shadow")
-                                       else 9)]
-    verdict: dict[str, Any] = {"text": None, "p_value": None}
+                                       key=lambda item: order.index(item[0])
+                                       if item[0] in order else len(order))]
     try:
-        from ...serving import ab
-    except ImportError:
-        return {"rows": rows, "verdict": verdict}
-    result = ab.compare(frame)
-    if isinstance(result, dict):
-        verdict = {"text": result.get("verdict") or result.get("summary"),
-                   "p_value": result.get("p_value")}
-    else:
-        verdict = {"text": getattr(result, "verdict", None) or getattr(result, "summary", None),
-                   "p_value": getattr(result, "p_value", None)}
-    return {"rows": rows, "verdict": verdict}
+        result = ab.compare(frame)
+    except UsageError:
+        return {"rows": rows, "verdict": {}}
+    decisive = result.get("test") or result.get("shadow") or {}
+    return {"rows": rows, "verdict": {
+        "text": result.get("verdict"), "p_value": decisive.get("p_value"),
+        "test": decisive.get("kind"), "agreement": (result.get("shadow") or {}).get("agreement"),
+        "winner": result.get("winner")}}
 
 
 # ---------------------------------------------------------------------- figures
@@ -319,10 +315,11 @@ class ProductionDashboard:
     def _ab_html(comparison: dict[str, Any]) -> str:
         rows = comparison["rows"]
         verdict = comparison["verdict"]
-        note = ("verdict: " + str(verdict["text"])) if verdict.get("text") else \
-            "no A/B verdict computed (run `mlops models ab MODEL`)"
+        note = f"verdict: {verdict['text']}" if verdict.get("text") else "no verdict"
         if verdict.get("p_value") is not None:
-            note += f" · p = {h.fmt_number(verdict['p_value'])}"
+            note += f" · p = {h.fmt_number(verdict['p_value'])} ({verdict.get('test')})"
+        if verdict.get("agreement") is not None:
+            note += f" · shadow agrees on {h.fmt_percent(verdict['agreement'])} of rows"
         if len(rows) < 2:
             note = "one variant only: the endpoint serves no challenger or shadow"
         body = [(h.badge(row["variant"], row["variant"] if row["variant"] in
