@@ -100,6 +100,13 @@ def test_series_and_rolling_accuracy(served):
     series = page.time_series(requests, 60)
     assert series["requests"].sum() == 240
     assert series["errors"].sum() == requests["failed"].sum() > 0
+    # Over the whole window: the quiet first 40 minutes are 0 requests, not a gap.
+    end = requests["timestamp"].max()
+    full = page.time_series(requests, 60, end - pd.Timedelta(hours=1), end)
+    assert full["requests"].sum() == 240 and len(full) > len(series)
+    quiet = full[full["timestamp"] < end - pd.Timedelta(minutes=25)]
+    assert len(quiet) > 0 and (quiet["per_minute"] == 0).all()
+    assert quiet["p95"].isna().all() and quiet["error_rate"].isna().all()
     rolling, kind = page.rolling_accuracy(frame, window=1000)
     assert kind == "accuracy"
     challenger = rolling[rolling["variant"] == "challenger"]

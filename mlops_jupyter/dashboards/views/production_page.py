@@ -60,15 +60,32 @@ def bucket_seconds(span_s: float) -> int:
     return 86400
 
 
-def time_series(requests, width: int):
-    """Per bucket of ``width`` seconds and variant: requests per minute, error rate,
-    latency p50/p95 (a frame indexed by bucket start and variant)."""
-    grouped = requests.groupby([requests["timestamp"].dt.floor(f"{width}s"), "variant"])
-    series = grouped.agg(requests=("request_id", "size"), errors=("failed", "sum"),
-                         p50=("latency_ms", lambda s: s.quantile(0.5)),
-                         p95=("latency_ms", lambda s: s.quantile(0.95)))
+def time_series(requests, width: int, start=None, end=None):
+    """Per bucket of ``width`` seconds and variant: ``requests``, ``errors``,
+    ``per_minute``, ``error_rate``, latency ``p50``/``p95`` (columns ``timestamp``
+    = bucket start, ``variant``).
+
+    With ``start``/``end`` (aware datetimes) every bucket between them is present: no
+    traffic is 0 requests per minute (and no latency), not a line drawn across the gap.
+    """
+    import pandas as pd
+
+    frequency = f"{width}s"
+    bucket = requests["timestamp"].dt.floor(frequency).rename("timestamp")
+    grouped = requests.groupby([bucket, "variant"])
+    latency = grouped["latency_ms"]
+    series = pd.DataFrame({"requests": grouped.size(), "errors": grouped["failed"].sum(),
+                           "p50": latency.quantile(0.5), "p95": latency.quantile(0.95)})
+    if start is not None and end is not None:
+        buckets = pd.date_range(pd.Timestamp(start).floor(frequency),
+                                pd.Timestamp(end).floor(frequency), freq=frequency)
+        buckets = buckets.union(series.index.get_level_values(0).unique())
+        variants = series.index.get_level_values(1).unique()
+        series = series.reindex(pd.MultiIndex.from_product([buckets, variants],
+                                                           names=["timestamp", "variant"]))
+        series[["requests", "errors"]] = series[["requests", "errors"]].fillna(0)
     series["per_minute"] = series["requests"] * 60.0 / width
-    series["error_rate"] = series["errors"] / series["requests"]
+    series["error_rate"] = (series["errors"] / series["requests"]).where(series["requests"] > 0)
     return series.reset_index()
 
 
@@ -263,9 +280,9 @@ class ProductionDashboard:
             return
         stats = logbook.live_stats(frame)
         requests = per_request(frame)
-        span = max(60.0, (datetime.now(timezone.utc) - since).total_seconds())
-        width = bucket_seconds(span)
-        series = time_series(requests, width)
+        now = datetime.now(timezone.utc)
+        width = bucket_seconds(max(60.0, (now - since).total_seconds()))
+        series = time_series(requests, width, since, max(now, requests["timestamp"].max()))
         aliases = {str(alias) for alias in frame["alias"].dropna().unique()} or {"champion"}
         moves = swaps(self.model.get("history") or [], aliases, since)
         self.cards.value = self._cards(stats, label)
