@@ -171,6 +171,8 @@ def ab_comparison(frame, stats: dict[str, Any]) -> dict[str, Any]:
 def _marked(fig, moves: list[dict[str, Any]]):
     """Vertical markers for alias moves (a shape + a label: ``add_vline`` mishandles
     datetime axes in some plotly versions)."""
+    if moves:  # room for a label next to a move at the right edge
+        fig.update_layout(margin={"r": 110})
     for move in moves:
         color = COLORS["bad"] if move["action"] == "rollback" else COLORS["warn"]
         fig.add_shape(type="line", x0=move["time"], x1=move["time"], yref="paper", y0=0, y1=1,
@@ -280,9 +282,12 @@ class ProductionDashboard:
             return
         stats = logbook.live_stats(frame)
         requests = per_request(frame)
-        now = datetime.now(timezone.utc)
-        width = bucket_seconds(max(60.0, (now - since).total_seconds()))
-        series = time_series(requests, width, since, max(now, requests["timestamp"].max()))
+        # From the window's first request to now: a quiet stretch since the last request
+        # shows as 0/min, while the hours before the endpoint started are left out.
+        first = requests["timestamp"].min().to_pydatetime()
+        end = max(datetime.now(timezone.utc), requests["timestamp"].max().to_pydatetime())
+        width = bucket_seconds(max(60.0, (end - first).total_seconds()))
+        series = time_series(requests, width, first, end)
         aliases = {str(alias) for alias in frame["alias"].dropna().unique()} or {"champion"}
         moves = swaps(self.model.get("history") or [], aliases, since)
         self.cards.value = self._cards(stats, label)
