@@ -136,3 +136,34 @@ def test_published_like_the_others(registered, registry_home, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     assert "views.production(model, tracking_uri, prefetched)" in notebook.cells[-1].source
     assert [item["template"] for item in publish.list_dashboards(tmp_path)] == ["production"]
+
+
+def _records(model: str, predictions: list, now: float) -> list[RequestRecord]:
+    return [RequestRecord(request_id=f"{model}-{index}", timestamp=now - 60 + index,
+                          model=model, alias="champion", version="1", variant="champion",
+                          latency_ms=2.0 + index % 3, status=200, error=None,
+                          inputs=pd.DataFrame({"x": [float(index)]}), predictions=[value])
+            for index, value in enumerate(predictions)]
+
+
+def test_a_regressor_shows_its_error_and_class_names_their_accuracy(registered,
+                                                                    registry_home):
+    registered("prices")
+    now = time.time()
+    write_records("prices", _records("prices", [10.5, 20.25, 30.75, 41.5], now),
+                  feedback=[("prices-0", 11.5), ("prices-1", 20.25), ("prices-3", 40.5)])
+    shown = views.production("prices")
+    text = widget_text(shown)
+    assert "Live MAE" in text and "Live error (MAE)" in text and "MAE (last 100" in text
+    from mlops_jupyter.serving import logbook
+
+    rolling, kind = page.rolling_accuracy(logbook.read_window("prices"))
+    assert kind == "mae" and rolling["value"].iloc[-1] == pytest.approx(2 / 3)
+
+    registered("species")
+    write_records("species", _records("species", ["setosa", "virginica", "setosa"], now),
+                  feedback=[("species-0", "setosa"), ("species-1", "setosa")])
+    rolling, kind = page.rolling_accuracy(logbook.read_window("species"))
+    assert kind == "accuracy" and rolling["value"].tolist() == [1.0, 0.5]
+    text = widget_text(views.production("species"))
+    assert "Live accuracy" in text and "50%" in text
