@@ -23,33 +23,49 @@ rename and the parts' removal double-counts nothing.
 
 from __future__ import annotations
 
+import atexit
 import collections
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
-import json
 import logging
 import math
 import os
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from .. import config, names
+from .logrows import (  # noqa: F401 - the column names are part of this module's interface
+    FEEDBACK_COLUMNS,
+    INPUT_PREFIX,
+    PREDICTION_COLUMNS,
+    feedback_table,
+    plain,
+    prediction_table,
+)
 
 log = logging.getLogger(__name__)
 
 PREDICTIONS = "predictions"
 FEEDBACK = "feedback"
-INPUT_PREFIX = "input."
-PREDICTION_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
-                      "latency_ms", "status", "error", "prediction", "prediction_json")
-FEEDBACK_COLUMNS = ("request_id", "row", "label", "label_json", "timestamp")
 #: Names of finished data files; anything else (temporary files) is ignored by readers.
 DATA_FILE = re.compile(r"^part-[0-9]+-[0-9]+-[0-9]+\.parquet$")
 REQUEST_ID_MAX = 200
+#: A partition's small files are merged into one when this process has written this many.
+MERGE_EVERY = 60
+#: Logs not closed yet: closed at interpreter exit, so a normal exit loses nothing.
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_logs() -> None:
+    for journal in list(_OPEN):
+        journal.close()
 
 
 @dataclass(frozen=True)
@@ -107,36 +123,6 @@ def open_root(url: str | None):
     import fsspec.core
 
     return fsspec.core.url_to_fs(url or config.inference_log_url())
-
-
-def plain(value: Any) -> Any:
-    """A JSON-able Python value of ``value`` (numpy scalars and arrays unwrapped)."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
-def as_float(value: Any) -> float | None:
-    """``value`` as a float when it is a number or a bool, else None."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
-def to_json(value: Any) -> str:
-    """``value`` as JSON; NaN and infinities stay JSON-parseable by Python."""
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return json.dumps(str(value))
 
 
 def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
@@ -197,6 +183,8 @@ class InferenceLog:
         self._sequence = itertools.count()
         self._mine: dict[tuple[str, str, str], list[str]] = {}  # (kind, date, hour) -> files
         self._hour = hour_partition(time.time())
+        self._write_lock = threading.Lock()
+        _OPEN.add(self)
         self._thread = threading.Thread(target=self._run, name="inference-log", daemon=True)
         self._thread.start()
 
@@ -244,10 +232,7 @@ class InferenceLog:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout)
-
-    def flush(self) -> None:
-        """Write what is queued now, in the caller's thread (tests, :func:`write_records`)."""
-        self._flush()
+        _OPEN.discard(self)
 
     # --- writer thread ------------------------------------------------------------------
 
@@ -259,10 +244,10 @@ class InferenceLog:
 
     def _step(self, final: bool) -> None:
         try:
-            self._flush()
-            hour = hour_partition(time.time())
-            if final or hour != self._hour:
-                self._compact(everything=final)
+            with self._write_lock:
+                self._flush()
+                hour = hour_partition(time.time())
+                self._compact(everything=final, hour_changed=hour != self._hour)
                 self._hour = hour
         except Exception:
             log.exception("inference log: writing failed")
@@ -277,6 +262,11 @@ class InferenceLog:
             pass
         return items
 
+    def flush(self) -> None:
+        """Write what is queued now, in the caller's thread (tests, :func:`write_records`)."""
+        with self._write_lock:
+            self._flush()
+
     def _flush(self) -> None:
         items = self._drain()
         if not items:
@@ -287,8 +277,8 @@ class InferenceLog:
             groups.setdefault((kind, *hour_partition(item.timestamp)), []).append(item)
         for key, group in groups.items():
             try:
-                table = (_feedback_table(group) if key[0] == FEEDBACK
-                         else _prediction_table(group))
+                table = (feedback_table(group) if key[0] == FEEDBACK
+                         else prediction_table(group))
                 self._mine.setdefault(key, []).append(self._write(key, table))
                 self.written += len(group)
             except Exception as exc:  # noqa: BLE001 - a failed write must not stop the writer
@@ -306,116 +296,55 @@ class InferenceLog:
         name = f"part-{os.getpid()}-{int(time.time() * 1000)}-{next(self._sequence)}.parquet"
         final, temporary = f"{folder}/{name}", f"{folder}/.{name}.tmp"
         self._fs.makedirs(folder, exist_ok=True)
-        with self._fs.open(temporary, "wb") as stream:
-            pq.write_table(table, stream, compression="zstd")
-        self._fs.mv(temporary, final)
+        try:
+            with self._fs.open(temporary, "wb") as stream:
+                pq.write_table(table, stream, compression="zstd")
+            self._fs.mv(temporary, final)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._fs.rm(temporary)
+            raise
         return final
 
-    def _compact(self, everything: bool) -> None:
+    def _compact(self, everything: bool, hour_changed: bool = False) -> None:
+        """Merge this process's small files: of a partition once it has
+        :data:`MERGE_EVERY` of them, of past hours when the hour changes, of every
+        partition at close. Merged files are not merged again (no rewriting a growing
+        file): a busy hour ends with about ``3600 / flush_interval / MERGE_EVERY`` files
+        per process."""
+        now = hour_partition(time.time())
+        for key in list(self._mine):
+            past = key[1:] != now
+            if not (everything or (hour_changed and past) or len(self._mine[key]) >= MERGE_EVERY):
+                continue
+            parts = self._mine.pop(key)
+            if len(parts) > 1:
+                self._merge(key, parts)
+
+    def _merge(self, key: tuple[str, str, str], parts: list[str]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for key in list(self._mine):
-            if not everything and key[1:] == self._hour_now():
-                continue
-            parts = self._mine.pop(key)
-            if len(parts) < 2:
-                continue
-            try:
-                tables = []
-                for part in parts:
-                    with self._fs.open(part, "rb") as stream:
-                        tables.append(pq.read_table(stream))
-                merged = pa.concat_tables(tables, promote_options="permissive")
-                self._write(key, merged)
-            except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
-                log.warning("inference log: merging %d files failed: %s", len(parts), exc)
-                continue
+        try:
+            tables = []
             for part in parts:
-                try:
-                    self._fs.rm(part)
-                except Exception as exc:  # noqa: BLE001 - readers de-duplicate a left-over part
-                    log.debug("inference log: could not remove a merged part: %s", exc)
-
-    @staticmethod
-    def _hour_now() -> tuple[str, str]:
-        return hour_partition(time.time())
+                with self._fs.open(part, "rb") as stream:
+                    tables.append(pq.read_table(stream))
+            self._write(key, pa.concat_tables(tables, promote_options="permissive"))
+        except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
+            log.warning("inference log: merging %d files failed: %s", len(parts), exc)
+            return
+        for part in parts:  # a crash here leaves parts that readers de-duplicate
+            try:
+                self._fs.rm(part)
+            except Exception as exc:  # noqa: BLE001 - readers de-duplicate a left-over part
+                log.debug("inference log: could not remove a merged part: %s", exc)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-# --- rows -------------------------------------------------------------------------------
-
-
-def _column(values: list):
-    import pyarrow as pa
-
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
-            ValueError, OverflowError):  # mixed types across requests: keep them as text
-        return pa.array([None if v is None else str(plain(v)) for v in values],
-                        type=pa.string())
-
-
-def _prediction_table(records: list[RequestRecord]):
-    import pyarrow as pa
-
-    meta: dict[str, list] = {name: [] for name in PREDICTION_COLUMNS}
-    features: dict[str, list] = {}
-    total = 0
-    for record in records:
-        inputs = record.inputs
-        rows = 0 if inputs is None else len(inputs)
-        if rows:
-            for name, values in inputs.to_dict("list").items():
-                features.setdefault(f"{INPUT_PREFIX}{name}", [None] * total).extend(values)
-        predictions = record.predictions if record.predictions is not None else ()
-        count = max(rows, 1)  # a request without rows still counts, as one meta row
-        for index in range(count):
-            value = plain(predictions[index]) if index < len(predictions) else None
-            meta["row"].append(index)
-            meta["prediction"].append(as_float(value) if value is not None else None)
-            meta["prediction_json"].append(None if value is None else to_json(value))
-        for name, value in (("request_id", record.request_id),
-                            ("timestamp", int(record.timestamp * 1_000_000)),
-                            ("model", record.model), ("alias", record.alias),
-                            ("version", None if record.version is None else str(record.version)),
-                            ("variant", record.variant),
-                            ("latency_ms", float(record.latency_ms)),
-                            ("status", int(record.status)), ("error", record.error)):
-            meta[name].extend([value] * count)
-        total += count
-        for values in features.values():
-            values.extend([None] * (total - len(values)))
-    types = {"request_id": pa.string(), "row": pa.int64(), "model": pa.string(),
-             "alias": pa.string(), "version": pa.string(), "variant": pa.string(),
-             "latency_ms": pa.float64(), "status": pa.int64(), "error": pa.string(),
-             "prediction": pa.float64(), "prediction_json": pa.string()}
-    arrays = {name: pa.array(meta[name], type=types[name]) for name in types}
-    arrays["timestamp"] = pa.array(meta["timestamp"], type=pa.int64()).cast(
-        pa.timestamp("us", tz="UTC"))
-    columns = {name: arrays[name] for name in PREDICTION_COLUMNS}
-    for name, values in features.items():
-        columns[name] = _column(values)
-    return pa.table(columns)
-
-
-def _feedback_table(items: list[_Feedback]):
-    import pyarrow as pa
-
-    return pa.table({
-        "request_id": pa.array([i.request_id for i in items], type=pa.string()),
-        "row": pa.array([i.row for i in items], type=pa.int64()),
-        "label": pa.array([as_float(i.label) for i in items], type=pa.float64()),
-        "label_json": pa.array([to_json(i.label) for i in items], type=pa.string()),
-        "timestamp": pa.array([int(i.timestamp * 1_000_000) for i in items],
-                              type=pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-    })
 
 
 # --- helpers for tests and tools ----------------------------------------------------------

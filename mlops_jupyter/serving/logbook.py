@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 import time
@@ -24,6 +25,8 @@ from .inference_log import (
     model_partition,
     open_root,
 )
+
+log = logging.getLogger(__name__)
 
 #: Columns of :func:`read_window` before the features (``label`` comes last).
 META_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
@@ -92,23 +95,33 @@ def _listdir(fs, path: str) -> list[str]:
 
 def _read(fs, base: str, start: float | None):
     """All rows of the data files under ``base`` from ``start``'s hour on, or None."""
-    import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    frames = []
+    tables = []
     for folder in _partitions(fs, base, start):
         for path in sorted(_listdir(fs, folder)):
             if not DATA_FILE.match(path.rsplit("/", 1)[-1]):
                 continue
             try:
                 with fs.open(path, "rb") as stream:
-                    frames.append(pq.read_table(stream).to_pandas())
+                    table = pq.read_table(stream)
             except FileNotFoundError:  # merged away between listing and reading
                 continue
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
+            except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+                log.warning("inference log: skipping unreadable %s: %s",
+                            path.rsplit("/", 1)[-1], exc)
+                continue
+            if table.num_rows:
+                tables.append(table)
+    if not tables:
         return None
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, sort=False)
+    try:  # one conversion for all files; columns missing from some files become null
+        return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        import pandas as pd  # a column whose type changed between files: pandas unifies
+
+        return pd.concat([t.to_pandas() for t in tables], ignore_index=True, sort=False)
 
 
 def _decode(column):

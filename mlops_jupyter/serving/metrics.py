@@ -44,7 +44,7 @@ SWAPS = Counter("mlops_serving_swaps", "Alias moves seen: switched or refused",
                 ["model", "alias", "outcome"])
 BATCH_ROWS = Histogram("mlops_serving_batch_rows", "Rows per predict call",
                        buckets=BATCH_BUCKETS)
-LOG_WRITTEN = Counter("mlops_serving_log_written", "Inference log rows written")
+LOG_WRITTEN = Counter("mlops_serving_log_written", "Inference log records and labels written")
 LOG_DROPPED = Counter("mlops_serving_log_dropped", "Inference log records dropped "
                       "(queue full)")
 

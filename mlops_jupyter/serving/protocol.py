@@ -170,6 +170,8 @@ def enforce(columns: dict[str, list], schema: list[tuple[str, str, bool]]) -> Co
 
     Extra columns are dropped, as MLflow does. Raises BadInput naming the column.
     """
+    if not any(len(values) for values in columns.values()):
+        raise BadInput("empty input: no rows to predict")
     arrays: dict[str, np.ndarray] = {}
     rows = None
     for name, kind, required in schema:

@@ -86,11 +86,8 @@ class Worker:
     def _open_log(self):
         if not self.settings.log:
             return None
-        try:
-            from .inference_log import InferenceLog
-        except ImportError:  # the log part not merged yet: serve without it
-            LOG.warning("mlops serve: warning: no inference log module; not logging")
-            return None
+        from .inference_log import InferenceLog
+
         return InferenceLog(self.settings.model, url=self.settings.resolved_log_url(),
                             flush_interval=self.settings.flush_interval)
 
