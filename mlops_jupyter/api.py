@@ -7,8 +7,8 @@ pandas, evidently) is imported inside the functions, so importing it stays cheap
 
 from __future__ import annotations
 
-__all__ = ["check_drift", "load_model", "log_metric", "log_param", "promote",
-           "register_model", "run_pipeline"]
+__all__ = ["ab_test", "check_drift", "check_live", "load_model", "log_metric", "log_param",
+           "promote", "register_model", "run_pipeline"]
 
 
 def log_metric(key: str, value: float) -> None:
@@ -103,6 +103,32 @@ def check_drift(reference, current, *, model: str | None = None,
     if model is not None:
         return check(model, current, reference=reference, report=report, source="notebook")
     return compare(reference, current, report=report, source="notebook")
+
+
+def check_live(model: str, *, last: str = "24h", report: bool = True) -> dict:
+    """Check the traffic a model's endpoint served over ``last`` (``"1h"``, ``"24h"``)
+    for drift, with its live health; like ``mlops drift check MODEL --serving``.
+
+    ``model`` is ``NAME[@ALIAS|/VERSION]`` (its reference profile is the baseline).
+    Returns the check (see ``check_drift``) plus ``live`` and ``live_promotion``.
+    """
+    from .monitoring.checks import run_check
+    from .monitoring.spec import MonitorSpec, check_last
+    from .registry.common import parse_model_reference
+
+    name, ref = parse_model_reference(model)
+    spec = MonitorSpec(model=name, reference_of_model=ref, serving=name,
+                       last=check_last(last, "last"))
+    return run_check(spec, report=report, source="notebook")
+
+
+def ab_test(model: str, *, last: str = "24h", alpha: float = 0.05) -> dict:
+    """Champion vs challenger (and shadow) on the live traffic of the last ``last``:
+    per-variant accuracy from the feedback labels, the z-test and its verdict; like
+    ``mlops models ab MODEL``. Loads no model."""
+    from .serving.ab import report
+
+    return report(model, last=last, alpha=alpha)
 
 
 def load_model(uri: str):

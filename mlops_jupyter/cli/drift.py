@@ -160,7 +160,8 @@ def add_commands(commands) -> None:
                     "a monitor file; recorded as a run of experiment mlops-monitoring. "
                     "With --reference and --current only (no monitor file, no --model) "
                     "it compares the two files, no model needed.")
-    check.add_argument("monitor", nargs="?", help="a monitor.yaml (model, data, rules)")
+    check.add_argument("monitor", nargs="?", help="a monitor.yaml (model, data, rules), or "
+                                                  "MODEL[@ALIAS] with --serving")
     check.add_argument("--model", metavar="MODEL[@ALIAS|/VERSION]",
                        help="check this model (default alias champion) without a file")
     check.add_argument("--current", help="current data, .csv or .parquet")

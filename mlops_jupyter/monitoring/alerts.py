@@ -125,6 +125,24 @@ def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float],
     return fired
 
 
+def fire(spec, result: dict[str, Any], performance: dict[str, float], run_id: str,
+         version: str, source: str | None = None,
+         live: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Evaluate ``spec.rules`` on a check and deliver what fires; returns the alerts.
+
+    ``live`` is the window's live stats on serving data. The log gets each alert
+    unless the caller shows them to a person itself (``source`` cli, notebook, demo).
+    """
+    fired = evaluate_rules(spec.rules, result, performance, live)
+    payload = {"model": spec.model, "version": version, "check_run_id": run_id,
+               "dataset_drift": result.get("dataset_drift"),
+               "drift_share": result.get("share_of_drifted_columns"),
+               "drifted_columns": [c for c, v in (result.get("columns") or {}).items()
+                                   if v.get("drifted")]}
+    deliver(fired, payload, log_alerts=source not in ("cli", "notebook", "demo"))
+    return fired
+
+
 def deliver(alerts: list[dict[str, Any]], payload: dict[str, Any], *,
             log_alerts: bool = True) -> None:
     """Log each alert and POST it to its webhook; records the outcome on the alert.

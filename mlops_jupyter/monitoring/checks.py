@@ -159,6 +159,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
     from ..registry import common
     from ..tracking.store import get_or_create_experiment
     from . import live as live_module
+    from .alerts import fire
     from .drift import check_drift
     from .references import build_profile, load_reference
     from .spec import check_live_rules
@@ -213,8 +214,8 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
         with mlflow_errors.translated("cannot record the drift check"):
             _log(client, run_id, result, performance, html, meta,
                  live_module.live_metrics(window) if window is not None else None)
-        alerts = _alerts(spec, result, performance, run_id, version, source,
-                         None if window is None else window.stats)
+        alerts = fire(spec, result, performance, run_id, str(version.version), source,
+                      None if window is None else window.stats)
         retrained = None
         if retrain and spec.retrain is not None and any(a["retrain"] for a in alerts):
             from .retrain import retrain as start_retrain
@@ -243,25 +244,6 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
     if window is not None:
         data.update(live=live_module.summary(window), live_promotion=promotion)
     return data
-
-
-def _shown_to_a_person(source: str | None) -> bool:
-    """Whether the caller prints the check's alerts itself (CLI, notebook, demo)."""
-    return source in ("cli", "notebook", "demo")
-
-
-def _alerts(spec: MonitorSpec, result, performance, run_id: str, version,
-            source: str | None = None, live: dict | None = None) -> list[dict]:
-    from .alerts import deliver, evaluate_rules
-
-    fired = evaluate_rules(spec.rules, result, performance, live)
-    payload = {"model": spec.model, "version": str(version.version), "check_run_id": run_id,
-               "dataset_drift": result.get("dataset_drift"),
-               "drift_share": result.get("share_of_drifted_columns"),
-               "drifted_columns": [c for c, v in (result.get("columns") or {}).items()
-                                   if v.get("drifted")]}
-    deliver(fired, payload, log_alerts=not _shown_to_a_person(source))
-    return fired
 
 
 def check(model: str, current, *, reference=None, report: bool = True,

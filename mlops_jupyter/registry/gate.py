@@ -84,7 +84,9 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
         ``live`` rule adds a check of kind ``live`` when ``compare_to`` is its alias
         and another version holds it: the candidate's live evidence (labelled
         requests served as challenger/shadow, both accuracies, p-value) goes into
-        ``scores["live"]``; it reads the inference log and loads no model.
+        ``scores["live"]``; it reads the inference log and loads no model. It then
+        replaces the comparison on the two versions' run metrics (measured on
+        different data); a comparison on the evaluation dataset is kept.
 
     Returns:
         ``{passed, reasons, checks, candidate, holder, scores, policy, declared}``;
@@ -122,14 +124,17 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
     holder = common.alias_holder(name, compare_to, registered=registered) \
         if compare_to else None
     scores: dict[str, Any] = {}
-    if holder is not None and str(holder.version) != str(candidate.version):
+    contested = holder is not None and str(holder.version) != str(candidate.version)
+    live = policy.live if contested and policy.live is not None \
+        and compare_to == policy.live.alias else None
+    # Two runs' own metrics were measured on different data; with a live rule the
+    # holder is beaten on the same traffic instead. A shared evaluation dataset stays.
+    if contested and (live is None or evaluate is not None):
         check, scores = _compare(candidate, holder, compare_to, margin, metric,
                                  higher_is_better, evaluate, metrics)
         checks.append(check)
-    live = policy.live
-    if live is not None and compare_to == live.alias and holder is not None \
-            and str(holder.version) != str(candidate.version):
-        from ..serving.ab import live_check  # reads the inference log; loads no model
+    if live is not None:
+        from ..serving.abtest import live_check  # reads the inference log; loads no model
 
         check, scores["live"] = live_check(name, str(candidate.version), str(holder.version),
                                            live, alias=compare_to)
