@@ -30,6 +30,8 @@ TEMPLATES = {
     "overview": "champion and challenger, metrics across versions, lineage, alias history",
     "drift": "drift over time, per-feature verdicts and history, the latest Evidently report",
     "health": "drift checks, training pipeline runs and scheduled jobs over time",
+    "production": "the serving endpoint's traffic, latency, errors, live accuracy and A/B "
+                  "comparison, alias swaps marked",
 }
 ALL = "all"
 METADATA_KEY = "mlops_dashboard"
@@ -109,7 +111,8 @@ def publish(model: str, template: str = "drift", out_dir: str | os.PathLike | No
 
     Args:
         model: Registered model name.
-        template: ``overview``, ``drift`` or ``health`` (see :func:`publish_all`).
+        template: ``overview``, ``drift``, ``health`` or ``production`` (see
+            :func:`publish_all`).
         out_dir: Folder to write to (created if needed); default :func:`dashboards_dir`.
         tracking_uri: Store the dashboard reads; default the configured one.
         check_model: Refuse a model that is not registered (a typo would otherwise

@@ -169,6 +169,8 @@ class InferenceLog:
         rejected: feedback labels refused as invalid.
         written: records and labels written to files.
         failed: records and labels lost to write errors (logged).
+        busy_s: CPU seconds of the writer thread (expanding, writing, merging); only
+            :meth:`close` and :meth:`flush` called from other threads are not counted.
     """
 
     def __init__(self, model: str, *, url: str | None = None, flush_interval: float = 1.0,
@@ -180,6 +182,7 @@ class InferenceLog:
         self.dropped = 0
         self.rejected = 0
         self.written = 0
+        self.busy_s = 0.0
         self.failed = 0
         self._fs, self._root = open_root(self.url)
         self._root = self._root.rstrip("/")
@@ -258,6 +261,7 @@ class InferenceLog:
         self._step(final=True)
 
     def _step(self, final: bool) -> None:
+        started = time.thread_time()
         try:
             with self._write_lock:
                 self._flush()
@@ -266,6 +270,8 @@ class InferenceLog:
                 self._hour = hour
         except Exception:
             log.exception("inference log: writing failed")
+        finally:
+            self.busy_s += time.thread_time() - started
 
     def _drain(self) -> list:
         items = []

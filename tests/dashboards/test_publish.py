@@ -38,10 +38,10 @@ def test_publish_writes_a_parameterised_dashboard(registered, registry_home, tmp
     assert publish.publish("iris", "drift", tmp_path / "out") == path
     paths = publish.publish_all("iris", tmp_path / "out")
     assert sorted(p.name for p in paths) == ["iris-drift.ipynb", "iris-health.ipynb",
-                                             "iris-overview.ipynb"]
+                                             "iris-overview.ipynb", "iris-production.ipynb"]
     listed = publish.list_dashboards(tmp_path / "out")
     assert [(item["model"], item["template"]) for item in listed] == [
-        ("iris", "overview"), ("iris", "drift"), ("iris", "health")]
+        ("iris", "overview"), ("iris", "drift"), ("iris", "health"), ("iris", "production")]
     assert not list((tmp_path / "out").glob(".publish-*"))  # no temporary file left
 
 
@@ -98,7 +98,8 @@ def test_cli_publish_and_list(registered, registry_home, tmp_path, capsys):
     assert cli.main(["dashboard", "publish", "iris", "--template", "all", "--out",
                      str(tmp_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["files"] == ["iris-overview.ipynb", "iris-drift.ipynb", "iris-health.ipynb"]
+    assert data["files"] == ["iris-overview.ipynb", "iris-drift.ipynb", "iris-health.ipynb",
+                             "iris-production.ipynb"]
     assert cli.main(["dashboard", "list", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "iris" in out and "iris-health.ipynb" in out

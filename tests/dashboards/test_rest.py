@@ -35,7 +35,7 @@ async def test_publish_and_list(jp_fetch, jp_root_dir, jp_base_url, registered,
     registered("iris")
     listing = json.loads((await jp_fetch(NAMESPACE, "dashboards")).body)
     assert listing["dashboards"] == [] and listing["folder"] == "dashboards"
-    assert set(listing["templates"]) == {"overview", "drift", "health"}
+    assert set(listing["templates"]) == {"overview", "drift", "health", "production"}
     assert listing["voila"] is False  # only our extension runs in this test server
 
     response = await jp_fetch(NAMESPACE, "dashboards", method="POST",
@@ -51,10 +51,11 @@ async def test_publish_and_list(jp_fetch, jp_root_dir, jp_base_url, registered,
     response = await jp_fetch(NAMESPACE, "dashboards", method="POST",
                               body=json.dumps({"model": "iris", "template": "all"}))
     assert [item["template"] for item in json.loads(response.body)["dashboards"]] == [
-        "overview", "drift", "health"]
+        "overview", "drift", "health", "production"]
     listing = json.loads((await jp_fetch(NAMESPACE, "dashboards")).body)
     assert [item["file"] for item in listing["dashboards"]] == [
-        "iris-overview.ipynb", "iris-drift.ipynb", "iris-health.ipynb"]
+        "iris-overview.ipynb", "iris-drift.ipynb", "iris-health.ipynb",
+        "iris-production.ipynb"]
     # Without Voila's server extension there is no page to render.
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(NAMESPACE, "dashboards", "render", "iris-drift.ipynb")

@@ -40,9 +40,10 @@ def test_dashboard_with_the_token(voila, dashboard_home):
     assert "celltag_injected-prefetched" in response.body
     assert "prefetch-" not in response.body  # its file name (and its source) is stripped
     assert list((voila._config_dir / "prefetch").iterdir()) == []
-    for name in ("overview", "health"):
+    for name in ("overview", "health", "production"):  # production: no traffic logged
         page = get(voila, f"/voila/render/{MODEL}-{name}.ipynb")
         assert page.status == 200 and f"{name} dashboard of {MODEL}" in page.body, name
+    assert "No traffic logged for" in page.body and "Traceback" not in page.body
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token-0123456789"])

@@ -8,7 +8,7 @@ yet) becomes a friendly HTML page instead; anything else becomes a short "cannot
 shown" page while the traceback goes to the server's log, never to the page.
 
 One module per dashboard (:mod:`.overview_page`, :mod:`.drift_page`,
-:mod:`.health_page`); what they share is in :mod:`.common`.
+:mod:`.health_page`, :mod:`.production_page`); what they share is in :mod:`.common`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from .common import PERIODS, Dashboard, figure_output, guarded, set_figure
 from .drift_page import DriftDashboard
 from .health_page import HealthDashboard
 from .overview_page import KEY_METRICS, OverviewDashboard
+from .production_page import ProductionDashboard
 
 __all__ = ["KEY_METRICS", "PERIODS", "Dashboard", "DriftDashboard", "HealthDashboard",
-           "OverviewDashboard", "drift", "figure_output", "health", "overview", "set_figure"]
+           "OverviewDashboard", "ProductionDashboard", "drift", "figure_output", "health",
+           "overview", "production", "set_figure"]
 
 
 def overview(model: str, tracking_uri: str = "", prefetched: str = ""):
@@ -48,3 +50,11 @@ def health(model: str, tracking_uri: str = "", prefetched: str = ""):
     (arguments as :func:`overview`)."""
     return guarded(model, tracking_uri, prefetched, lambda source: Dashboard(
         HealthDashboard(model, source).widget, model, "health"))
+
+
+def production(model: str, tracking_uri: str = "", prefetched: str = ""):
+    """Production: the serving endpoint's traffic, latency, errors, live accuracy and
+    A/B comparison from the inference log, alias moves marked (arguments as
+    :func:`overview`)."""
+    return guarded(model, tracking_uri, prefetched, lambda source: Dashboard(
+        ProductionDashboard(model, source).widget, model, "production"))
