@@ -269,8 +269,8 @@ def run_registry_step() -> str | None:
 
 
 def run_dashboard_step(published: list[Path] | None = None) -> str | None:
-    """Publish the example model's dashboards (overview, drift, health); the folder is
-    appended to ``published``."""
+    """Publish the example model's dashboards (overview, drift, health, production);
+    the folder is appended to ``published``."""
     from .dashboards.publish import dashboards_dir, publish_all
 
     folder = dashboards_dir()

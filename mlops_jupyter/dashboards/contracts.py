@@ -15,7 +15,8 @@ from ..contracts import Body, Name, Reply
 
 
 class DashboardRequest(Body):
-    """``POST dashboards``: ``template`` is overview, drift, health or all (default drift)."""
+    """``POST dashboards``: ``template`` is overview, drift, health, production or all
+    (default drift)."""
 
     model: Name | None = Field(None, description="must be a string")
     template: Annotated[StrictStr, Field(max_length=32)] | None = Field(

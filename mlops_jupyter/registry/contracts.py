@@ -80,6 +80,18 @@ class Evaluation(Reply):
     target: str
 
 
+class LiveRule(Reply):
+    """The gate's rule on production traffic: a candidate takes ``alias`` only after
+    beating its holder on at least ``min_requests`` labelled live requests with a
+    two-sided ``p_value`` over the last ``window``."""
+
+    min_requests: int = 500
+    beats_champion: str = "accuracy"
+    p_value: float = 0.05
+    window: str = "24h"
+    alias: str = "champion"
+
+
 class GatePolicy(Reply):
     """A model's declared gate."""
 
@@ -88,6 +100,7 @@ class GatePolicy(Reply):
     higher_is_better: bool = True
     margin: float = 0.0
     evaluation: Evaluation | None = None
+    live: LiveRule | None = None
 
 
 class DeployedAt(Reply):

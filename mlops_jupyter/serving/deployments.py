@@ -71,12 +71,42 @@ def _summary(endpoint: dict[str, Any]) -> dict[str, Any]:
         "window_s": endpoint.get("window_s"),
         "swaps": list(reversed(swaps)),
         "last_error": endpoint.get("last_error"),
-        # INTEGRATOR: the live A/B verdict goes here — serving.ab.compare(frame) of the
-        # endpoint's log window ({verdict, winner, test: {p_value}, shadow: {agreement}},
-        # which the sidebar renders), for endpoints with a challenger or shadow; the
-        # list is polled every 2.5 s, so cache it. None until then.
-        "ab": None,
+        "ab": _live_ab(endpoint),
     }
+
+
+#: Seconds a live A/B verdict is reused (the sidebar polls every 2.5 s).
+AB_CACHE_S = 10.0
+#: The longest window the verdict of a long-running endpoint reads.
+AB_WINDOW_S = 24 * 3600.0
+_ab_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+def _live_ab(endpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The live A/B verdict (:func:`.abtest.compare`) of an endpoint with a challenger
+    or shadow, over its log since it started (at most a day); None for one alias, or
+    when the log cannot be read. Cached for :data:`AB_CACHE_S` per endpoint."""
+    if not (endpoint.get("challenger") or endpoint.get("shadow")):
+        return None
+    key = f"{endpoint['id']}@{endpoint.get('started')}"
+    now = time.monotonic()
+    cached = _ab_cache.get(key)
+    if cached is not None and now - cached[0] < AB_CACHE_S:
+        return cached[1]
+    from datetime import timedelta
+
+    from . import abtest, logbook
+
+    started = float(endpoint.get("started") or 0)
+    window = min(max(time.time() - started, 1.0), AB_WINDOW_S)
+    try:
+        frame = logbook.read_window(str(endpoint.get("model")), last=timedelta(seconds=window),
+                                    url=endpoint.get("log_url") or None)
+        verdict = abtest.compare(frame)
+    except MLOpsError:
+        verdict = None
+    _ab_cache[key] = (now, verdict)
+    return verdict
 
 
 def list_deployments() -> list[dict[str, Any]]:

@@ -17,7 +17,12 @@ import { ISectionProps } from './Panel';
 /**
  * What one click publishes, and the order dashboards are listed in.
  */
-const TEMPLATE_ORDER: DashboardTemplate[] = ['overview', 'drift', 'health'];
+const TEMPLATE_ORDER: DashboardTemplate[] = [
+  'overview',
+  'drift',
+  'health',
+  'production'
+];
 type Choice = DashboardTemplate | 'all';
 
 interface IData {
