@@ -38,7 +38,7 @@ def test_list_shows_versions_stats_and_swaps(standin):
     assert 0 < item["stats"]["champion"]["p50_ms"] < item["stats"]["champion"]["p99_ms"]
     assert item["swaps"][0]["to_version"] == "3"
     assert item["last_error"] == "model raised: boom"
-    assert item["ab"] is None
+    assert item["ab"]["verdict"] == "no requests in the window"  # a challenger, no log yet
     assert "token" not in str(item).lower()
 
 
