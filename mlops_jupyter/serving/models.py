@@ -93,6 +93,9 @@ def to_frame(items: list[protocol.Columns]):
 
     first = items[0].arrays
     names = list(first)
+    if all(item.block is not None for item in items):
+        block = items[0].block if len(items) == 1 else np.vstack([i.block for i in items])
+        return pd.DataFrame(block, columns=names, copy=False)
     dtypes = {array.dtype for array in first.values()}
     if len(dtypes) == 1 and next(iter(dtypes)) != object and names:
         block = np.column_stack([np.concatenate([item.arrays[name] for item in items])
