@@ -237,7 +237,9 @@ def parse(body: bytes, content_type: str | None, schema: list[tuple[str, str, bo
         data, _params = scoring_server._split_data_and_params(json.dumps({fmt: payload}))
         parsed = scoring_server.infer_and_parse_data(data, input_schema)
     except Exception as exc:  # noqa: BLE001 - MLflow's parser raises many kinds
-        raise BadInput(f"cannot parse the input: {str(exc).splitlines()[0][:120]}") from None
+        # MLflow's messages quote the data: only the kind of failure is returned.
+        raise BadInput(f"the input does not match the model's signature "
+                       f"({type(exc).__name__})") from None
     rows = len(parsed) if hasattr(parsed, "__len__") else 1
     if not rows:
         raise BadInput("empty input: no rows to predict")
