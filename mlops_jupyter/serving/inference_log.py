@@ -14,11 +14,15 @@ The request path only puts the record object on a bounded queue (:meth:`Inferenc
 never blocks and never raises; a full queue drops and counts). One daemon thread expands
 records to rows and writes one file per hour partition every ``flush_interval`` seconds
 and at :meth:`InferenceLog.close`: a graceful stop loses nothing, a crash (kill -9) loses
-at most what was queued since the last flush. Files are written under a hidden temporary
-name and renamed, so readers never see half a file. When the hour changes (and at
-close) the files this process wrote in a partition are merged into one; readers
+at most what was queued since the last flush (plus the flush being written). Files are
+written under a hidden temporary name (``.part-….parquet.tmp``, ignored by readers) and
+renamed, so readers never see half a file. Each process merges its own small files of a
+partition: every :data:`MERGE_EVERY` files, when the hour changes and at close; readers
 de-duplicate on ``(request_id, row, variant)``, so a crash between the merged file's
 rename and the parts' removal double-counts nothing.
+
+Several worker processes may write the same log (file names carry the pid); create the
+log in each worker after it starts (the writer is a thread, it does not survive a fork).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import config, names
+from ..exceptions import ConfigurationError, UsageError
 from .logrows import (  # noqa: F401 - the column names are part of this module's interface
     FEEDBACK_COLUMNS,
     INPUT_PREFIX,
@@ -122,7 +127,10 @@ def open_root(url: str | None):
     """``(filesystem, root path)`` of an inference log URL (default: the home's)."""
     import fsspec.core
 
-    return fsspec.core.url_to_fs(url or config.inference_log_url())
+    try:
+        return fsspec.core.url_to_fs(url or config.inference_log_url())
+    except (ImportError, ValueError, TypeError) as exc:  # unknown protocol, missing driver
+        raise ConfigurationError(f"cannot open the inference log URL: {exc}") from None
 
 
 def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
@@ -132,8 +140,6 @@ def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, A
         UsageError: a request id that is not a short string, a label that is not a
             number, bool or string, a row that is not a non-negative integer.
     """
-    from ..exceptions import UsageError
-
     if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_MAX:
         raise UsageError(f"request_id must be a string of 1-{REQUEST_ID_MAX} characters")
     label = plain(label)
@@ -159,9 +165,12 @@ class InferenceLog:
         max_queue: records held before :meth:`append` starts dropping.
 
     Attributes:
-        dropped: records and labels refused because the queue was full (or invalid).
+        dropped: records and labels refused because the queue was full or closed.
+        rejected: feedback labels refused as invalid.
         written: records and labels written to files.
         failed: records and labels lost to write errors (logged).
+        busy_s: CPU seconds of the writer thread (expanding, writing, merging); only
+            :meth:`close` and :meth:`flush` called from other threads are not counted.
     """
 
     def __init__(self, model: str, *, url: str | None = None, flush_interval: float = 1.0,
@@ -171,7 +180,9 @@ class InferenceLog:
         self.flush_interval = max(0.01, float(flush_interval))
         self.max_queue = max(1, int(max_queue))
         self.dropped = 0
+        self.rejected = 0
         self.written = 0
+        self.busy_s = 0.0
         self.failed = 0
         self._fs, self._root = open_root(self.url)
         self._root = self._root.rstrip("/")
@@ -201,13 +212,16 @@ class InferenceLog:
     def add_feedback(self, request_id: str, label, row: int | None = None) -> bool:
         """Queue a ground-truth ``label`` for ``request_id`` (``row`` None: every row).
 
-        Never blocks or raises; False (counted in :attr:`dropped`) when the queue is
-        full or the label is invalid (see :func:`check_feedback` to get the reason).
+        Never blocks or raises; False when the queue is full (counted in :attr:`dropped`)
+        or the label is invalid (counted in :attr:`rejected`; :func:`check_feedback`
+        gives the reason).
         """
         try:
             request_id, label, row = check_feedback(request_id, label, row)
         except Exception:  # noqa: BLE001 - invalid label: refused, counted, never raised
-            return self._drop()
+            with self._count_lock:
+                self.rejected += 1
+            return False
         return self._put(_Feedback(request_id, label, row, time.time()))
 
     def _put(self, item) -> bool:
@@ -232,6 +246,10 @@ class InferenceLog:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout)
+        if not self._thread.is_alive():  # an append that raced with close: count it
+            late = len(self._drain())
+            with self._count_lock:
+                self.dropped += late
         _OPEN.discard(self)
 
     # --- writer thread ------------------------------------------------------------------
@@ -243,6 +261,7 @@ class InferenceLog:
         self._step(final=True)
 
     def _step(self, final: bool) -> None:
+        started = time.thread_time()
         try:
             with self._write_lock:
                 self._flush()
@@ -251,6 +270,8 @@ class InferenceLog:
                 self._hour = hour
         except Exception:
             log.exception("inference log: writing failed")
+        finally:
+            self.busy_s += time.thread_time() - started
 
     def _drain(self) -> list:
         items = []
@@ -274,7 +295,12 @@ class InferenceLog:
         groups: dict[tuple[str, str, str], list] = {}
         for item in items:
             kind = FEEDBACK if isinstance(item, _Feedback) else PREDICTIONS
-            groups.setdefault((kind, *hour_partition(item.timestamp)), []).append(item)
+            try:
+                hour = hour_partition(item.timestamp)
+            except (TypeError, ValueError, OverflowError, OSError):
+                self.failed += 1  # no usable timestamp
+                continue
+            groups.setdefault((kind, *hour), []).append(item)
         for key, group in groups.items():
             try:
                 table = (feedback_table(group) if key[0] == FEEDBACK

@@ -124,28 +124,33 @@ def _read(fs, base: str, start: float | None):
         return pd.concat([t.to_pandas() for t in tables], ignore_index=True, sort=False)
 
 
-def _decode(column):
-    """Decoded JSON values: float64 when all are numbers/bools, else Python objects."""
+def _decode(texts, numbers=None):
+    """Values of a ``*_json`` column: float64 when all are numbers or bools, else Python
+    objects. ``numbers`` (the float64 twin column) is used as is when it covers every
+    value: no JSON parsing for numeric predictions and labels."""
     import pandas as pd
 
-    values = [json.loads(v) if isinstance(v, str) else None for v in column]
-    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, str))
-           for v in values):
+    if numbers is not None and bool((numbers.notna() == texts.notna()).all()):
+        return numbers.astype("float64")
+    values = [json.loads(v) if isinstance(v, str) else None for v in texts]
+    if all(v is None or isinstance(v, (int, float)) for v in values):
         return pd.Series([math.nan if v is None else float(v) for v in values],
-                         index=column.index, dtype="float64")
-    return pd.Series([math.nan if v is None else v for v in values], index=column.index,
+                         index=texts.index, dtype="float64")
+    return pd.Series([math.nan if v is None else v for v in values], index=texts.index,
                      dtype="object")
 
 
-def read_window(model: str, *, last: dt.timedelta | None = None, url: str | None = None,
-                variants: tuple[str, ...] | None = None):
+def read_window(model: str, *, last: dt.timedelta | str | None = None, url: str | None = None,
+                variants: tuple[str, ...] | str | None = None):
     """The logged requests of ``model`` over the ``last`` period (None: all), as a frame.
 
     Args:
         model: the registered model's name.
-        last: how far back from now (None: the whole log).
+        last: how far back from now (None: the whole log; a string such as ``"1h"`` is
+            read with :func:`parse_duration`).
         url: the log's root URL (default: the home's inference log).
-        variants: keep only these roles (``champion``, ``challenger``, ``shadow``).
+        variants: keep only these roles (``champion``, ``challenger``, ``shadow``; one
+            role may be given as a string).
 
     Returns:
         One row per input row: :data:`META_COLUMNS`, the features (without their
@@ -156,6 +161,10 @@ def read_window(model: str, *, last: dt.timedelta | None = None, url: str | None
     """
     import pandas as pd
 
+    if isinstance(last, str):
+        last = parse_duration(last)
+    if isinstance(variants, str):
+        variants = (variants,)
     fs, root = open_root(url)
     root = root.rstrip("/")
     start = time.time() - last.total_seconds() if last is not None else None
@@ -170,7 +179,7 @@ def read_window(model: str, *, last: dt.timedelta | None = None, url: str | None
         return empty_frame()
     frame = frame.drop_duplicates(["request_id", "row", "variant"])
     frame = frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
-    frame["prediction"] = _decode(frame["prediction_json"])
+    frame["prediction"] = _decode(frame["prediction_json"], frame["prediction"])
     frame = frame.drop(columns=["prediction_json"])
     frame["label"] = _labels(frame, _read(fs, f"{root}/{FEEDBACK}/{model_partition(model)}",
                                           start))
@@ -203,15 +212,16 @@ def _labels(frame, feedback):
     per_row = feedback[feedback["row"].notna()].copy()
     per_row["row"] = per_row["row"].astype("float64")
     per_row = per_row.drop_duplicates(["request_id", "row"], keep="last")
-    a = keys.merge(per_row[["request_id", "row", "label_json", "timestamp"]],
-                   on=["request_id", "row"], how="left")
-    b = keys.merge(whole[["request_id", "label_json", "timestamp"]], on="request_id",
+    columns = ["label", "label_json", "timestamp"]
+    a = keys.merge(per_row[["request_id", "row", *columns]], on=["request_id", "row"],
                    how="left")
+    b = keys.merge(whole[["request_id", *columns]], on="request_id", how="left")
     use_whole = a["timestamp"].isna() | (b["timestamp"].notna()
                                          & (b["timestamp"] > a["timestamp"]))
-    chosen = a["label_json"].where(~use_whole, b["label_json"])
-    chosen.index = frame.index
-    return _decode(chosen)
+    texts = a["label_json"].where(~use_whole, b["label_json"])
+    numbers = a["label"].where(~use_whole, b["label"])
+    texts.index = numbers.index = frame.index
+    return _decode(texts, numbers)
 
 
 # --- live statistics ----------------------------------------------------------------------

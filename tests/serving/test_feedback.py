@@ -103,7 +103,7 @@ def test_invalid_feedback_is_refused(tmp_path, request_id, label, row):
         check_feedback(request_id, label, row)
     journal = InferenceLog(MODEL, url=str(tmp_path), flush_interval=3600)
     assert journal.add_feedback(request_id, label, row) is False
-    assert journal.dropped == 1
+    assert journal.rejected == 1 and journal.dropped == 0
     journal.close()
     assert journal.written == 0
 

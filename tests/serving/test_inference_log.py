@@ -307,3 +307,93 @@ def test_an_exit_without_close_still_writes_everything(url):
     """)
     subprocess.run([sys.executable, "-c", script, url], check=True, timeout=120)
     assert len(logbook.read_window("bye", url=url)) == 50
+
+
+def test_a_bad_url_or_timestamp_is_one_clear_failure(url):
+    from mlops_jupyter.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="inference log URL"):
+        InferenceLog(MODEL, url="nosuchprotocol://x")
+    with pytest.raises(ConfigurationError):
+        logbook.read_window(MODEL, url="nosuchprotocol://x")
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    assert journal.append(record("bad-time", None, None, timestamp="yesterday"))
+    assert journal.append(record("good", pd.DataFrame({"x": [1]}), [1]))
+    journal.close()
+    assert journal.failed == 1 and journal.written == 1
+    assert logbook.read_window(MODEL, url=url)["request_id"].tolist() == ["good"]
+
+
+def test_kill_9_of_a_real_endpoint_loses_at_most_the_last_flush(cancer_model, cancer_frame,
+                                                                 endpoints):
+    """``mlops serve`` with ``--flush-interval 0.5`` killed with SIGKILL under traffic."""
+    from .helpers import payload_split
+
+    flush_interval, slack = 0.5, 1.0
+    endpoint = endpoints("cancer", "--flush-interval", str(flush_interval))
+    features = cancer_frame[0]
+    answered = 0
+    started = time.monotonic()
+    with endpoint.client() as client:
+        while answered < 300:
+            response = client.post("/invocations", json=payload_split(features.iloc[[answered]]),
+                                   headers={"X-Request-Id": f"k{answered}"})
+            assert response.status_code == 200, response.text
+            answered += 1
+            time.sleep(0.002)
+    rate = answered / (time.monotonic() - started)
+    endpoint.kill()  # SIGKILL: no flush, no close
+    rows = logbook.read_window("cancer")
+    rows = rows[rows["request_id"].str.startswith("k")]
+    assert rows["request_id"].is_unique  # single-row requests: one row each
+    assert set(rows["status"]) <= {200}
+    lost = answered - len(rows)
+    assert 0 <= lost <= rate * (flush_interval + slack) + 1, (answered, len(rows), rate)
+    logged = rows.set_index("request_id")
+    for index in range(0, len(rows), 37):  # what was written is the request itself
+        assert logged.loc[f"k{index}", "mean radius"] == features.iloc[index]["mean radius"]
+
+
+def test_a_stuck_writer_never_blocks_append(url, monkeypatch):
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    original = InferenceLog._write
+
+    def stuck(self, key, table):
+        entered.set()
+        release.wait(60)  # a hung file system
+        return original(self, key, table)
+
+    monkeypatch.setattr(InferenceLog, "_write", stuck)
+    journal = InferenceLog(MODEL, url=url, flush_interval=0.01, max_queue=10)
+    journal.append(record("first", pd.DataFrame({"x": [0]}), [0]))
+    assert entered.wait(60)  # the writer holds "first" and hangs
+    accepted = [journal.append(record(f"r{i}", pd.DataFrame({"x": [i]}), [0]))
+                for i in range(30)]
+    assert accepted == [True] * 10 + [False] * 20 and journal.dropped == 20
+    release.set()
+    journal.close()
+    assert journal.written == 11
+    assert len(logbook.read_window(MODEL, url=url)) == 11
+
+
+def test_numeric_requests_round_trip_exactly(url):
+    """Single-row numeric requests (the common case, stacked without pandas.concat)."""
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(200, 4))
+    values[3, 2] = math.nan
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    for index in range(200):
+        frame = pd.DataFrame(values[[index]], columns=["a", "b", "c", "d"])
+        journal.append(record(f"n{index}", frame, [float(values[index, 0] > 0)]))
+    journal.append(record("ints", pd.DataFrame({"a": [1], "b": [2], "c": [3], "d": [4]}), [1]))
+    journal.flush()
+    journal.append(record("bools", pd.DataFrame({"a": [True], "b": [False]}), [True]))
+    journal.close()
+    frame = logbook.read_window(MODEL, url=url).set_index("request_id")
+    got = frame.loc[[f"n{i}" for i in range(200)], ["a", "b", "c", "d"]].to_numpy()
+    np.testing.assert_array_equal(got, values)  # NaN where NaN, every bit kept
+    assert frame.loc["ints", ["a", "b", "c", "d"]].tolist() == [1, 2, 3, 4]
+    assert bool(frame.loc["bools", "a"]) is True and bool(frame.loc["bools", "b"]) is False
+    assert frame.loc["n0", "prediction"] == float(values[0, 0] > 0)

@@ -162,3 +162,13 @@ def test_live_stats_with_class_names():
     frame["prediction"] = ["cat", "dog", "cat"]
     frame["label"] = ["cat", "cat", math.nan]
     assert logbook.live_stats(frame)["accuracy"] == 0.5
+
+
+def test_last_and_variants_also_take_strings(tmp_path):
+    url = str(tmp_path)
+    write_records(MODEL, [record("new", 1, age_s=10), record("old", 1, age_s=7200),
+                          record("c", 1, variant="challenger")], url=url)
+    frame = logbook.read_window(MODEL, url=url, last="1h", variants="champion")
+    assert frame["request_id"].tolist() == ["new"]
+    with pytest.raises(UsageError):
+        logbook.read_window(MODEL, url=url, last="soon")
