@@ -46,6 +46,18 @@ def to_json(value: Any) -> str:
         return json.dumps(str(value))
 
 
+def _json_value(value: Any) -> str:
+    """:func:`to_json` with a fast path for the usual scalar predictions."""
+    kind = type(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float and math.isfinite(value):
+        return repr(value)
+    return to_json(value)
+
+
 def _timestamps(seconds: list[float]):
     import pyarrow as pa
 
@@ -80,6 +92,29 @@ def _arrow_column(series):
                         type=pa.string())
 
 
+def _numeric_features(frames: list) -> dict[str, Any] | None:
+    """The fast path: frames with the same columns, all numbers (or all bools), stacked
+    as one numpy array (no ``pandas.concat``: ~10x cheaper for single-row requests).
+    None when the frames do not qualify."""
+    import numpy as np
+    import pyarrow as pa
+
+    columns = frames[0].columns.tolist()
+    if len(set(columns)) != len(columns):
+        return None
+    arrays = []
+    for frame in frames:
+        if frame.columns.tolist() != columns:
+            return None
+        values = frame.to_numpy()
+        if values.dtype.kind not in "fiub":
+            return None
+        arrays.append(values)
+    stacked = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+    return {f"{INPUT_PREFIX}{name}": pa.array(stacked[:, index])
+            for index, name in enumerate(columns)}
+
+
 def _features(frames: list, positions: list[int], total: int) -> dict[str, Any]:
     """``{input.<column>: arrow array}`` of the input frames placed at ``positions``."""
     import numpy as np
@@ -87,6 +122,10 @@ def _features(frames: list, positions: list[int], total: int) -> dict[str, Any]:
 
     if not frames:
         return {}
+    if len(positions) == total:  # every request had rows: maybe the fast path
+        fast = _numeric_features(frames)
+        if fast is not None:
+            return fast
     try:
         joined = pd.concat(frames, ignore_index=True, sort=False, copy=False) \
             if len(frames) > 1 else frames[0].reset_index(drop=True)
@@ -120,7 +159,7 @@ def prediction_table(records: list):
         for index in range(count):
             value = plain(predictions[index]) if index < len(predictions) else None
             meta["prediction"].append(None if value is None else as_float(value))
-            meta["prediction_json"].append(None if value is None else to_json(value))
+            meta["prediction_json"].append(None if value is None else _json_value(value))
         meta["row"].extend(range(count))
         for name, value in (("request_id", record.request_id), ("timestamp", record.timestamp),
                             ("model", record.model), ("alias", record.alias),

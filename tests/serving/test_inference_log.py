@@ -376,3 +376,24 @@ def test_a_stuck_writer_never_blocks_append(url, monkeypatch):
     journal.close()
     assert journal.written == 11
     assert len(logbook.read_window(MODEL, url=url)) == 11
+
+
+def test_numeric_requests_round_trip_exactly(url):
+    """Single-row numeric requests (the common case, stacked without pandas.concat)."""
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(200, 4))
+    values[3, 2] = math.nan
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    for index in range(200):
+        frame = pd.DataFrame(values[[index]], columns=["a", "b", "c", "d"])
+        journal.append(record(f"n{index}", frame, [float(values[index, 0] > 0)]))
+    journal.append(record("ints", pd.DataFrame({"a": [1], "b": [2], "c": [3], "d": [4]}), [1]))
+    journal.flush()
+    journal.append(record("bools", pd.DataFrame({"a": [True], "b": [False]}), [True]))
+    journal.close()
+    frame = logbook.read_window(MODEL, url=url).set_index("request_id")
+    got = frame.loc[[f"n{i}" for i in range(200)], ["a", "b", "c", "d"]].to_numpy()
+    np.testing.assert_array_equal(got, values)  # NaN where NaN, every bit kept
+    assert frame.loc["ints", ["a", "b", "c", "d"]].tolist() == [1, 2, 3, 4]
+    assert bool(frame.loc["bools", "a"]) is True and bool(frame.loc["bools", "b"]) is False
+    assert frame.loc["n0", "prediction"] == float(values[0, 0] > 0)

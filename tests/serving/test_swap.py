@@ -130,3 +130,15 @@ def test_rollback_is_the_same_path(endpoint):
     _wait(lambda: _served(endpoint) == "1")
     assert _swaps(endpoint)[-1]["outcome"] == "switched"
     assert _swaps(endpoint)[-1]["to_version"] == "1"
+
+
+def test_a_version_that_cannot_load_at_start_is_one_line(versions):
+    from .helpers import TOKEN, free_port, run_serve
+
+    move_alias("swapped", "broken", 3)
+    done = run_serve("swapped@broken", "--port", str(free_port()), "--no-log",
+                     env={"MLOPS_SERVE_TOKEN": TOKEN})
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "mlops serve: cannot start: " in output and "Traceback" not in output
+    assert TOKEN not in output
