@@ -41,7 +41,6 @@ import datetime as dt
 import hashlib
 import itertools
 import logging
-import math
 import os
 import re
 import threading
@@ -51,13 +50,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import config, names
-from ..exceptions import ConfigurationError, UsageError
+from ..exceptions import ConfigurationError
 from .logrows import (  # noqa: F401 - the column names are part of this module's interface
     FEEDBACK_COLUMNS,
     INPUT_PREFIX,
     PREDICTION_COLUMNS,
+    REQUEST_ID_MAX,
+    check_feedback,
     feedback_table,
-    plain,
     prediction_table,
 )
 
@@ -67,7 +67,6 @@ PREDICTIONS = "predictions"
 FEEDBACK = "feedback"
 #: Names of finished data files; anything else (temporary files) is ignored by readers.
 DATA_FILE = re.compile(r"^part-[0-9]+-[0-9]+-[0-9]+\.parquet$")
-REQUEST_ID_MAX = 200
 #: A partition's small files are merged into one when this process has written this many.
 MERGE_EVERY = 60
 #: Logs not closed yet: closed at interpreter exit, so a normal exit loses nothing.
@@ -138,28 +137,6 @@ def open_root(url: str | None):
         return fsspec.core.url_to_fs(url or config.inference_log_url())
     except (ImportError, ValueError, TypeError) as exc:  # unknown protocol, missing driver
         raise ConfigurationError(f"cannot open the inference log URL: {exc}") from None
-
-
-def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
-    """Validate one feedback label; returns ``(request_id, label, row)`` as plain values.
-
-    Raises:
-        UsageError: a request id that is not a short string, a label that is not a
-            number, bool or string, a row that is not a non-negative integer.
-    """
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_MAX:
-        raise UsageError(f"request_id must be a string of 1-{REQUEST_ID_MAX} characters")
-    label = plain(label)
-    if not isinstance(label, (bool, int, float, str)) or (
-            isinstance(label, float) and not math.isfinite(label)):
-        raise UsageError("label must be a finite number, a bool or a string")
-    if isinstance(label, str) and len(label) > 1000:
-        raise UsageError("label must be at most 1000 characters")
-    if row is not None:
-        row = plain(row)
-        if isinstance(row, bool) or not isinstance(row, int) or row < 0:
-            raise UsageError("row must be a non-negative integer")
-    return request_id, label, row
 
 
 class InferenceLog:

@@ -11,10 +11,13 @@ import json
 import math
 from typing import Any
 
+from ..exceptions import UsageError
+
 INPUT_PREFIX = "input."
 PREDICTION_COLUMNS = ("request_id", "row", "timestamp", "model", "alias", "version", "variant",
                       "latency_ms", "status", "error", "prediction", "prediction_json")
 FEEDBACK_COLUMNS = ("request_id", "row", "label", "label_json", "timestamp")
+REQUEST_ID_MAX = 200
 
 
 def plain(value: Any) -> Any:
@@ -190,3 +193,25 @@ def feedback_table(items: list):
         "label_json": pa.array([to_json(i.label) for i in items], type=pa.string()),
         "timestamp": _timestamps([i.timestamp for i in items]),
     })
+
+
+def check_feedback(request_id: Any, label: Any, row: Any = None) -> tuple[str, Any, int | None]:
+    """Validate one feedback label; returns ``(request_id, label, row)`` as plain values.
+
+    Raises:
+        UsageError: a request id that is not a short string, a label that is not a
+            number, bool or string, a row that is not a non-negative integer.
+    """
+    if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_MAX:
+        raise UsageError(f"request_id must be a string of 1-{REQUEST_ID_MAX} characters")
+    label = plain(label)
+    if not isinstance(label, (bool, int, float, str)) or (
+            isinstance(label, float) and not math.isfinite(label)):
+        raise UsageError("label must be a finite number, a bool or a string")
+    if isinstance(label, str) and len(label) > 1000:
+        raise UsageError("label must be at most 1000 characters")
+    if row is not None:
+        row = plain(row)
+        if isinstance(row, bool) or not isinstance(row, int) or row < 0:
+            raise UsageError("row must be a non-negative integer")
+    return request_id, label, row
