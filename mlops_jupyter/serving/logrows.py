@@ -95,6 +95,32 @@ def _arrow_column(series):
                         type=pa.string())
 
 
+def _column_blocks(frame):
+    """``frame.to_numpy()`` for a frame holding one numeric block per column (a frame
+    built from a dict of arrays without copying, as the endpoint builds its batches),
+    without pandas' row-by-row interleaving (~40 us for 30 columns); None otherwise.
+
+    Reads pandas' block manager, so every assumption is checked and anything
+    unexpected falls back to ``to_numpy``."""
+    import numpy as np
+
+    try:
+        manager = frame._mgr
+        blocks = manager.arrays
+        if len(blocks) < 2 or len(blocks) != len(frame.columns):
+            return None
+        kinds = {block.dtype.kind for block in blocks}
+        if not (kinds <= {"f", "i", "u"} or kinds == {"b"}):
+            return None
+        rows = len(frame)
+        if any(block.ndim != 2 or block.shape != (1, rows) for block in blocks):
+            return None
+        stacked = np.concatenate(blocks)            # one row per block
+        return stacked[np.asarray(manager.blknos)].T  # columns in the frame's order
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return None
+
+
 def _numeric_features(frames: list) -> dict[str, Any] | None:
     """The fast path: frames with the same columns, all numbers (or all bools), stacked
     as one numpy array (no ``pandas.concat``: ~10x cheaper for single-row requests).
@@ -109,7 +135,9 @@ def _numeric_features(frames: list) -> dict[str, Any] | None:
     for frame in frames:
         if frame.columns.tolist() != columns:
             return None
-        values = frame.to_numpy()
+        values = _column_blocks(frame)
+        if values is None:
+            values = frame.to_numpy()
         if values.dtype.kind not in "fiub":
             return None
         arrays.append(values)
