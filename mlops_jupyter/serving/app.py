@@ -21,7 +21,6 @@ import os
 import sys
 import time
 import uuid
-from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -279,25 +278,10 @@ def _configure_logging() -> None:
         LOG.propagate = False
 
 
-def build(settings: Settings, token: str) -> Starlette:
+def build(settings: Settings, token: str) -> Lifespan:
     """The application of one worker."""
     _configure_logging()
     endpoint = Endpoint(settings, token)
-
-    @asynccontextmanager
-    async def lifespan(app):
-        from .worker import Worker
-
-        worker = await asyncio.get_running_loop().run_in_executor(None, Worker, settings)
-        await worker.start()
-        endpoint.worker = worker
-        try:
-            yield
-        finally:
-            if endpoint._background:  # shadow predictions still running
-                await asyncio.wait(list(endpoint._background), timeout=10)
-            endpoint.worker = None
-            await worker.stop()
 
     guarded = endpoint.guarded
     routes = [
@@ -308,13 +292,50 @@ def build(settings: Settings, token: str) -> Starlette:
         Route("/version", guarded(endpoint.version_route), methods=["GET"]),
         Route("/metrics", guarded(endpoint.metrics_route), methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=routes,
                     exception_handlers={404: endpoint.not_found, 405: endpoint.not_found})
     app.state.endpoint = endpoint
-    return app
+    return Lifespan(app, endpoint)
 
 
-def create_app() -> Starlette:
+class Lifespan:
+    """The ASGI app with this endpoint's startup (load the models) and shutdown (finish
+    shadow work, flush the log). A failed startup is reported as one line."""
+
+    def __init__(self, app: Starlette, endpoint: Endpoint):
+        self.app = app
+        self.endpoint = endpoint
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        endpoint = self.endpoint
+        await receive()  # lifespan.startup
+        try:
+            from .worker import Worker
+
+            worker = await asyncio.get_running_loop().run_in_executor(
+                None, Worker, endpoint.settings)
+            await worker.start()
+        except Exception as exc:  # noqa: BLE001 - one line, no traceback
+            await send({"type": "lifespan.startup.failed",
+                        "message": f"mlops serve: cannot start: {_line(exc)}"})
+            return
+        endpoint.worker = worker
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        try:
+            if endpoint._background:  # shadow predictions still running
+                await asyncio.wait(list(endpoint._background), timeout=10)
+            endpoint.worker = None
+            await worker.stop()
+        finally:
+            await send({"type": "lifespan.shutdown.complete"})
+
+
+def create_app() -> Lifespan:
     """The uvicorn factory: settings and token from the environment."""
     token = os.environ.get(config.SERVE_TOKEN_ENV)
     if not token:

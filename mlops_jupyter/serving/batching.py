@@ -135,11 +135,6 @@ def _predict_together(group: list[Item]) -> list[tuple[list, Any]]:
         data = group[0].data.data
         return [(protocol.jsonable(loaded.predict(data)), data)]
     frame = models.to_frame([item.data for item in group])
-    results = protocol.split(loaded.predict(frame), [item.data.rows for item in group])
-    if len(group) == 1:
-        return [(results[0], frame)]
-    out, start = [], 0
-    for item, result in zip(group, results):
-        out.append((result, frame.iloc[start:start + item.data.rows]))
-        start += item.data.rows
-    return out
+    sizes = [item.data.rows for item in group]
+    results = protocol.split(loaded.predict(frame), sizes)
+    return list(zip(results, models.slices(frame, sizes)))

@@ -82,15 +82,48 @@ def load(name: str, alias: str, version: str) -> Loaded:
 
 
 def to_frame(items: list[protocol.Columns]):
-    """One DataFrame of the rows of ``items`` (same columns, in order)."""
+    """One DataFrame of the rows of ``items`` (same columns, in order).
+
+    When every column has the same numeric dtype (the usual case: all doubles) the
+    frame is built on one 2-D block, which is several times cheaper than a frame of
+    separate columns and makes per-request slices (:func:`slices`) cheap too.
+    """
     import numpy as np
     import pandas as pd
 
-    if len(items) == 1:
-        return pd.DataFrame(items[0].arrays, copy=False)
     first = items[0].arrays
+    names = list(first)
+    if all(item.block is not None for item in items):
+        block = items[0].block if len(items) == 1 else np.vstack([i.block for i in items])
+        return pd.DataFrame(block, columns=names, copy=False)
+    dtypes = {array.dtype for array in first.values()}
+    if len(dtypes) == 1 and next(iter(dtypes)) != object and names:
+        block = np.column_stack([np.concatenate([item.arrays[name] for item in items])
+                                 if len(items) > 1 else first[name] for name in names])
+        return pd.DataFrame(block, columns=names, copy=False)
+    if len(items) == 1:
+        return pd.DataFrame(first, copy=False)
     return pd.DataFrame({name: np.concatenate([item.arrays[name] for item in items])
-                         for name in first}, copy=False)
+                         for name in names}, copy=False)
+
+
+def slices(frame, sizes: list[int]) -> list:
+    """``frame`` cut into consecutive frames of ``sizes`` rows (for the log)."""
+    import pandas as pd
+
+    if len(sizes) == 1:
+        return [frame]
+    out, start = [], 0
+    if len(frame._mgr.blocks) == 1:  # one 2-D block: rebuild light frames on views
+        values, columns = frame.to_numpy(copy=False), frame.columns
+        for size in sizes:
+            out.append(pd.DataFrame(values[start:start + size], columns=columns, copy=False))
+            start += size
+        return out
+    for size in sizes:
+        out.append(frame.iloc[start:start + size])
+        start += size
+    return out
 
 
 class Slot:
