@@ -277,10 +277,14 @@ class InferenceLog:
         if not items:
             return
         groups: dict[tuple[str, str, str], list] = {}
+        hours: dict[int, tuple[str, str]] = {}  # one datetime formatting per hour, not per item
         for item in items:
             kind = FEEDBACK if isinstance(item, _Feedback) else PREDICTIONS
             try:
-                hour = hour_partition(item.timestamp)
+                hour_number = int(item.timestamp // 3600)
+                hour = hours.get(hour_number)
+                if hour is None:
+                    hour = hours[hour_number] = hour_partition(hour_number * 3600)
             except (TypeError, ValueError, OverflowError, OSError):
                 self.failed += 1  # no usable timestamp
                 continue
@@ -299,7 +303,7 @@ class InferenceLog:
         kind, date, hour = key
         return f"{self._root}/{kind}/{model_partition(self.model)}/{date}/{hour}"
 
-    def _write(self, key: tuple[str, str, str], table) -> str:
+    def _write(self, key: tuple[str, str, str], table, compression: str = "snappy") -> str:
         import pyarrow.parquet as pq
 
         folder = self._folder(key)
@@ -308,7 +312,7 @@ class InferenceLog:
         self._fs.makedirs(folder, exist_ok=True)
         try:
             with self._fs.open(temporary, "wb") as stream:
-                pq.write_table(table, stream, compression="zstd")
+                pq.write_table(table, stream, compression=compression)
             self._fs.mv(temporary, final)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -340,7 +344,8 @@ class InferenceLog:
             for part in parts:
                 with self._fs.open(part, "rb") as stream:
                     tables.append(pq.read_table(stream))
-            self._write(key, pa.concat_tables(tables, promote_options="permissive"))
+            self._write(key, pa.concat_tables(tables, promote_options="permissive"),
+                        compression="zstd")  # merged files are kept: compress them harder
         except Exception as exc:  # noqa: BLE001 - the parts stay: readers see the same rows
             log.warning("inference log: merging %d files failed: %s", len(parts), exc)
             return

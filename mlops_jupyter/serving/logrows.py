@@ -72,9 +72,9 @@ def _row_count(inputs) -> int:
     """Rows of an input frame; 0 when absent or not a frame with columns."""
     import pandas as pd
 
-    if not isinstance(inputs, pd.DataFrame) or inputs.shape[1] == 0:
+    if not isinstance(inputs, pd.DataFrame) or not len(inputs.columns):
         return 0
-    return len(inputs)
+    return len(inputs.index)
 
 
 def _missing(value: Any) -> bool:
