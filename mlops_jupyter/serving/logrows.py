@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 from ..exceptions import UsageError
@@ -47,6 +48,23 @@ def to_json(value: Any) -> str:
         return json.dumps(value, default=str)
     except (TypeError, ValueError):
         return json.dumps(str(value))
+
+
+#: Items handled between two GIL releases of the writer thread (~0.3 ms of work).
+YIELD_EVERY = 32
+
+
+def _yielding(items: list):
+    """``items``, letting other threads run every :data:`YIELD_EVERY` of them.
+
+    The writer shares the GIL with the endpoint's event loop: a loop thread back from
+    a socket call would otherwise wait up to the switch interval (5 ms) each time the
+    CPU-bound writer holds the GIL, which costs far more throughput than the writer's
+    CPU time."""
+    for index, item in enumerate(items):
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
+            time.sleep(0)
+        yield item
 
 
 def _json_value(value: Any) -> str:
@@ -132,7 +150,7 @@ def _numeric_features(frames: list) -> dict[str, Any] | None:
     if len(set(columns)) != len(columns):
         return None
     arrays = []
-    for frame in frames:
+    for frame in _yielding(frames):
         if frame.columns.tolist() != columns:
             return None
         values = _column_blocks(frame)
@@ -178,7 +196,7 @@ def prediction_table(records: list):
     meta: dict[str, list] = {name: [] for name in PREDICTION_COLUMNS}
     frames, positions = [], []
     total = 0
-    for record in records:
+    for record in _yielding(records):
         rows = _row_count(record.inputs)
         if rows:
             frames.append(record.inputs)
