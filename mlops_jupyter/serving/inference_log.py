@@ -239,6 +239,10 @@ class InferenceLog:
     # --- writer thread ------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:  # import now, in the background, not at the first flush under traffic
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            log.warning("inference log: pyarrow is not installed: nothing will be written")
         while not self._stopping:
             self._wake.wait(self.flush_interval)
             self._step(final=self._stopping)
