@@ -397,3 +397,29 @@ def test_numeric_requests_round_trip_exactly(url):
     assert frame.loc["ints", ["a", "b", "c", "d"]].tolist() == [1, 2, 3, 4]
     assert bool(frame.loc["bools", "a"]) is True and bool(frame.loc["bools", "b"]) is False
     assert frame.loc["n0", "prediction"] == float(values[0, 0] > 0)
+
+
+def test_frames_built_column_by_column_round_trip(url):
+    """Frames as the endpoint builds them (a dict of arrays, not copied, sliced per
+    request): one block per column, read without interleaving."""
+    rng = np.random.default_rng(11)
+    batch = pd.DataFrame({"b": rng.integers(0, 9, 6), "a": rng.normal(size=6),
+                          "c": rng.normal(size=6)}, copy=False)[["a", "b", "c"]]
+    other = pd.DataFrame({"a": np.array([0.5]), "b": np.array([7]), "c": np.array([1.0])},
+                         copy=False)
+    flags = pd.DataFrame({"x": np.array([True, False]), "y": np.array([False, False])},
+                         copy=False)
+    journal = InferenceLog(MODEL, url=url, flush_interval=3600)
+    for start in range(0, 6, 2):
+        journal.append(record(f"s{start}", batch.iloc[start:start + 2], [0, 1]))
+    journal.append(record("other", other, [1]))
+    journal.flush()
+    journal.append(record("flags", flags, [1, 0]))
+    journal.close()
+    frame = logbook.read_window(MODEL, url=url)
+    sliced = frame[frame.request_id.str.startswith("s")].sort_values(["request_id", "row"])
+    np.testing.assert_array_equal(sliced[["a", "b", "c"]].to_numpy(),
+                                  batch[["a", "b", "c"]].to_numpy())
+    assert frame.set_index("request_id").loc["other", ["a", "b", "c"]].tolist() == [0.5, 7, 1]
+    flagged = frame[frame.request_id == "flags"].sort_values("row")
+    assert flagged["x"].astype(bool).tolist() == [True, False]
