@@ -103,7 +103,7 @@ class ServingDemo:
         return self._wait_for_log()
 
     def _wait_for_log(self) -> str | None:
-        from .serving.logbook import read_window
+        from .inference.logbook import read_window
 
         deadline = time.monotonic() + LOG_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -88,7 +88,7 @@ def evaluate_rules(rules, result: dict[str, Any], performance: dict[str, float],
                    live: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The rules that fire on a check ``result`` (a ``DriftResult.to_dict()``).
 
-    ``live`` is ``serving.logbook.live_stats`` of the window when the current data
+    ``live`` is ``inference.logbook.live_stats`` of the window when the current data
     was serving data; the live-health rules never fire without it.
     """
     fired = []

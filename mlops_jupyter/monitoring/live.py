@@ -1,7 +1,7 @@
 """Serving data as a drift check's current data: the endpoint's inference log.
 
 ``current: {serving: MODEL, last: 24h}`` in ``monitor.yaml`` (or ``--serving``) makes
-:func:`.checks.run_check` read the window with ``serving.logbook.read_window``:
+:func:`.checks.run_check` read the window with ``inference.logbook.read_window``:
 
 - the drift data are the logged inputs of the answered requests (champion and
   challenger; a shadow's copies would count each request twice), of the successful
@@ -50,7 +50,7 @@ def read_live(spec) -> LiveWindow:
     Raises:
         UsageError: no request logged in the window (one line, nothing recorded).
     """
-    from ..serving.logbook import live_stats, parse_duration, read_window
+    from ..inference.logbook import live_stats, parse_duration, read_window
 
     window = parse_duration(spec.last)
     frame = read_window(spec.serving, last=window)
@@ -61,7 +61,7 @@ def read_live(spec) -> LiveWindow:
 
 
 def _meta_columns() -> set[str]:
-    from ..serving.logbook import META_COLUMNS
+    from ..inference.logbook import META_COLUMNS
 
     return {*META_COLUMNS, "label"}
 

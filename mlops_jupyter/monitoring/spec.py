@@ -309,7 +309,7 @@ def parse_serving(raw: Any, model: str) -> tuple[str, str]:
 
 def check_last(last: Any, where: str = "--last") -> str:
     """A window length (``30m``, ``1h``, ``24h``, ``7d``), validated; UsageError else."""
-    from ..serving.logbook import parse_duration  # the one duration rule
+    from ..inference.logbook import parse_duration  # the one duration rule
 
     if not isinstance(last, str):
         raise UsageError(f"{where}: a duration such as 1h, 24h or 7d")

@@ -134,7 +134,7 @@ def evaluate_gate(name: str, version: Any, *, thresholds: list[str] | None = Non
                                  higher_is_better, evaluate, metrics)
         checks.append(check)
     if live is not None:
-        from ..serving.abtest import live_check  # reads the inference log; loads no model
+        from ..inference.abtest import live_check  # reads the inference log; loads no model
 
         check, scores["live"] = live_check(name, str(candidate.version), str(holder.version),
                                            live, alias=compare_to)

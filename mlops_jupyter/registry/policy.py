@@ -224,7 +224,7 @@ def parse_live(raw: Any, *, where: str = "gate.live") -> LiveRule | None:
     window = raw.get("window", default.window)
     if not isinstance(window, str):
         raise _fail(where, "window must be a duration such as 1h, 24h or 7d")
-    from ..serving.logbook import parse_duration  # the one duration rule
+    from ..inference.logbook import parse_duration  # the one duration rule
 
     try:
         parse_duration(window)

@@ -1,6 +1,6 @@
 """A/B and shadow decisions on live traffic, and the automatic promotion they drive.
 
-:func:`compare` (from :mod:`.abtest`) reads a window of the inference log (``logbook.read_window``) and
+:func:`compare` (from :mod:`..inference.abtest`) reads a window of the inference log (``logbook.read_window``) and
 judges the challenger against the champion on the labelled rows (feedback joined by
 request id): a two-proportion z-test on accuracy, the sample each side rests on and
 the minimum sample the observed effect needs at 80 % power. A shadow variant answers
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .abtest import (
+from ..inference.abtest import (
     MIN_LABELLED,
     POWER,
     as_duration,
@@ -58,9 +58,9 @@ def promote_if_winner(model: str, *, last=None, source: str | None = None
         None when the gate has no live rule; else ``{promoted, version, alias,
         reason, evidence, entry?, gate_reasons?}``.
     """
+    from ..inference.logbook import read_window
     from ..registry import common, gate
     from ..registry.policy import declared_policy
-    from .logbook import read_window
 
     declared = declared_policy(model)
     if declared is None or declared.live is None:
@@ -101,8 +101,8 @@ def report(model: str, *, last: str = "24h", metric: str = "accuracy",
     Raises:
         NotFoundError: unknown model. UsageError: a malformed window or metric.
     """
+    from ..inference.logbook import read_window
     from ..registry import common
-    from .logbook import read_window
 
     common.get_registered_model(model)
     frame = read_window(model, last=as_duration(last))

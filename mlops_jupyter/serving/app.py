@@ -207,7 +207,7 @@ class Endpoint:
             return
         import pandas as pd
 
-        from .inference_log import RequestRecord
+        from ..inference.log import RequestRecord
 
         if inputs is not None and not isinstance(inputs, pd.DataFrame):
             inputs = None

@@ -95,7 +95,7 @@ def _live_ab(endpoint: dict[str, Any]) -> dict[str, Any] | None:
         return cached[1]
     from datetime import timedelta
 
-    from . import abtest, logbook
+    from ..inference import abtest, logbook
 
     started = float(endpoint.get("started") or 0)
     window = min(max(time.time() - started, 1.0), AB_WINDOW_S)
@@ -222,6 +222,8 @@ def _health(url: str) -> bool:
 
 
 _CAUSE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): \S")
+#: How a worker reports a failed start (through uvicorn's log): the reason follows.
+_CANNOT_START = "mlops serve: cannot start: "
 
 
 def _last_error(log: Path) -> str:
@@ -232,7 +234,8 @@ def _last_error(log: Path) -> str:
                  if line.strip()]
     except OSError:
         lines = []
-    causes = [line for line in lines if _CAUSE.match(line)]
+    causes = [line.split(_CANNOT_START, 1)[1] if _CANNOT_START in line else line
+              for line in lines if _CAUSE.match(line) or _CANNOT_START in line]
     for line in reversed(lines):
         if line.startswith(_ERROR_PREFIX):
             reason = line[len(_ERROR_PREFIX):]

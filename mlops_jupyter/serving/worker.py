@@ -86,7 +86,7 @@ class Worker:
     def _open_log(self):
         if not self.settings.log:
             return None
-        from .inference_log import InferenceLog
+        from ..inference.log import InferenceLog
 
         return InferenceLog(self.settings.model, url=self.settings.resolved_log_url(),
                             flush_interval=self.settings.flush_interval)

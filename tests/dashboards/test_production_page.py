@@ -13,8 +13,8 @@ import pytest
 
 from mlops_jupyter.dashboards import data, publish, views
 from mlops_jupyter.dashboards.views import production_page as page
+from mlops_jupyter.inference.log import RequestRecord, write_records
 from mlops_jupyter.registry import aliases
-from mlops_jupyter.serving.inference_log import RequestRecord, write_records
 from tests.dashboards.test_data import widget_text
 
 MODEL = "iris"
@@ -92,7 +92,7 @@ def test_the_page_shows_traffic_versions_and_the_swap(served):
 
 
 def test_series_and_rolling_accuracy(served):
-    from mlops_jupyter.serving import logbook
+    from mlops_jupyter.inference import logbook
 
     frame = logbook.read_window(MODEL, last=logbook.parse_duration("1h"))
     requests = page.per_request(frame)
@@ -155,7 +155,7 @@ def test_a_regressor_shows_its_error_and_class_names_their_accuracy(registered,
     shown = views.production("prices")
     text = widget_text(shown)
     assert "Live MAE" in text and "Live error (MAE)" in text and "MAE (last 100" in text
-    from mlops_jupyter.serving import logbook
+    from mlops_jupyter.inference import logbook
 
     rolling, kind = page.rolling_accuracy(logbook.read_window("prices"))
     assert kind == "mae" and rolling["value"].iloc[-1] == pytest.approx(2 / 3)

@@ -11,13 +11,13 @@ import pytest
 
 from mlops_jupyter import cli
 from mlops_jupyter.exceptions import UsageError
+from mlops_jupyter.inference.log import RequestRecord, write_records
 from mlops_jupyter.monitoring import records
 from mlops_jupyter.monitoring.checks import run_check
 from mlops_jupyter.monitoring.live import TAG_LIVE_PROMOTION
 from mlops_jupyter.monitoring.references import build_profile
 from mlops_jupyter.monitoring.spec import load_monitor, parse_monitor
 from mlops_jupyter.registry import register_model
-from mlops_jupyter.serving.inference_log import RequestRecord, write_records
 from mlops_jupyter.tracking import store
 
 ROWS = 10

@@ -11,6 +11,7 @@ import pytest
 
 from mlops_jupyter import cli
 from mlops_jupyter.exceptions import UsageError
+from mlops_jupyter.inference.log import RequestRecord, write_records
 from mlops_jupyter.registry import alias_history, evaluate_gate, promote, register_model
 from mlops_jupyter.registry.policy import (
     GatePolicy,
@@ -20,7 +21,6 @@ from mlops_jupyter.registry.policy import (
     parse_policy,
 )
 from mlops_jupyter.serving.ab import promote_if_winner
-from mlops_jupyter.serving.inference_log import RequestRecord, write_records
 from mlops_jupyter.tracking import store
 
 LIVE = {"min_requests": 200, "beats_champion": "accuracy", "p_value": 0.05, "window": "1h"}

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import math
 import signal
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from mlops_jupyter.inference import logbook
 
 from .helpers import TOKEN, payload_split, run_serve
 
@@ -176,14 +179,43 @@ def test_generated_token_printed_once(cancer_model, endpoints, rows):
     assert endpoint.output.count(endpoint.token) == 1
 
 
+def test_kill_9_of_a_real_endpoint_loses_at_most_the_last_flush(cancer_model, cancer_frame,
+                                                                 endpoints):
+    """``mlops serve`` with ``--flush-interval 0.5`` killed with SIGKILL under traffic."""
+    flush_interval, slack = 0.5, 1.0
+    endpoint = endpoints("cancer", "--flush-interval", str(flush_interval))
+    features = cancer_frame[0]
+    answered = 0
+    started = time.monotonic()
+    with endpoint.client() as client:
+        while answered < 300:
+            response = client.post("/invocations", json=payload_split(features.iloc[[answered]]),
+                                   headers={"X-Request-Id": f"k{answered}"})
+            assert response.status_code == 200, response.text
+            answered += 1
+            time.sleep(0.002)
+    rate = answered / (time.monotonic() - started)
+    endpoint.kill()  # SIGKILL: no flush, no close
+    rows = logbook.read_window("cancer")
+    rows = rows[rows["request_id"].str.startswith("k")]
+    assert rows["request_id"].is_unique  # single-row requests: one row each
+    assert set(rows["status"]) <= {200}
+    lost = answered - len(rows)
+    assert 0 <= lost <= rate * (flush_interval + slack) + 1, (answered, len(rows), rate)
+    logged = rows.set_index("request_id")
+    for index in range(0, len(rows), 37):  # what was written is the request itself
+        assert logged.loc[f"k{index}", "mean radius"] == features.iloc[index]["mean radius"]
+
+
 def test_sigterm_stops_cleanly_with_the_log_flushed(endpoint, rows):
-    from mlops_jupyter.serving import endpoints, logbook
+    from mlops_jupyter.serving import endpoints
 
     answer = endpoint.invoke(payload_split(rows), headers={"X-Request-Id": "last-request"})
     assert answer.status_code == 200
     assert endpoint.stop(signal.SIGTERM) == 0
     assert "Traceback" not in endpoint.output and TOKEN not in endpoint.output
-    assert endpoints.list_endpoints(include_stopped=True) == []
+    assert [item for item in endpoints.list_endpoints(include_stopped=True)
+            if item["port"] == endpoint.port] == []  # (a SIGKILLed one may be left)
     frame = logbook.read_window("cancer")
     last = frame[frame["request_id"] == "last-request"]
     assert len(last) == 3 and set(last["status"]) == {200}

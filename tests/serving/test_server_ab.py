@@ -35,7 +35,7 @@ def _requests(endpoint, payload, count: int, prefix: str) -> list[str]:
 
 
 def test_split_proportion_and_log(ab_model, endpoints, serving_home, cancer_frame):
-    from mlops_jupyter.serving import logbook
+    from mlops_jupyter.inference import logbook
 
     url = str(serving_home / "log-ab")
     endpoint = endpoints("ab", "--challenger", "challenger", "--split", "0.3", "--seed", "7",
@@ -61,7 +61,7 @@ def test_split_proportion_and_log(ab_model, endpoints, serving_home, cancer_fram
 
 def test_shadow_sees_a_copy_and_answers_nothing(ab_model, endpoints, serving_home,
                                                 cancer_frame):
-    from mlops_jupyter.serving import logbook
+    from mlops_jupyter.inference import logbook
 
     url = str(serving_home / "log-shadow")
     endpoint = endpoints("ab", "--shadow", "challenger", "--log-url", url,

@@ -1,6 +1,6 @@
 """The production dashboard: what a model's serving endpoint answered.
 
-Read from the inference log (:func:`mlops_jupyter.serving.logbook.read_window`), never
+Read from the inference log (:func:`mlops_jupyter.inference.logbook.read_window`), never
 from the endpoint: traffic (requests per minute), latency p50/p95 and the error rate
 over time, live accuracy as feedback labels arrive (rolling), the A/B comparison per
 variant, and every alias move of the served alias (registry alias history: ``set``,
@@ -30,8 +30,8 @@ SWAP_ACTIONS = ("set", "forced", "rollback")
 # ----------------------------------------------------------------------- data
 def read_traffic(model: str, window: str):
     """The inference log of ``model`` over the last ``window`` (``"24h"``…), one row
-    per input row (:func:`~mlops_jupyter.serving.logbook.read_window`)."""
-    from ...serving import logbook
+    per input row (:func:`~mlops_jupyter.inference.logbook.read_window`)."""
+    from ...inference import logbook
 
     try:
         return logbook.read_window(model, last=logbook.parse_duration(window))
@@ -93,7 +93,7 @@ def rolling_accuracy(frame, window: int = ROLLING_LABELS):
     """Live quality per variant over the last ``window`` labelled rows of successful
     requests, in time order: ``timestamp, variant, value, labelled`` and the ``kind``
     of value (``accuracy`` for class predictions, ``mae`` for continuous ones, as
-    :func:`~mlops_jupyter.serving.logbook.live_stats` decides); empty without labels.
+    :func:`~mlops_jupyter.inference.logbook.live_stats` decides); empty without labels.
     """
     import numpy as np
     import pandas as pd
@@ -264,7 +264,7 @@ class ProductionDashboard:
 
     def render(self) -> None:
         """Read the selected window of the inference log and draw every part."""
-        from ...serving import logbook
+        from ...inference import logbook
 
         label = self.window.value
         window = dict(WINDOWS)[label]

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from ..exceptions import UsageError
-from .inference_log import (
+from .log import (
     DATA_FILE,
     FEEDBACK,
     INPUT_PREFIX,

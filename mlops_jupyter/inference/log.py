@@ -51,7 +51,7 @@ from typing import Any
 
 from .. import config, names
 from ..exceptions import ConfigurationError
-from .logrows import (  # noqa: F401 - the column names are part of this module's interface
+from .rows import (  # noqa: F401 - the column names are part of this module's interface
     FEEDBACK_COLUMNS,
     INPUT_PREFIX,
     PREDICTION_COLUMNS,

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from mlops_jupyter.exceptions import UsageError
-from mlops_jupyter.serving import logbook
-from mlops_jupyter.serving.inference_log import (
+from mlops_jupyter.inference import logbook
+from mlops_jupyter.inference.log import (
     InferenceLog,
     RequestRecord,
     check_feedback,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from mlops_jupyter.exceptions import UsageError
-from mlops_jupyter.serving import logbook
-from mlops_jupyter.serving.inference_log import RequestRecord, hour_partition, write_records
+from mlops_jupyter.inference import logbook
+from mlops_jupyter.inference.log import RequestRecord, hour_partition, write_records
 
 MODEL = "iris"
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mlops_jupyter.exceptions import UsageError
-from mlops_jupyter.serving import ab
+from mlops_jupyter.inference import abtest as ab
 
 
 def traffic(variant: str, n: int, accuracy: float, *, version: str, seed: int,
@@ -141,7 +141,7 @@ def test_string_class_predictions():
 
 
 def test_empty_window_and_bad_arguments():
-    from mlops_jupyter.serving.logbook import empty_frame
+    from mlops_jupyter.inference.logbook import empty_frame
 
     assert ab.compare(empty_frame())["verdict"] == "no requests in the window"
     with pytest.raises(UsageError, match="live comparisons support accuracy"):
