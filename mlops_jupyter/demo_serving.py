@@ -32,12 +32,13 @@ class ServingDemo:
         self.pipeline = pipeline
         self.endpoint: dict[str, Any] | None = None
         self.served: str | None = None
-        self.promoted: tuple[str, float] | None = None
+        self.promoted: str | None = None
         self.requests = 0
         self.unchanged = "the check did not run"
 
     # --- HTTP ------------------------------------------------------------------------
-    def _call(self, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    def _call(self, path: str, body: Any = None) -> tuple[int, Any, Any]:
+        """``(status, headers (case-insensitive), JSON body or None)``."""
         assert self.endpoint is not None
         request = urllib.request.Request(
             self.endpoint["url"] + path, method="GET" if body is None else "POST",
@@ -46,9 +47,9 @@ class ServingDemo:
                      "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status, dict(answer.headers), json.loads(answer.read() or b"null")
+                return answer.status, answer.headers, json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), None
+            return error.code, error.headers, None
 
     def _version(self) -> str | None:
         status, _, body = self._call("/version")
@@ -135,29 +136,46 @@ class ServingDemo:
         version = retrain.get("version") if retrain.get("promoted") else \
             promotion.get("version") if promotion.get("promoted") else None
         if version is not None and str(version) != self.served:
-            self.promoted = (str(version), time.monotonic())
+            self.promoted = str(version)
         else:
             self.unchanged = retrain.get("reason") or "no new version took @champion"
         return reason
 
     def switch(self) -> str | None:
-        """Wait for the endpoint to serve the new champion; say how long it took."""
+        """Wait for the endpoint to serve the new champion; say how long after the
+        promotion it switched (the promotion's time from the alias history, the
+        switch's from the endpoint's own record of its swaps)."""
         if self.promoted is None:  # e.g. a second demo within the retrain's cool-down
             print(f"      nothing to switch to ({self.unchanged}); the endpoint keeps "
                   f"serving v{self.served}")
             return None
-        version, since = self.promoted
+        version = self.promoted
         deadline = time.monotonic() + SWITCH_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._version() == version:
-                print(f"      the endpoint switched from v{self.served} to v{version} by itself, "
-                      f"{time.monotonic() - since:.1f} s after the promotion (loaded, checked "
-                      "on its input example, swapped atomically)")
+                print(f"      the endpoint switched from v{self.served} to v{version} by itself"
+                      f"{self._switch_delay(version)} (loaded, checked on its input "
+                      "example, swapped atomically; the old version answered meanwhile)")
                 self.served = version
                 return None
             time.sleep(0.2)
         return f"the endpoint still serves v{self._version()} {SWITCH_TIMEOUT_S:g} s after " \
                f"v{version} was promoted"
+
+    def _switch_delay(self, version: str) -> str:
+        from datetime import datetime
+
+        from .registry.aliases import alias_history
+        from .serving import endpoints
+
+        promoted = [entry for entry in alias_history(self.model, "champion")
+                    if entry.get("to_version") == version and entry.get("action") == "set"]
+        swaps = [swap for swap in endpoints.read_endpoint(self.endpoint["id"])["swaps"]
+                 if swap.get("to_version") == version and swap.get("outcome") == "switched"]
+        if not promoted or not swaps:
+            return ""
+        at = datetime.fromisoformat(promoted[-1]["at"].replace("Z", "+00:00")).timestamp()
+        return f", {max(0.0, float(swaps[-1]['time']) - at):.1f} s after the promotion"
 
     def stop(self) -> None:
         """Stop the endpoint (its log is flushed on the way out)."""
