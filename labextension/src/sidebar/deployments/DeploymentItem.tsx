@@ -88,7 +88,9 @@ export function DeploymentItem(props: {
           const served = deployment.versions[role];
           return (
             <li key={role} data-role={role} className="jp-MLOps-deploymentRole">
-              <span className={`jp-MLOps-roleBadge jp-mod-${role}`}>
+              <span
+                className={`jp-MLOps-aliasBadge jp-MLOps-roleBadge jp-mod-${role}`}
+              >
                 {role}
               </span>{' '}
               <span className="jp-MLOps-servedVersion">

@@ -158,7 +158,7 @@ function VersionRow(props: {
         ))}
         {version.deployed.length > 0 && (
           <span
-            className="jp-MLOps-deployedBadge"
+            className="jp-MLOps-aliasBadge jp-MLOps-deployedBadge"
             data-deployed={version.deployed.length}
             title={version.deployed
               .map(where => `${where.url ?? where.id} (${where.role})`)
