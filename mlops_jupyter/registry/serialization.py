@@ -47,6 +47,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,44 @@ _REFERENCE_LOADERS = frozenset({"FunctionNode", "TypeNode", "MethodNode", "Parti
 
 _PYFUNC_LOADERS = {"mlflow.sklearn", "mlflow.pytorch"}
 _MAX_LISTED = 3
+
+# Importing skops.io computes its default trusted types from scikit-learn's
+# ``all_estimators()``, which imports every scikit-learn package it walks, among them
+# the vendored array-API adapter for torch: that one imports torch (~1.5 s, and
+# ~800 more modules for skops to scan). No estimator lives there, so skops' default
+# lists are the same without it (checked: 528 names either way); it is refused for
+# the duration of that one import only. Later imports of it (array-API dispatch on
+# torch tensors) work as usual.
+_SKIPPED_ON_SKOPS_IMPORT = frozenset({"sklearn.externals.array_api_compat.torch"})
+_SKOPS_IMPORT = threading.Lock()
+
+
+class _SkipTorchAdapter:
+    """A ``sys.meta_path`` finder refusing :data:`_SKIPPED_ON_SKOPS_IMPORT`."""
+
+    def find_spec(self, name, path=None, target=None):
+        """Refuse the skipped modules; ``None`` (not mine) for every other."""
+        if name in _SKIPPED_ON_SKOPS_IMPORT:
+            raise ModuleNotFoundError(f"skipped while importing skops: {name}", name=name)
+
+
+def import_skops():
+    """``skops.io``, imported without pulling in torch (see above) when it is not
+    imported yet."""
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    with _SKOPS_IMPORT:
+        if "torch" in sys.modules or "skops.io" in sys.modules:
+            import skops.io
+
+            return skops.io
+        finder = _SkipTorchAdapter()
+        sys.meta_path.insert(0, finder)
+        try:
+            import skops.io
+        finally:
+            sys.meta_path.remove(finder)
+        return skops.io
 
 
 def refused_reason(name: str, loaders: set[str]) -> str | None:
@@ -140,10 +180,9 @@ def trusted_types(*, data: bytes | None = None, file: str | os.PathLike | None =
     Raises:
         UsageError: the dump needs a type the allow-list does not trust.
     """
-    import skops.io
-
+    skops_io = import_skops()
     try:
-        untrusted = skops.io.get_untrusted_types(data=data, file=file)
+        untrusted = skops_io.get_untrusted_types(data=data, file=file)
         loaders = _schema_loaders(_read_schema(data, file))
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise UsageError(f"{label} is not a readable skops file "
@@ -175,10 +214,9 @@ def save_options(model: Any, flavor: str, label: str = "the model",
                              "(input_example= / --input-example); its graph is exported "
                              "from it, so no pickle is stored")
         return {"serialization_format": PT2}
-    import skops.io
-
+    skops_io = import_skops()
     try:
-        data = skops.io.dumps(model)
+        data = skops_io.dumps(model)
     except Exception as exc:  # noqa: BLE001 - skops raises many kinds for what it cannot store
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise UsageError(f"{label} cannot be stored in skops format (lambdas, local "
