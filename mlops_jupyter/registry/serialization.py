@@ -88,16 +88,18 @@ _MAX_LISTED = 3
 
 # Importing skops.io computes its default trusted types from scikit-learn's
 # ``all_estimators()``, which imports every scikit-learn package it walks, among them
-# the vendored array-API adapter for torch: that one imports torch (~1.5 s, and
-# ~800 more modules for skops to scan). No estimator lives there, so skops' default
-# lists are the same without it (checked: 528 names either way); it is refused for
-# the duration of that one import only. Later imports of it (array-API dispatch on
-# torch tensors) work as usual.
-_SKIPPED_ON_SKOPS_IMPORT = frozenset({"sklearn.externals.array_api_compat.torch"})
+# the vendored array-API adapters for torch, dask and cupy: they import those
+# libraries (torch alone ~1.5 s, then ~1000 more modules for skops' ``whichmodule``
+# to scan). No estimator lives there, so skops' default lists are the same without
+# them (checked: the same 528 names either way); they are refused for the duration
+# of that one import only. Later imports of them (array-API dispatch on torch or
+# dask arrays) work as usual.
+_SKIPPED_ON_SKOPS_IMPORT = frozenset(f"sklearn.externals.array_api_compat.{name}"
+                                     for name in ("torch", "dask", "cupy"))
 _SKOPS_IMPORT = threading.Lock()
 
 
-class _SkipTorchAdapter:
+class _SkipArrayAdapters:
     """A ``sys.meta_path`` finder refusing :data:`_SKIPPED_ON_SKOPS_IMPORT`."""
 
     def find_spec(self, name, path=None, target=None):
@@ -107,16 +109,16 @@ class _SkipTorchAdapter:
 
 
 def import_skops():
-    """``skops.io``, imported without pulling in torch (see above) when it is not
-    imported yet."""
+    """``skops.io``, imported without pulling in torch or dask (see above) when it
+    is not imported yet."""
     if "skops.io" in sys.modules:
         return sys.modules["skops.io"]
     with _SKOPS_IMPORT:
-        if "torch" in sys.modules or "skops.io" in sys.modules:
+        if "skops.io" in sys.modules:
             import skops.io
 
             return skops.io
-        finder = _SkipTorchAdapter()
+        finder = _SkipArrayAdapters()
         sys.meta_path.insert(0, finder)
         try:
             import skops.io
@@ -290,8 +292,15 @@ def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
     return flavors
 
 
-def load_checked(path: str | os.PathLike):
+def load_checked(path: str | os.PathLike, *, dependency_warnings: bool = True):
     """:func:`check_model_dir`, then MLflow's own loader on the same local folder.
+
+    Args:
+        path: the local model folder.
+        dependency_warnings: let MLflow warn when the model's recorded requirements
+            or Python version differ from this environment's. Warnings only (nothing
+            is refused or allowed by them); MLflow's check maps every installed
+            distribution's modules, ~1 s, so a server starting up skips it.
 
     Returns:
         The ``mlflow.pyfunc.PyFuncModel``.
@@ -304,7 +313,8 @@ def load_checked(path: str | os.PathLike):
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.pyfunc.load_model(str(path))
+        return mlflow.pyfunc.load_model(str(path),
+                                        suppress_warnings=not dependency_warnings)
     except MlflowException as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise UsageError(f"cannot load the model: {first}") from None

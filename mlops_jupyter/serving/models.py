@@ -57,7 +57,9 @@ def load(name: str, alias: str, version: str) -> Loaded:
     """
     from ..registry import safety
 
-    model = safety.load_pyfunc(f"models:/{name}/{version}")
+    # MLflow's requirement-mismatch warnings cost ~1 s per process (a map of every
+    # installed distribution's modules) and hold the GIL during a swap: skipped.
+    model = safety.load_pyfunc(f"models:/{name}/{version}", dependency_warnings=False)
     try:
         input_schema = model.metadata.get_input_schema()
     except Exception:  # noqa: BLE001
