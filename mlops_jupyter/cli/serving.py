@@ -108,6 +108,9 @@ def cmd_serve(args) -> int:
         seed=args.seed, endpoint_id=endpoints.endpoint_id(model, args.port)).check()
     token, generated = _token()
 
+    from ..serving.models import warm_up
+
+    warm_up()  # before MLflow is imported: see there
     from ..registry import common
 
     versions = {role: str(common.resolve_reference(model, role_alias).version)
