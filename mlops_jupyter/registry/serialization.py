@@ -111,20 +111,18 @@ class _SkipArrayAdapters:
 def import_skops():
     """``skops.io``, imported without pulling in torch or dask (see above) when it
     is not imported yet."""
-    if "skops.io" in sys.modules:
-        return sys.modules["skops.io"]
-    with _SKOPS_IMPORT:
-        if "skops.io" in sys.modules:
-            import skops.io
+    if "skops.io" not in sys.modules:
+        with _SKOPS_IMPORT:
+            if "skops.io" not in sys.modules:
+                finder = _SkipArrayAdapters()
+                sys.meta_path.insert(0, finder)
+                try:
+                    import skops.io
+                finally:
+                    sys.meta_path.remove(finder)
+    import skops.io  # waits for an import another thread has under way
 
-            return skops.io
-        finder = _SkipArrayAdapters()
-        sys.meta_path.insert(0, finder)
-        try:
-            import skops.io
-        finally:
-            sys.meta_path.remove(finder)
-        return skops.io
+    return skops.io
 
 
 def refused_reason(name: str, loaders: set[str]) -> str | None:
