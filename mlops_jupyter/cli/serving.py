@@ -12,6 +12,7 @@ requests finish, the inference log is flushed, the state files go; exit 0.
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import os
 import shutil
@@ -108,10 +109,24 @@ def cmd_serve(args) -> int:
         seed=args.seed, endpoint_id=endpoints.endpoint_id(model, args.port)).check()
     token, generated = _token()
 
-    from ..registry import common
+    # No cyclic collections while MLflow, scikit-learn and the models are imported
+    # and loaded (~0.5 s of the start): the app's startup collects once, freezes what
+    # is loaded and turns the collector back on (serving.app). With several workers
+    # this process only supervises them: back on once the versions are known.
+    gc.disable()
+    try:
+        from ..serving.models import warm_up
 
-    versions = {role: str(common.resolve_reference(model, role_alias).version)
-                for role, role_alias in settings.roles().items()}
+        warm_up()  # before MLflow is imported: see there
+        from ..registry import common
+
+        versions = {role: str(common.resolve_reference(model, role_alias).version)
+                    for role, role_alias in settings.roles().items()}
+    except BaseException:
+        gc.enable()
+        raise
+    if settings.workers > 1:
+        gc.enable()
     shown = f"[{args.host}]" if ":" in args.host else args.host
     info = {"model": model, "alias": alias, "challenger": settings.challenger,
             "split": settings.split, "shadow": settings.shadow, "host": settings.host,

@@ -234,13 +234,15 @@ def fetch_version(name: str, version: Any, destination: str) -> str:
             registry_uri=config.tracking_uri())
 
 
-def load_pyfunc(model_uri: str):
+def load_pyfunc(model_uri: str, *, dependency_warnings: bool = True):
     """Load ``models:/NAME/VERSION`` as a pyfunc model, from a checked local copy.
 
     The version's files are copied (:func:`fetch_version`) into a temporary folder
     and MLflow loads that folder: no process-global tracking state is read or
     changed, so a kernel or server using ``$MLFLOW_TRACKING_URI`` keeps using it.
     The folder is removed when the model object is garbage-collected.
+    ``dependency_warnings=False`` skips MLflow's requirement-mismatch warnings
+    (see :func:`serialization.load_checked`); the safety checks are the same.
 
     Raises:
         UsageError: not a ``models:/NAME/VERSION`` URI, or its source is refused.
@@ -256,7 +258,8 @@ def load_pyfunc(model_uri: str):
     try:
         local = fetch_version(match.group(1), match.group(2), folder)
         # The files are ours; what they may build is checked before MLflow loads them.
-        model = serialization.load_checked(local)
+        model = serialization.load_checked(local,
+                                           dependency_warnings=dependency_warnings)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

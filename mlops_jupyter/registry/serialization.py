@@ -47,6 +47,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,44 @@ _REFERENCE_LOADERS = frozenset({"FunctionNode", "TypeNode", "MethodNode", "Parti
 
 _PYFUNC_LOADERS = {"mlflow.sklearn", "mlflow.pytorch"}
 _MAX_LISTED = 3
+
+# Importing skops.io computes its default trusted types from scikit-learn's
+# ``all_estimators()``, which imports every scikit-learn package it walks, among them
+# the vendored array-API adapters for torch, dask and cupy: they import those
+# libraries (torch alone ~1.5 s, then ~1000 more modules for skops' ``whichmodule``
+# to scan). No estimator lives there, so skops' default lists are the same without
+# them (checked: the same 528 names either way); they are refused for the duration
+# of that one import only. Later imports of them (array-API dispatch on torch or
+# dask arrays) work as usual.
+_SKIPPED_ON_SKOPS_IMPORT = frozenset(f"sklearn.externals.array_api_compat.{name}"
+                                     for name in ("torch", "dask", "cupy"))
+_SKOPS_IMPORT = threading.Lock()
+
+
+class _SkipArrayAdapters:
+    """A ``sys.meta_path`` finder refusing :data:`_SKIPPED_ON_SKOPS_IMPORT`."""
+
+    def find_spec(self, name, path=None, target=None):
+        """Refuse the skipped modules; ``None`` (not mine) for every other."""
+        if name in _SKIPPED_ON_SKOPS_IMPORT:
+            raise ModuleNotFoundError(f"skipped while importing skops: {name}", name=name)
+
+
+def import_skops():
+    """``skops.io``, imported without pulling in torch or dask (see above) when it
+    is not imported yet."""
+    if "skops.io" not in sys.modules:
+        with _SKOPS_IMPORT:
+            if "skops.io" not in sys.modules:
+                finder = _SkipArrayAdapters()
+                sys.meta_path.insert(0, finder)
+                try:
+                    import skops.io
+                finally:
+                    sys.meta_path.remove(finder)
+    import skops.io  # waits for an import another thread has under way
+
+    return skops.io
 
 
 def refused_reason(name: str, loaders: set[str]) -> str | None:
@@ -140,10 +180,9 @@ def trusted_types(*, data: bytes | None = None, file: str | os.PathLike | None =
     Raises:
         UsageError: the dump needs a type the allow-list does not trust.
     """
-    import skops.io
-
+    skops_io = import_skops()
     try:
-        untrusted = skops.io.get_untrusted_types(data=data, file=file)
+        untrusted = skops_io.get_untrusted_types(data=data, file=file)
         loaders = _schema_loaders(_read_schema(data, file))
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise UsageError(f"{label} is not a readable skops file "
@@ -175,10 +214,9 @@ def save_options(model: Any, flavor: str, label: str = "the model",
                              "(input_example= / --input-example); its graph is exported "
                              "from it, so no pickle is stored")
         return {"serialization_format": PT2}
-    import skops.io
-
+    skops_io = import_skops()
     try:
-        data = skops.io.dumps(model)
+        data = skops_io.dumps(model)
     except Exception as exc:  # noqa: BLE001 - skops raises many kinds for what it cannot store
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise UsageError(f"{label} cannot be stored in skops format (lambdas, local "
@@ -252,8 +290,15 @@ def check_model_dir(path: str | os.PathLike) -> dict[str, Any]:
     return flavors
 
 
-def load_checked(path: str | os.PathLike):
+def load_checked(path: str | os.PathLike, *, dependency_warnings: bool = True):
     """:func:`check_model_dir`, then MLflow's own loader on the same local folder.
+
+    Args:
+        path: the local model folder.
+        dependency_warnings: let MLflow warn when the model's recorded requirements
+            or Python version differ from this environment's. Warnings only (nothing
+            is refused or allowed by them); MLflow's check maps every installed
+            distribution's modules, ~1 s, so a server starting up skips it.
 
     Returns:
         The ``mlflow.pyfunc.PyFuncModel``.
@@ -266,7 +311,8 @@ def load_checked(path: str | os.PathLike):
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.pyfunc.load_model(str(path))
+        return mlflow.pyfunc.load_model(str(path),
+                                        suppress_warnings=not dependency_warnings)
     except MlflowException as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise UsageError(f"cannot load the model: {first}") from None

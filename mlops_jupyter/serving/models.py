@@ -49,6 +49,17 @@ def _example(model: Any) -> Any:
         return None
 
 
+def warm_up() -> None:
+    """Import what loading a scikit-learn model needs (skops, scikit-learn) first,
+    before MLflow: skops' import scans every loaded module once per NumPy/SciPy ufunc
+    (~850) to name its default trusted types, so it is ~0.5 s cheaper while MLflow's
+    ~1000 modules are not loaded yet (the names it finds are the same). A torch model
+    pays it for nothing (~1.5 s, less than importing torch itself)."""
+    from ..registry import serialization
+
+    serialization.import_skops()
+
+
 def load(name: str, alias: str, version: str) -> Loaded:
     """Load ``name`` version ``version`` and check it.
 
@@ -57,7 +68,9 @@ def load(name: str, alias: str, version: str) -> Loaded:
     """
     from ..registry import safety
 
-    model = safety.load_pyfunc(f"models:/{name}/{version}")
+    # MLflow's requirement-mismatch warnings cost ~1 s per process (a map of every
+    # installed distribution's modules) and hold the GIL during a swap: skipped.
+    model = safety.load_pyfunc(f"models:/{name}/{version}", dependency_warnings=False)
     try:
         input_schema = model.metadata.get_input_schema()
     except Exception:  # noqa: BLE001

@@ -219,3 +219,34 @@ def test_a_torch_module_export_cannot_trace_is_one_line(registry_home):
     message = str(caught.value)
     assert message.startswith("cannot export the torch module (torch.export): ")
     assert "\n" not in message and len(message) < 300
+
+
+_DEFAULT_LISTS = """
+import json, sys
+{prepare}
+from skops.io import _trusted_types as t
+names = sorted(t.SKLEARN_ESTIMATOR_TYPE_NAMES) + sorted(t.SCIPY_UFUNC_TYPE_NAMES) \\
+    + sorted(t.NUMPY_UFUNC_TYPE_NAMES) + sorted(t.SKLEARN_INTERNAL_TYPE_NAMES)
+print(json.dumps({{"names": names, "torch": "torch" in sys.modules,
+                  "finders": [type(f).__name__ for f in sys.meta_path]}}))
+"""
+
+
+def test_skops_is_imported_without_torch_and_trusts_the_same_defaults():
+    """The fast import skips only the array-API adapters (torch, dask): skops' own
+    default trusted lists are the same as after a plain import."""
+    import json
+    import subprocess
+    import sys
+
+    def run(prepare: str) -> dict:
+        out = subprocess.run([sys.executable, "-c", _DEFAULT_LISTS.format(prepare=prepare)],
+                             capture_output=True, text=True, check=True, timeout=300)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    fast = run("from mlops_jupyter.registry import serialization\n"
+               "serialization.import_skops()")
+    plain = run("import skops.io")
+    assert not fast["torch"]
+    assert "_SkipArrayAdapters" not in fast["finders"]  # only during the import
+    assert fast["names"] == plain["names"] and len(fast["names"]) > 100
