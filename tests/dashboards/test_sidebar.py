@@ -56,9 +56,9 @@ def test_publish_from_the_sidebar_and_open_in_a_new_tab(start_lab, page, registe
 
     item.locator(".jp-MLOps-publish").click()  # one click: every template
     links = item.locator(".jp-MLOps-dashboardLink")
-    expect(links).to_have_count(3, timeout=60_000)
+    expect(links).to_have_count(4, timeout=60_000)
     expect(item.locator(".jp-MLOps-dashboardMessage")).to_have_text(
-        "Published overview, drift, health")
+        "Published overview, drift, health, production")
     drift_link = item.locator('li[data-template="drift"] a')
     expect(drift_link).to_have_attribute(
         "href", "/mlops-jupyter/dashboards/render/iris-drift.ipynb")

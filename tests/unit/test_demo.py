@@ -82,17 +82,18 @@ def test_demo_with_a_failing_pipeline_step_exits_nonzero_and_names_the_skipped(
         capture_output=True, text=True, timeout=280, check=False)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
-    assert "[1/5] train: executing 01_track.ipynb with %mlops track" in out
+    assert "[1/8] train: executing 01_track.ipynb with %mlops track" in out
     assert "cell runs, 0 failed; accuracy 0.900" in out
     assert ("      FAILED: pipeline step boom failed in " in out
             and "ValueError: broken on purpose" in out)
-    for number, name, needs in ((3, "register", "pipeline"), (4, "drift", "register"),
-                                (5, "dashboard", "drift")):
-        assert f"[{number}/5] {name}: SKIPPED — needs {needs}, which did not complete" in out
+    for number, name, needs in ((3, "register", "pipeline"), (4, "serve", "register"),
+                                (5, "traffic", "serve"), (6, "drift", "traffic"),
+                                (7, "switch", "drift"), (8, "dashboard", "drift")):
+        assert f"[{number}/8] {name}: SKIPPED — needs {needs}, which did not complete" in out
     closing = out.splitlines()[-1]  # the last line, after the "Next:" hints
     assert closing.startswith("mlops demo: FAILED — step pipeline failed (pipeline step "
                                  "boom failed in ")
-    assert closing.endswith("; skipped: register, drift, dashboard")
+    assert closing.endswith("; skipped: register, serve, traffic, drift, switch, dashboard")
     assert "Traceback" not in done.stderr
     repeated = [line for line, count in collections.Counter(
         (out + done.stderr).splitlines()).items() if count > 1 and line.strip()]
