@@ -14,8 +14,6 @@ scheduler runs ``monitor.yaml`` on the endpoint's inference log every few second
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -120,7 +118,7 @@ monitor:
     try:
         endpoint.start()
         with endpoint.client() as client:
-            first = send(endpoint, client, production, target, range(0, 200))
+            first = send(endpoint, client, production, target, range(200))
             assert first == {"1": 200}
 
             from mlops_jupyter import cli
@@ -139,7 +137,7 @@ monitor:
             assert set(second) == {"1", "2"} and min(second.values()) > 120
             wait_for(lambda: served(endpoint)["variants"]["champion"]["version"] == "2",
                      180, "the endpoint never switched its champion to v2")
-            third = send(endpoint, client, production, target, range(0, 40))
+            third = send(endpoint, client, production, target, range(40))
             assert third == {"2": 40}
     finally:
         if scheduler is not None:
