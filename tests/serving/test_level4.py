@@ -124,7 +124,7 @@ monitor:
             from mlops_jupyter import cli
 
             assert cli.main(["schedule", "add", str(project / "monitor.yaml"),
-                             "--cron", "*/4 * * * * *", "--name", "live-check"]) == 0
+                             "--cron", "* * * * * */4", "--name", "live-check"]) == 0
             scheduler = start_scheduler(registry_home)
 
             # 1. drift -> retrain -> v2 becomes @challenger -> the endpoint follows.
