@@ -1,7 +1,7 @@
 """MLOps maturity level 4, end to end, with every part real and nothing called by hand.
 
 An endpoint serves ``cancer@champion`` with ``@challenger`` on half of the traffic; a
-scheduler runs ``monitor.yaml`` on the endpoint's inference log every few seconds.
+scheduler runs ``monitor.yaml`` on the endpoint's inference log every 4 seconds.
 
 1. Drifted traffic arrives with its true labels sent back as feedback: the scheduled
    live check sees the drift, the retrain pipeline registers v2 and its gate makes it
