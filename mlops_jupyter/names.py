@@ -122,6 +122,15 @@ def check_alias(alias: Any) -> str:
     return alias
 
 
+def is_decimal(text: Any) -> bool:
+    """Whether ``text`` is a string of ASCII digits 0-9 only (``int()`` accepts it).
+
+    ``str.isdigit`` alone also says yes to superscripts and other Unicode digits
+    (``"¹¹"``), on which ``int()`` raises.
+    """
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
 def check_version(version: Any) -> str:
     """Return ``version`` in MLflow's string form.
 
@@ -130,7 +139,7 @@ def check_version(version: Any) -> str:
     """
     text = str(version).strip()
     # Anything longer than 64 bits is a 400 here, not a store error later.
-    if isinstance(version, bool) or not text.isascii() or not text.isdigit() \
+    if isinstance(version, bool) or not is_decimal(text) \
             or len(text) > 19 or not 1 <= int(text) <= MAX_VERSION:
         raise UsageError(f"invalid model version {str(version)[:40]!r}: expected a positive "
                          "number (at most 64 bits)")

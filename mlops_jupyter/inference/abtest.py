@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import names
 from ..exceptions import UsageError
 
 #: Below this many labelled rows per side the normal approximation is not trusted.
@@ -78,7 +79,7 @@ def _variant_stats(rows) -> dict[str, Any]:
 
 def version_key(version: str):
     """Sort key of version strings: numbers in numeric order, then the rest."""
-    return (0, int(version)) if version.isdigit() else (1, version)
+    return (0, int(version)) if names.is_decimal(version) else (1, version)
 
 
 def min_sample(p1: float, p2: float, alpha: float, power: float = POWER) -> int | None:

@@ -16,6 +16,7 @@ import re
 import time
 from typing import Any
 
+from .. import names
 from ..exceptions import UsageError
 from .log import (
     DATA_FILE,
@@ -79,7 +80,7 @@ def _partitions(fs, base: str, start: float | None) -> list[str]:
             continue
         for hour_dir in sorted(_listdir(fs, date_dir)):
             hour = hour_dir.rsplit("/", 1)[-1]
-            if not (hour.startswith("hour=") and hour[5:].isdigit()):
+            if not (hour.startswith("hour=") and names.is_decimal(hour[5:])):
                 continue
             if first is None or day + dt.timedelta(hours=int(hour[5:])) >= first:
                 folders.append(hour_dir)

@@ -72,7 +72,7 @@ def resolve_reference(name: str, version_or_alias: Any) -> ModelVersion:
         NotFoundError: unknown model, version or alias.
     """
     text = str(version_or_alias).strip()
-    if text.isdigit():
+    if names.is_decimal(text):
         return get_version(name, text)
     alias = names.check_alias(text.lstrip("@"))
     holder = alias_holder(name, alias)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from .. import names, paths
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import scrub
 from ..pipelines.workspace import Workspace
@@ -279,6 +279,6 @@ class ScheduleService:
 
 
 def _job_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not names.is_decimal(text) or len(text) > 18:
         raise NotFoundError(f"no job {text[:20]!r}")
     return int(text)

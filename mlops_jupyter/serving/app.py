@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import config
+from .. import config, names
 from . import metrics, protocol
 from .settings import REQUEST_ID, Settings, from_env
 
@@ -90,7 +90,7 @@ class Endpoint:
     async def body(self, request: Request) -> bytes:
         limit = self.settings.body_limit
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        if length is not None and (not names.is_decimal(length) or int(length) > limit):
             raise HTTPError(413, f"the body is over the limit of {limit} bytes")
         chunks, size = [], 0
         async for chunk in request.stream():

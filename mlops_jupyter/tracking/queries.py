@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import mlflow_errors
+from .. import mlflow_errors, names
 from ..exceptions import NotFoundError, UsageError
 from . import store
 
@@ -147,7 +147,7 @@ def _experiment_dict(experiment) -> dict[str, Any]:
 
 def _validate_run_query(experiment_id: str, status: str | None, max_results: int) -> None:
     # MLflow keeps experiment ids as 64-bit integers: a longer one is bad input.
-    if not experiment_id.isascii() or not experiment_id.isdigit() \
+    if not names.is_decimal(experiment_id) \
             or len(experiment_id) > 19 or int(experiment_id) > 2**63 - 1:
         raise UsageError(f"experiment id must be a number of at most 64 bits, not "
                          f"{experiment_id[:40]!r}")
@@ -186,7 +186,7 @@ def _duration_s(info) -> float | None:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if names.is_decimal(value) else None
 
 
 def _error_text(error_type: str | None, message: str | None) -> str | None:

@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import names
+
 SUFFIXES = (".events", ".acks", ".runs", ".state")
 
 
@@ -115,7 +117,7 @@ class Replay:
         self.lock_handle = lock_handle
         lines, self._offset = read_lines(base.with_suffix(".events"))
         acked = {int(line) for line in read_lines(base.with_suffix(".acks"))[0]
-                 if line.strip().isdigit()}
+                 if names.is_decimal(line.strip())}
         self.pending: list[dict[str, Any]] = [
             event for event in parse_events(lines) if event.get("seq") not in acked]
         # The first event may have reached the store just before a crash.

@@ -325,6 +325,8 @@ async def test_bodies_must_be_json_objects(api, body):
     ("POST", ("schedules", "ghost", "run")),
     ("GET", ("jobs", "999")),
     ("GET", ("jobs", "abc")),
+    ("GET", ("jobs", "\u00b9\u00b9")),  # superscript digits: isdigit() but not int() (fuzzing)
+    ("POST", ("jobs", "\u00b2", "cancel")),
     ("POST", ("jobs", "999", "cancel")),
 ])
 async def test_unknown_schedules_and_jobs_are_404(api, method, parts):

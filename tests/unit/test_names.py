@@ -85,3 +85,12 @@ def test_parameter_names_are_identifiers_papermill_can_assign(name, ok):
 ])
 def test_dashboard_files_are_one_name_in_the_dashboards_folder(name, ok):
     assert names.is_dashboard_file(name) is ok
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0", True), ("42", True), ("\u00b9\u00b9", False), ("\u0661", False), ("", False),
+    ("-1", False), (" 1", False), (None, False), (12, False)])
+def test_is_decimal_means_int_accepts_it(text, expected):
+    assert names.is_decimal(text) is expected
+    if expected:
+        int(text)

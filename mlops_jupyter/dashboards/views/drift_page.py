@@ -3,6 +3,7 @@ alerts and retrains, and the latest Evidently report."""
 
 from __future__ import annotations
 
+from ... import names
 from .. import data
 from .. import html as h
 from .common import (
@@ -29,7 +30,7 @@ class DriftDashboard:
         self.model = source.overview(name)
         self.checks = source.checks(name)
         versions = sorted({str(check["version"]) for check in self.checks if check["version"]},
-                          key=lambda value: int(value) if value.isdigit() else 0, reverse=True)
+                          key=lambda value: int(value) if names.is_decimal(value) else 0, reverse=True)
         by_version = {str(v): alias for alias, v in self.model["aliases"].items()}
         self.period = period_buttons(default_period(self.checks))
         self.version = widgets.Dropdown(
