@@ -8,6 +8,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
+import { CommandIDs } from './commands';
 import { mlopsIcon } from './icons';
 import { DashboardsSection } from './sidebar/DashboardsSection';
 import { DeploymentsSection } from './sidebar/deployments/DeploymentsSection';
@@ -18,14 +19,6 @@ import { PipelinesSection } from './sidebar/pipelines/PipelinesSection';
 import { RunsSection } from './sidebar/runs/RunsSection';
 import { SchedulesSection } from './sidebar/schedules/SchedulesSection';
 import { notebookPath, openFile } from './sidebar/workspace';
-
-/**
- * The command ids of the MLOps sidebar.
- */
-namespace CommandIDs {
-  export const openSidebar = 'mlops:open-sidebar';
-  export const refreshRuns = 'mlops:refresh-runs';
-}
 
 const PLUGIN_ID = 'mlops-jupyter:sidebar';
 const SIDEBAR_ID = 'mlops-jupyter-sidebar';
@@ -60,8 +53,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         { id: 'monitoring', title: 'Monitoring', component: MonitoringSection },
         { id: 'dashboards', title: 'Dashboards', component: DashboardsSection }
       ],
-      path => {
-        void openFile(app, path);
+      {
+        openFile: path => void openFile(app, path),
+        openRun: runId =>
+          void app.commands.execute(CommandIDs.openRun, { runId }),
+        compareRuns: runIds =>
+          void app.commands.execute(CommandIDs.compareRuns, { runIds }),
+        diffRuns: (runA, runB) =>
+          void app.commands.execute(CommandIDs.diffRuns, { runA, runB })
       }
     );
     panel.id = SIDEBAR_ID;

@@ -5,3 +5,5 @@ export { Loading } from './Loading';
 export { RefreshButton } from './RefreshButton';
 export { SectionShell } from './SectionShell';
 export { StatusBadge, statusClass, statusLabel } from './StatusBadge';
+export { Chart, ChartOption } from './Chart';
+export { RunLink } from './RunLink';

@@ -25,11 +25,26 @@ export interface ISidebarContext {
   openFile(path: string): void;
   /** The notebook in the main area (relative to the server root), or null. */
   currentNotebook: string | null;
+  /** Open a run's view in the main area (`CommandIDs.openRun`). */
+  openRun(runId: string): void;
+  /** Compare 2–1000 runs in the main area (`CommandIDs.compareRuns`). */
+  compareRuns(runIds: string[]): void;
+  /** Diff two runs in the main area (`CommandIDs.diffRuns`). */
+  diffRuns(runA: string, runB: string): void;
 }
+
+/**
+ * What JupyterLab provides to the sidebar: every member of the context but the
+ * current notebook, which the panel follows itself.
+ */
+export type ISidebarActions = Omit<ISidebarContext, 'currentNotebook'>;
 
 const NO_CONTEXT: ISidebarContext = {
   openFile: () => undefined,
-  currentNotebook: null
+  currentNotebook: null,
+  openRun: () => undefined,
+  compareRuns: () => undefined,
+  diffRuns: () => undefined
 };
 
 /**
@@ -58,14 +73,11 @@ export interface ISection {
 export class MLOpsPanel extends ReactWidget {
   constructor(
     sections: ReadonlyArray<ISection>,
-    openFile?: (path: string) => void
+    actions?: Partial<ISidebarActions>
   ) {
     super();
     this._sections = sections;
-    this._context = {
-      ...NO_CONTEXT,
-      openFile: openFile ?? NO_CONTEXT.openFile
-    };
+    this._context = { ...NO_CONTEXT, ...actions };
     this.addClass('jp-MLOps-panel');
   }
 
