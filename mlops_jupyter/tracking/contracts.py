@@ -25,6 +25,12 @@ class RunsQuery(Query):
     page_token: str | None = Field(None, max_length=2048, pattern=r"^[A-Za-z0-9+/=_-]+$",
                                    description="must be the next_page_token of a previous "
                                                "page")
+    filter: str | None = Field(None, max_length=1000, description=(
+        "an MLflow filter, e.g. metrics.accuracy > 0.9 and params.model = 'forest'"))
+    order_by: str | None = Field(None, max_length=300, description=(
+        "start_time, end_time, run_name, status, metrics.<key> or params.<key>, "
+        "then ASC or DESC"))
+    parent: str | None = Field(None, max_length=64, description="a run id: its children")
 
 
 class Experiment(Reply):
@@ -45,7 +51,11 @@ class ExperimentList(Reply):
 
 
 class Run(Reply):
-    """A run as the sidebar lists it: a session, a cell or another run."""
+    """A run as the sidebar lists it: a session, a cell, a pipeline, a step, a check.
+
+    ``cached``: a pipeline step whose outputs came from the cache, produced by
+    ``cached_from_run_id``; ``scheduled``: a pipeline run of the scheduler's job
+    ``job_id``; ``child_count``: how many runs name it as parent (in listings)."""
 
     run_id: str
     run_name: str | None = None
@@ -60,10 +70,21 @@ class Run(Reply):
     error: str | None = None
     metrics: dict[str, float] = {}
     params: dict[str, str] = {}
+    experiment_id: str | None = None
+    pipeline: str | None = None
+    step: str | None = None
+    cached: bool = False
+    cached_from_run_id: str | None = None
+    scheduled: bool = False
+    job_id: int | None = None
+    child_count: int | None = None
+
+    sometimes = frozenset({"child_count"})
 
 
 class RunsPage(Reply):
-    """One page of an experiment's runs, newest first."""
+    """One page of an experiment's runs (top-level runs, a run's children or the
+    runs a filter matches), newest first unless ordered otherwise."""
 
     runs: list[Run]
     next_page_token: str | None = None

@@ -7,6 +7,7 @@ MLflow entities, view types and page tokens behind plain values and raise only
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import mlflow_errors, names
@@ -24,6 +25,16 @@ EXECUTION_COUNT_TAG = "mlops.cell.execution_count"
 ERROR_TYPE_TAG = "mlops.error.type"
 ERROR_MESSAGE_TAG = "mlops.error.message"
 PARENT_RUN_TAG = "mlflow.parentRunId"
+# Tags of pipeline runs, their steps and drift checks (pipelines.recording, monitoring).
+PIPELINE_TAG = "mlops.pipeline.name"
+PIPELINE_RUN_TAG = "mlops.pipeline.run_id"
+STEP_TAG = "mlops.step.name"
+STEP_NOTEBOOK_TAG = "mlops.step.notebook"
+STEP_ERROR_NAME_TAG = "mlops.error.ename"
+STEP_ERROR_VALUE_TAG = "mlops.error.evalue"
+CACHE_HIT_TAG = "mlops.cache.hit"
+CACHE_SOURCE_TAG = "mlops.cache.source_run_id"
+MONITOR_SOURCE_TAG = "mlops.monitor.source"
 
 
 def list_experiments() -> list[dict[str, Any]]:
@@ -65,20 +76,34 @@ def list_runs(
     status: str | None = None,
     max_results: int = DEFAULT_MAX_RESULTS,
     page_token: str | None = None,
+    filter_string: str | None = None,
+    order_by: str | None = None,
+    parent: str | None = None,
 ) -> dict[str, Any]:
-    """Return one page of an experiment's runs, newest first.
+    """Return one page of an experiment's runs as a tree level or a search.
+
+    Without ``filter_string`` and ``parent``: the top-level runs (no parent), each with
+    ``child_count``. With ``parent``: that run's children (oldest first by default,
+    so steps come in the order they ran). With ``filter_string``: every matching run,
+    flat (each keeps its ``parent_run_id``).
 
     Args:
         experiment_id: id of an active experiment (digits).
         status: only runs in this status (one of :data:`RUN_STATUSES`); all when None.
         max_results: page size, 1 to :data:`MAX_RESULTS_LIMIT`.
         page_token: the ``next_page_token`` of the previous page; None for the first.
+        filter_string: an MLflow filter (``metrics.accuracy > 0.9 and params.model =
+            'forest'``).
+        order_by: ``start_time``, ``end_time``, ``run_name``, ``status``,
+            ``metrics.<key>`` or ``params.<key>``, optionally followed by ASC or DESC.
+        parent: a run id: list its children.
 
     Returns:
         ``{"runs": [...], "next_page_token": str | None}``; see :func:`run_dict`.
 
     Raises:
-        UsageError: an argument is malformed or out of range.
+        UsageError: an argument is malformed or out of range, or the filter is not
+            MLflow's syntax (one line saying what is wrong).
         NotFoundError: no active experiment has this id.
         StoreUnavailableError: the store did not answer.
         StoreRejectedError: the store refused the query.
@@ -87,24 +112,142 @@ def list_runs(
     from mlflow.exceptions import MlflowException
 
     _validate_run_query(experiment_id, status, max_results)
+    parent = names.check_run_id(parent or None, "parent")
+    order = [check_order_by(order_by)] if order_by else (
+        ["attributes.start_time ASC"] if parent else ["attributes.start_time DESC"])
+    clauses = []
+    filter_string = (filter_string or "").strip()
+    if filter_string:
+        clauses.append(check_filter(filter_string))
+    if parent:
+        clauses.append(f"tags.`{PARENT_RUN_TAG}` = '{parent}'")
+    elif not filter_string:
+        clauses.append(f"tags.`{PARENT_RUN_TAG}` IS NULL")
+    if status:
+        clauses.append(f"attributes.status = '{status}'")
     mlflow_client = store.client()
     _require_active_experiment(mlflow_client, experiment_id)
     try:
         page = mlflow_client.search_runs(
             experiment_ids=[experiment_id],
-            filter_string=f"attributes.status = '{status}'" if status else "",
+            filter_string=" and ".join(clauses),
             run_view_type=ViewType.ACTIVE_ONLY,
             max_results=max_results,
-            order_by=["attributes.start_time DESC"],
+            order_by=order,
             page_token=page_token,
         )
     except MlflowException as exc:
         if page_token and mlflow_errors.is_invalid_parameter(exc):
             raise UsageError("page_token is not a token this server returned") from exc
+        if mlflow_errors.is_invalid_parameter(exc) and filter_string:
+            raise UsageError(f"filter: {mlflow_errors.first_line(exc, 200)}") from None
         raise mlflow_errors.to_error(exc, "cannot list runs") from exc
     except Exception as exc:
         raise mlflow_errors.to_error(exc, "cannot list runs") from exc
-    return {"runs": [run_dict(run) for run in page], "next_page_token": _token_text(page.token)}
+    runs = [run_dict(run) for run in page]
+    counts = child_counts(mlflow_client, [run["run_id"] for run in runs])
+    for run in runs:
+        run["child_count"] = counts.get(run["run_id"], 0)
+    return {"runs": runs, "next_page_token": _token_text(page.token)}
+
+
+#: The run attributes a listing can be ordered by (MLflow's names).
+ORDER_ATTRIBUTES = ("start_time", "end_time", "run_name", "status")
+_ORDER_KEY = re.compile(r"^(?:(metrics|params)\.(?:`([^`]{1,250})`|([\w\-. /]{1,250}?)))"
+                        r"(?:\s+(ASC|DESC))?$", re.IGNORECASE)
+
+
+def check_order_by(order_by: str) -> str:
+    """``order_by`` in MLflow's spelling (``attributes.start_time DESC``,
+    ``metrics.`accuracy` ASC``).
+
+    Raises:
+        UsageError: not an attribute of :data:`ORDER_ATTRIBUTES`, ``metrics.<key>``
+            or ``params.<key>``, optionally followed by ASC or DESC.
+    """
+    text = " ".join(order_by.split())
+    words = text.split(" ")
+    if words and words[0].removeprefix("attributes.") in ORDER_ATTRIBUTES \
+            and (len(words) == 1 or (len(words) == 2 and words[1].upper() in ("ASC", "DESC"))):
+        direction = words[1].upper() if len(words) == 2 else "DESC"
+        return f"attributes.{words[0].removeprefix('attributes.')} {direction}"
+    match = _ORDER_KEY.fullmatch(text)
+    if match is None or not _is_tracked_key(match.group(2) or match.group(3)):
+        raise UsageError("order_by must be " + ", ".join(ORDER_ATTRIBUTES)
+                         + ", metrics.<key> or params.<key>, then ASC or DESC")
+    key = match.group(2) or match.group(3)
+    return f"{match.group(1).lower()}.`{key}` {(match.group(4) or 'DESC').upper()}"
+
+
+def check_filter(filter_string: str) -> str:
+    """``filter_string`` when MLflow's parser accepts it (no store is asked).
+
+    Raises:
+        UsageError: one line saying what is wrong.
+    """
+    from mlflow.exceptions import MlflowException
+    from mlflow.utils.search_utils import SearchUtils
+
+    if len(filter_string) > MAX_FILTER_CHARS:
+        raise UsageError(f"filter is too long (at most {MAX_FILTER_CHARS} characters)")
+    try:
+        SearchUtils.parse_search_filter(filter_string)
+    except MlflowException as exc:
+        raise UsageError(f"filter: {mlflow_errors.first_line(exc, 200)}") from None
+    except Exception:  # noqa: BLE001 - sqlparse on hostile text
+        raise UsageError("filter is not MLflow filter syntax, e.g. "
+                         "metrics.accuracy > 0.9 and params.model = 'forest'") from None
+    return f"({filter_string})" if " or " in filter_string.lower() else filter_string
+
+
+MAX_FILTER_CHARS = 1000
+
+
+def _is_tracked_key(key: str) -> bool:
+    try:
+        names.check_tracked_key(key)
+    except UsageError:
+        return False
+    return True
+
+
+def child_counts(mlflow_client, run_ids: list[str]) -> dict[str, int]:
+    """How many runs name each of ``run_ids`` as parent.
+
+    One grouped query on a SQL store; elsewhere one bounded search per run.
+    """
+    if not run_ids:
+        return {}
+    sql_store = getattr(getattr(mlflow_client, "_tracking_client", None), "store", None)
+    if hasattr(sql_store, "ManagedSessionMaker"):
+        try:
+            from mlflow.store.tracking.dbmodels.models import SqlRun, SqlTag
+            from sqlalchemy import func
+
+            with sql_store.ManagedSessionMaker() as session:
+                rows = (session.query(SqlTag.value, func.count(SqlTag.run_uuid))
+                        .join(SqlRun, SqlRun.run_uuid == SqlTag.run_uuid)
+                        .filter(SqlTag.key == PARENT_RUN_TAG, SqlTag.value.in_(run_ids),
+                                SqlRun.lifecycle_stage == "active")
+                        .group_by(SqlTag.value).all())
+            return {value: count for value, count in rows}
+        except Exception:  # noqa: BLE001 - another schema: fall back to searches
+            pass
+    from mlflow.entities import ViewType
+
+    counts = {}
+    experiment_ids = None
+    for run_id in run_ids:
+        try:
+            if experiment_ids is None:
+                experiment_ids = [mlflow_client.get_run(run_id).info.experiment_id]
+            found = mlflow_client.search_runs(
+                experiment_ids, f"tags.`{PARENT_RUN_TAG}` = '{run_id}'",
+                run_view_type=ViewType.ACTIVE_ONLY, max_results=1000)
+        except Exception as exc:
+            raise mlflow_errors.to_error(exc, "cannot count child runs") from exc
+        counts[run_id] = len(found)
+    return counts
 
 
 def run_dict(run) -> dict[str, Any]:
@@ -112,11 +255,15 @@ def run_dict(run) -> dict[str, Any]:
 
     Returns:
         ``run_id``, ``run_name``, ``status``, ``start_time``, ``end_time`` (epoch ms),
-        ``duration_s`` (None while running), ``parent_run_id``, ``kind``
-        (``"session"`` / ``"cell"`` / None), ``notebook``, ``execution_count``,
-        ``error`` (``"Type: message"`` or None), ``metrics`` and ``params``.
+        ``duration_s`` (None while running), ``parent_run_id``, ``experiment_id``,
+        ``kind`` (``mlops.kind``: session, cell, pipeline, step, monitor... or None),
+        ``notebook``, ``execution_count``, ``error`` (``"Type: message"`` or None),
+        ``pipeline``, ``step``, ``cached``, ``cached_from_run_id``, ``scheduled``,
+        ``job_id``, ``metrics`` and ``params``.
     """
     info, tags = run.info, run.data.tags
+    job_id = job_of(tags)
+    kind = tags.get(KIND_TAG)
     return {
         "run_id": info.run_id,
         "run_name": info.run_name,
@@ -125,13 +272,36 @@ def run_dict(run) -> dict[str, Any]:
         "end_time": info.end_time,
         "duration_s": _duration_s(info),
         "parent_run_id": tags.get(PARENT_RUN_TAG),
-        "kind": tags.get(KIND_TAG),
-        "notebook": tags.get(NOTEBOOK_TAG),
+        "experiment_id": info.experiment_id,
+        "kind": kind,
+        "notebook": tags.get(NOTEBOOK_TAG) or tags.get(STEP_NOTEBOOK_TAG),
         "execution_count": _int_or_none(tags.get(EXECUTION_COUNT_TAG)),
-        "error": _error_text(tags.get(ERROR_TYPE_TAG), tags.get(ERROR_MESSAGE_TAG)),
+        "error": _error_text(tags.get(ERROR_TYPE_TAG) or tags.get(STEP_ERROR_NAME_TAG),
+                             tags.get(ERROR_MESSAGE_TAG) or tags.get(STEP_ERROR_VALUE_TAG)),
+        "pipeline": tags.get(PIPELINE_TAG),
+        "step": tags.get(STEP_TAG),
+        "cached": tags.get(CACHE_HIT_TAG) == "true",
+        "cached_from_run_id": tags.get(CACHE_SOURCE_TAG) or None,
+        "scheduled": job_id is not None and kind != "step",
+        "job_id": job_id,
         "metrics": dict(run.data.metrics),
         "params": dict(run.data.params),
     }
+
+
+_JOB_RUN = re.compile(r"^job-(\d{1,18})$")
+_JOB_SOURCE = re.compile(r"^schedule job (\d{1,18})$")
+
+
+def job_of(tags: dict[str, str]) -> int | None:
+    """The scheduler job that ran this run: a scheduled pipeline run's folder is
+    ``job-<id>`` (scheduling.job_process); a scheduled drift check's source is
+    ``schedule job <id>``."""
+    for pattern, tag in ((_JOB_RUN, PIPELINE_RUN_TAG), (_JOB_SOURCE, MONITOR_SOURCE_TAG)):
+        match = pattern.fullmatch(tags.get(tag) or "")
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _experiment_dict(experiment) -> dict[str, Any]:

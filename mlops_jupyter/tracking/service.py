@@ -15,7 +15,8 @@ class ExperimentsService:
         return ExperimentList(experiments=queries.list_experiments())
 
     def list_runs(self, experiment_id: str, query: RunsQuery) -> RunsPage:
-        """One page of an experiment's runs, newest first (see :func:`queries.list_runs`).
+        """One page of an experiment's runs: top level, a run's children or a filter's
+        matches (see :func:`queries.list_runs`).
 
         Raises:
             UsageError: a malformed argument; NotFoundError: no such active experiment.
@@ -24,5 +25,6 @@ class ExperimentsService:
             experiment_id, status=query.status or None,
             max_results=(queries.DEFAULT_MAX_RESULTS if query.max_results is None
                          else query.max_results),
-            page_token=query.page_token or None)
+            page_token=query.page_token or None, filter_string=query.filter or None,
+            order_by=query.order_by or None, parent=query.parent or None)
         return RunsPage.model_validate(page)

@@ -42,11 +42,17 @@ async def test_lists_active_experiments_most_recently_updated_first(jp_fetch, se
 
 
 async def test_lists_runs_newest_first_with_their_tracking_details(jp_fetch, seed_runs):
-    body = await get_json(jp_fetch, "experiments", seed_runs.experiment_id, "runs")
+    top = await get_json(jp_fetch, "experiments", seed_runs.experiment_id, "runs")
+    # Without a filter: the top level of the tree, each run with its number of children.
+    assert [r["run_id"] for r in top["runs"]] == [seed_runs.session_run_id]
+    assert top["runs"][0]["child_count"] == 4
+    body = await get_json(jp_fetch, "experiments", seed_runs.experiment_id, "runs",
+                          parent=seed_runs.session_run_id, order_by="start_time DESC")
 
-    runs = body["runs"]
+    runs = [*body["runs"], top["runs"][0]]
     assert body["next_page_token"] is None
     assert [r["run_id"] for r in runs] == seed_runs.run_ids_newest_first
+    assert all(r["child_count"] == 0 for r in body["runs"])
     predict, evaluate, train, load, session = runs
 
     assert session["kind"] == "session"
@@ -74,7 +80,8 @@ async def test_lists_runs_newest_first_with_their_tracking_details(jp_fetch, see
 
 
 async def test_pages_through_runs_with_next_page_token(jp_fetch, seed_runs):
-    seen, pages, params = [], 0, {"max_results": "2"}
+    flat = {"filter": "attributes.start_time > 0"}
+    seen, pages, params = [], 0, {"max_results": "2", **flat}
     while True:
         body = await get_json(jp_fetch, "experiments", seed_runs.experiment_id, "runs", **params)
         pages += 1
@@ -82,7 +89,7 @@ async def test_pages_through_runs_with_next_page_token(jp_fetch, seed_runs):
         seen.extend(run["run_id"] for run in body["runs"])
         if body["next_page_token"] is None:
             break
-        params = {"max_results": "2", "page_token": body["next_page_token"]}
+        params = {"max_results": "2", "page_token": body["next_page_token"], **flat}
 
     assert pages == 3
     assert seen == seed_runs.run_ids_newest_first
@@ -98,7 +105,8 @@ async def test_pages_through_runs_with_next_page_token(jp_fetch, seed_runs):
     ],
 )
 async def test_filters_runs_by_status(jp_fetch, seed_runs, status, expected_names):
-    runs = await all_runs(jp_fetch, seed_runs.experiment_id, status=status)
+    runs = await all_runs(jp_fetch, seed_runs.experiment_id, status=status,
+                          filter="attributes.start_time > 0")
 
     assert [run["run_name"] for run in runs] == expected_names
     assert all(run["status"] == status for run in runs)
