@@ -14,6 +14,7 @@ from ..monitoring.service import MonitoringService
 from ..pipelines.launcher import PipelineLauncher
 from ..pipelines.workspace import Workspace
 from ..registry.service import RegistryService
+from ..runs.service import RunsService
 from ..scheduling.host import SchedulerHost
 from ..scheduling.schedule_service import ScheduleService
 from ..serving.deployments import deployed_by_model
@@ -27,6 +28,7 @@ from . import (
     monitoring,
     openapi,
     pipelines,
+    runs,
     schedules,
 )
 from .routes import URL_NAMESPACE, api_handlers
@@ -70,6 +72,11 @@ class MLOpsExtensionApp(ExtensionApp):
     deployments_service_class = Type(
         default_value=DeploymentsService, klass=DeploymentsService, config=True,
         help="The service behind /mlops-jupyter/deployments (running model endpoints).")
+
+    runs_service_class = Type(
+        default_value=RunsService, klass=RunsService, config=True,
+        help="The service behind /mlops-jupyter/runs (a run's detail, artifacts and "
+             "notebooks); made with the server root.")
 
     scheduler_enabled = Bool(
         True, config=True,
@@ -136,6 +143,7 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
         self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()
+        self.settings[runs.SERVICE_SETTING] = self.runs_service_class(self.serverapp.root_dir)
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""
