@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
 
 from ..runs.contracts import ArtifactQuery, OpenNotebookReply, OpenNotebookRequest, RunDetail
@@ -62,7 +63,9 @@ class RunArtifactHandler(RunsBaseHandler):
         self.set_header("Content-Disposition",
                         f"{'inline' if inline else 'attachment'}; "
                         f"filename*=UTF-8''{quote(name)}")
-        self.finish(data)
+        # APIHandler.finish would label every reply as JSON.
+        self.update_api_activity()
+        JupyterHandler.finish(self, data)
 
 
 class OpenNotebookHandler(RunsBaseHandler):

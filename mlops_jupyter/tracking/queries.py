@@ -231,7 +231,7 @@ def child_counts(mlflow_client, run_ids: list[str]) -> dict[str, int]:
                                 SqlRun.lifecycle_stage == "active")
                         .group_by(SqlTag.value).all())
             return {value: count for value, count in rows}
-        except Exception:  # noqa: BLE001 - another schema: fall back to searches
+        except Exception:  # noqa: BLE001, S110 - another schema: fall back to searches
             pass
     from mlflow.entities import ViewType
 

@@ -63,7 +63,7 @@ def test_document_shape():
     assert promote["parameters"][0]["name"] == "name"
     runs = document["paths"]["/mlops-jupyter/experiments/{experiment_id}/runs"]["get"]
     assert [p["name"] for p in runs["parameters"]] == [
-        "experiment_id", "status", "max_results", "page_token"]
+        "experiment_id", "status", "max_results", "page_token", "filter", "order_by", "parent"]
     schemas = document["components"]["schemas"]
     assert schemas["Error"]["required"] == ["error"]
     assert schemas["PromoteRequest"]["additionalProperties"] is False
