@@ -4,12 +4,13 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs } from './commands';
 import { mlopsIcon } from './icons';
+import { RunViewWidget } from './runs/RunView';
 import { DashboardsSection } from './sidebar/DashboardsSection';
 import { DeploymentsSection } from './sidebar/deployments/DeploymentsSection';
 import { ModelsSection } from './sidebar/models/ModelsSection';
@@ -80,6 +81,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     restorer?.add(panel, SIDEBAR_ID);
 
+    // One Run view per run, reused while it is open.
+    const runViews = new Map<string, MainAreaWidget<RunViewWidget>>();
+    app.commands.addCommand(CommandIDs.openRun, {
+      label: args => (args.runId ? `Open Run ${args.runId}` : 'Open Run'),
+      execute: args => {
+        const runId = String(args.runId ?? '');
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(runId)) {
+          return;
+        }
+        let view = runViews.get(runId);
+        if (!view || view.isDisposed) {
+          const content = new RunViewWidget(runId, {
+            openRun: id =>
+              void app.commands.execute(CommandIDs.openRun, { runId: id }),
+            openFile: path => void openFile(app, path)
+          });
+          view = new MainAreaWidget({ content });
+          view.id = `mlops-run-view-${runId}`;
+          view.title.icon = mlopsIcon;
+          runViews.set(runId, view);
+          view.disposed.connect(() => runViews.delete(runId));
+          app.shell.add(view, 'main');
+        }
+        app.shell.activateById(view.id);
+      }
+    });
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: 'Show MLOps Sidebar',
       icon: mlopsIcon,

@@ -91,7 +91,7 @@ class MLOpsMagics(Magics):
             if writer.last_error:
                 retry = f" (retrying in {writer.retry_in_s:.1f} s)" if writer.retry_in_s else ""
                 lines.append(f"last error:   {writer.last_error}{retry}")
-        print("\n".join(lines))
+        _display_status(lines, status.session_run_id)
 
     def _cmd_log(self, args) -> None:
         values = arguments.parse_pairs(args.pairs, self.shell.user_ns)
@@ -216,3 +216,27 @@ class MLOpsMagics(Magics):
     def close(self) -> None:
         """On unload: end the session and flush (briefly) what is queued."""
         self.session.shutdown()
+
+
+#: The JupyterLab command that opens the Run view (labextension CommandIDs.openRun).
+OPEN_RUN_COMMAND = "mlops:open-run"
+
+
+def _display_status(lines: list[str], run_id: str | None) -> None:
+    """The status lines as plain text (terminals) and as HTML in which the session
+    run id is a link that opens its Run view (JupyterLab's command linker)."""
+    import html
+    import json
+
+    from IPython.display import display
+
+    text = "\n".join(lines)
+    rendered = html.escape(text)
+    if run_id:
+        args = html.escape(json.dumps({"runId": run_id}), quote=True)
+        link = (f'<a href="#" class="mlops-run-link" '
+                f'data-commandlinker-command="{OPEN_RUN_COMMAND}" '
+                f"data-commandlinker-args='{args}' title=\"Open the run view\">"
+                f"{html.escape(run_id)}</a>")
+        rendered = rendered.replace(html.escape(run_id), link)
+    display({"text/plain": text, "text/html": f"<pre>{rendered}</pre>"}, raw=True)

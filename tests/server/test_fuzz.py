@@ -109,6 +109,7 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
     set_alias("iris", "champion", 2, reason="fuzzing")
     set_alias("iris", "challenger", 1, reason="fuzzing")
     set_alias("iris", "challenger", 2, reason="fuzzing")
+    tracked = _seed_tracked_run()
     return {"name": ["iris", "other"], "model": ["iris", "other"],
             "experiment_id": [store.get_or_create_experiment("training"), "0"],
             "ref": ["1", "2", "@champion", "@challenger"], "version": ["1", "2", 2],
@@ -118,10 +119,22 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
             # pipelines and schedules (a schedule named "iris" is made once the server runs)
             # (``notebook``: a folder without a pipeline.yaml, so one can be written there;
             # ``job_id``: filled in once the server runs)
-            "path": ["pipeline.yaml"], "notebook": ["fresh/prepare.ipynb"],
-            "target": ["pipeline.yaml", "prepare.ipynb"], "run_id": [SEEDED_RUN],
+            "path": ["pipeline.yaml", "notebook/run.ipynb"],
+            "notebook": ["fresh/prepare.ipynb"],
+            "target": ["pipeline.yaml", "prepare.ipynb"], "run_id": [SEEDED_RUN, tracked],
             "missed": ["skip", "catch_up_once"], "params": [[], {}],
             "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"]}
+
+
+def _seed_tracked_run() -> str:
+    """An MLflow run with a pipeline.yaml and a notebook among its artifacts (the runs
+    endpoints read its detail, download them and open the notebook)."""
+    client = store.client()
+    run_id = client.create_run(store.get_or_create_experiment("training")).info.run_id
+    client.log_text(run_id, "name: fuzz\n", "pipeline.yaml")
+    client.log_text(run_id, '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+                    "notebook/run.ipynb")
+    return run_id
 
 
 def _seed_run(root: Path) -> int:

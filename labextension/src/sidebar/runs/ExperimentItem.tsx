@@ -1,130 +1,100 @@
-import React, { useCallback, useEffect, useRef, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
-import { messageOf } from '../../api/request';
-import { Experiment, listRuns, Run, RunStatus } from '../../api/runs';
+import { Experiment } from '../../api/runs';
 import { Caret, ErrorMessage, Loading, statusLabel } from '../../components';
 import { formatAbsolute, formatRelative } from '../../format';
+import { mlflowUiUrl } from '../../mlflowUi';
 import { RunItem } from './RunItem';
-
-interface IRunsState {
-  runs: Run[];
-  nextPageToken: string | null;
-  loading: boolean;
-  error: string | null;
-}
-
-const NO_RUNS: IRunsState = {
-  runs: [],
-  nextPageToken: null,
-  loading: true,
-  error: null
-};
+import { IRunsView } from './RunsSection';
+import { useRunList } from './useRunList';
 
 /**
- * Pages through an experiment's runs while `enabled`; restarts when a query input changes.
- */
-function useRuns(
-  experimentId: string,
-  status: RunStatus | null,
-  pageSize: number,
-  reloadToken: number,
-  enabled: boolean
-): [IRunsState, () => void] {
-  const [state, setState] = useState<IRunsState>(NO_RUNS);
-  const controller = useRef<AbortController | null>(null);
-
-  const load = useCallback(
-    (pageToken: string | null) => {
-      if (!pageToken) {
-        controller.current?.abort();
-        controller.current = new AbortController();
-      }
-      const signal = controller.current!.signal;
-      setState(current => ({ ...current, loading: true, error: null }));
-      listRuns(
-        experimentId,
-        { status, maxResults: pageSize, pageToken },
-        { signal }
-      ).then(
-        page =>
-          setState(current => ({
-            runs: pageToken ? [...current.runs, ...page.runs] : page.runs,
-            nextPageToken: page.next_page_token,
-            loading: false,
-            error: null
-          })),
-        reason => {
-          if (!signal.aborted) {
-            setState(current => ({
-              ...current,
-              loading: false,
-              error: messageOf(reason)
-            }));
-          }
-        }
-      );
-    },
-    [experimentId, status, pageSize]
-  );
-
-  useEffect(() => {
-    if (enabled) {
-      load(null);
-    }
-  }, [enabled, load, reloadToken]);
-
-  useEffect(() => () => controller.current?.abort(), []);
-
-  return [state, () => load(state.nextPageToken)];
-}
-
-/**
- * One experiment: a header that expands to its runs, a page at a time.
+ * One experiment: a header that expands to its top-level runs (sessions, pipelines,
+ * checks...), each expanding to its children — or, with a search, the matching runs.
  */
 export function ExperimentItem(props: {
   experiment: Experiment;
-  status: RunStatus | null;
+  view: Omit<IRunsView, 'experimentId'>;
   pageSize: number;
-  reloadToken: number;
+  initiallyOpen: boolean;
+  onKeys: (keys: string[]) => void;
 }): React.ReactElement {
-  const { experiment, status } = props;
-  const [expanded, setExpanded] = useState(false);
-  const [runs, loadMore] = useRuns(
+  const { experiment } = props;
+  const view: IRunsView = {
+    ...props.view,
+    experimentId: experiment.experiment_id
+  };
+  const [expanded, setExpanded] = useState(props.initiallyOpen);
+  useEffect(() => {
+    if (view.filter) {
+      setExpanded(true);
+    }
+  }, [view.filter]);
+  const [runs, loadMore] = useRunList(
     experiment.experiment_id,
-    status,
-    props.pageSize,
-    props.reloadToken,
-    expanded
+    {
+      status: view.status,
+      filter: view.filter,
+      orderBy: view.orderBy,
+      maxResults: props.pageSize
+    },
+    expanded,
+    view.reloadToken
   );
+  const { onKeys } = props;
+  useEffect(() => {
+    const keys = new Set<string>();
+    for (const run of runs.runs) {
+      Object.keys(run.metrics).forEach(key => keys.add(`metrics.${key}`));
+      Object.keys(run.params).forEach(key => keys.add(`params.${key}`));
+    }
+    if (keys.size) {
+      onKeys([...keys]);
+    }
+  }, [runs.runs, onKeys]);
+  const uiUrl = mlflowUiUrl({ experimentId: experiment.experiment_id });
 
   return (
     <li
       className="jp-MLOps-experiment"
       data-experiment-id={experiment.experiment_id}
     >
-      <button
-        className="jp-MLOps-experimentHeader"
-        aria-expanded={expanded}
-        title={`Experiment ${experiment.experiment_id}`}
-        onClick={() => setExpanded(!expanded)}
-      >
-        <Caret open={expanded} />
-        <span className="jp-MLOps-experimentName">{experiment.name}</span>
-        {experiment.last_update_time !== null && (
-          <time
-            className="jp-MLOps-muted"
-            title={`Updated ${formatAbsolute(experiment.last_update_time)}`}
+      <div className="jp-MLOps-experimentRow">
+        <button
+          className="jp-MLOps-experimentHeader"
+          aria-expanded={expanded}
+          title={`Experiment ${experiment.name} (${experiment.experiment_id})`}
+          onClick={() => setExpanded(!expanded)}
+        >
+          <Caret open={expanded} />
+          <span className="jp-MLOps-experimentName">{experiment.name}</span>
+          {experiment.last_update_time !== null && (
+            <time
+              className="jp-MLOps-muted"
+              title={`Updated ${formatAbsolute(experiment.last_update_time)}`}
+            >
+              {formatRelative(experiment.last_update_time)}
+            </time>
+          )}
+        </button>
+        {uiUrl && (
+          <a
+            className="jp-MLOps-mlflowLink"
+            href={uiUrl}
+            target="_blank"
+            rel="noreferrer"
+            title="Open this experiment in the MLflow UI"
           >
-            {formatRelative(experiment.last_update_time)}
-          </time>
+            MLflow UI
+          </a>
         )}
-      </button>
+      </div>
       {expanded && (
         <div className="jp-MLOps-experimentBody">
           {runs.runs.length > 0 && (
             <ul className="jp-MLOps-runList">
               {runs.runs.map(run => (
-                <RunItem key={run.run_id} run={run} />
+                <RunItem key={run.run_id} run={run} view={view} depth={0} />
               ))}
             </ul>
           )}
@@ -134,8 +104,10 @@ export function ExperimentItem(props: {
           {runs.loading && <Loading />}
           {!runs.loading && runs.error === null && runs.runs.length === 0 && (
             <p className="jp-MLOps-note">
-              {status ? (
-                `No ${statusLabel(status).toLowerCase()} runs in this experiment.`
+              {view.filter ? (
+                'No run matches the search.'
+              ) : view.status ? (
+                `No ${statusLabel(view.status).toLowerCase()} runs in this experiment.`
               ) : (
                 <>
                   No runs yet. Run <code>%mlops track</code> in a notebook to

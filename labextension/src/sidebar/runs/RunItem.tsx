@@ -1,7 +1,7 @@
-import React from 'react';
+import React, { useState } from 'react';
 
 import { Run } from '../../api/runs';
-import { RunError, StatusBadge } from '../../components';
+import { Caret, RunError, RunLink, StatusBadge } from '../../components';
 import {
   baseName,
   formatAbsolute,
@@ -9,51 +9,100 @@ import {
   formatMetric,
   formatRelative
 } from '../../format';
+import { IRunsView } from './RunsSection';
+import { useRunList } from './useRunList';
 
-/**
- * How many metrics a run shows inline; the rest are in its tooltip.
- */
+/** How many metrics a run shows inline; the rest are in a tooltip. */
 const SHOWN_METRICS = 3;
 
 /**
- * One run: status, name, duration, where it ran, its first metrics and its error.
+ * One run of the tree: a checkbox, its status (or "cached"), its name (opens the Run
+ * view), where it belongs, and its children (cells, steps) loaded on expand.
  */
-export function RunItem({ run }: { run: Run }): React.ReactElement {
+export function RunItem(props: {
+  run: Run;
+  view: IRunsView;
+  depth: number;
+}): React.ReactElement {
+  const { run, view } = props;
+  const [expanded, setExpanded] = useState(false);
+  const childCount = run.child_count ?? 0;
   const metrics = Object.entries(run.metrics).sort(([a], [b]) =>
     a.localeCompare(b)
   );
   const shown = metrics.slice(0, SHOWN_METRICS);
   const hidden = metrics.slice(SHOWN_METRICS);
+  const selected = view.selected.has(run.run_id);
 
   return (
     <li
       className="jp-MLOps-run"
       data-run-id={run.run_id}
-      data-status={run.status}
+      data-status={run.cached ? 'CACHED' : run.status}
+      data-kind={run.kind ?? ''}
     >
       <div className="jp-MLOps-runHeader">
-        <StatusBadge status={run.status} />
-        <span className="jp-MLOps-runName" title={runTooltip(run)}>
-          {run.run_name}
-        </span>
-        {run.duration_s !== null && (
-          <span className="jp-MLOps-runDuration" title="Duration">
-            {formatDuration(run.duration_s)}
-          </span>
+        {childCount > 0 ? (
+          <button
+            className="jp-MLOps-runExpand"
+            aria-expanded={expanded}
+            aria-label={`${expanded ? 'Hide' : 'Show'} ${childCount} child runs`}
+            title={`${childCount} child run${childCount === 1 ? '' : 's'}`}
+            onClick={() => setExpanded(!expanded)}
+          >
+            <Caret open={expanded} />
+          </button>
+        ) : (
+          <span className="jp-MLOps-runExpand" />
         )}
+        <input
+          type="checkbox"
+          className="jp-MLOps-runSelect"
+          aria-label={`Select ${run.run_name ?? run.run_id}`}
+          checked={selected}
+          onChange={() => view.toggle(run.run_id)}
+        />
+        {run.cached ? (
+          <StatusBadge
+            status="CACHED"
+            label="cached"
+            title="Outputs reused from an earlier run"
+          />
+        ) : (
+          <StatusBadge status={run.status} />
+        )}
+        <button
+          className="jp-MLOps-runName"
+          title={runTooltip(run)}
+          onClick={() => view.openRun(run.run_id)}
+        >
+          {run.run_name ?? run.run_id}
+        </button>
       </div>
       <div className="jp-MLOps-runMeta">
-        {run.kind === 'session' && (
-          <span className="jp-MLOps-kind">session</span>
-        )}
-        {run.kind === 'cell' && (
-          <span className="jp-MLOps-kind" title="Cell execution count">
-            {run.execution_count !== null ? `[${run.execution_count}]` : 'cell'}
+        {run.kind && <span className="jp-MLOps-kind">{kindLabel(run)}</span>}
+        {run.scheduled && (
+          <span
+            className="jp-MLOps-tag jp-mod-scheduled"
+            title={`Run by scheduler job ${run.job_id}`}
+          >
+            scheduled
           </span>
         )}
-        {run.notebook && (
+        {run.cached && run.cached_from_run_id && (
+          <span className="jp-MLOps-cachedFrom">
+            from{' '}
+            <RunLink runId={run.cached_from_run_id} openRun={view.openRun} />
+          </span>
+        )}
+        {run.notebook && run.kind !== 'step' && (
           <span className="jp-MLOps-notebook" title={run.notebook}>
             {baseName(run.notebook)}
+          </span>
+        )}
+        {!run.cached && run.duration_s !== null && (
+          <span className="jp-MLOps-runDuration" title="Duration">
+            {formatDuration(run.duration_s)}
           </span>
         )}
         {run.start_time !== null && (
@@ -89,12 +138,63 @@ export function RunItem({ run }: { run: Run }): React.ReactElement {
         </div>
       )}
       {run.error && <RunError text={run.error} />}
+      {expanded && <Children run={run} view={view} depth={props.depth + 1} />}
     </li>
   );
 }
 
+/** A run's children (steps in the order they ran, cells in execution order). */
+function Children(props: {
+  run: Run;
+  view: IRunsView;
+  depth: number;
+}): React.ReactElement {
+  const { run, view } = props;
+  const [children, loadMore] = useRunList(
+    run.experiment_id ?? view.experimentId,
+    { parent: run.run_id, status: view.status, maxResults: 100 },
+    true,
+    view.reloadToken,
+    run.status === 'RUNNING'
+  );
+  return (
+    <div className="jp-MLOps-runChildren">
+      {children.runs.length > 0 && (
+        <ul className="jp-MLOps-runList">
+          {children.runs.map(child => (
+            <RunItem
+              key={child.run_id}
+              run={child}
+              view={view}
+              depth={props.depth}
+            />
+          ))}
+        </ul>
+      )}
+      {children.error && <RunError text={children.error} />}
+      {!children.loading && children.nextPageToken && (
+        <button className="jp-MLOps-loadMore" onClick={loadMore}>
+          Load more
+        </button>
+      )}
+    </div>
+  );
+}
+
+function kindLabel(run: Run): string {
+  if (run.kind === 'cell') {
+    return run.execution_count !== null && run.execution_count !== undefined
+      ? `cell [${run.execution_count}]`
+      : 'cell';
+  }
+  if (run.kind === 'step') {
+    return 'step';
+  }
+  return run.kind ?? '';
+}
+
 function runTooltip(run: Run): string {
-  const lines = [`${run.run_name} (${run.run_id})`];
+  const lines = [`${run.run_name ?? ''} (${run.run_id})`, 'Click to open'];
   for (const [key, value] of Object.entries(run.params)) {
     lines.push(`${key}: ${value}`);
   }
