@@ -29,6 +29,7 @@ PARENT_RUN_TAG = "mlflow.parentRunId"
 PIPELINE_TAG = "mlops.pipeline.name"
 PIPELINE_RUN_TAG = "mlops.pipeline.run_id"
 STEP_TAG = "mlops.step.name"
+PIPELINE_STEPS_TAG = "mlops.pipeline.steps"
 STEP_NOTEBOOK_TAG = "mlops.step.notebook"
 STEP_ERROR_NAME_TAG = "mlops.error.ename"
 STEP_ERROR_VALUE_TAG = "mlops.error.evalue"
@@ -82,10 +83,10 @@ def list_runs(
 ) -> dict[str, Any]:
     """Return one page of an experiment's runs as a tree level or a search.
 
-    Without ``filter_string`` and ``parent``: the top-level runs (no parent), each with
-    ``child_count``. With ``parent``: that run's children (oldest first by default,
-    so steps come in the order they ran). With ``filter_string``: every matching run,
-    flat (each keeps its ``parent_run_id``).
+    Without ``filter_string``, ``status`` and ``parent``: the top-level runs (no
+    parent), each with ``child_count``. With ``parent``: that run's children (oldest
+    first by default, so steps come in the order they ran). With ``filter_string`` or
+    ``status``: every matching run, flat (each keeps its ``parent_run_id``).
 
     Args:
         experiment_id: id of an active experiment (digits).
@@ -121,7 +122,7 @@ def list_runs(
         clauses.append(check_filter(filter_string))
     if parent:
         clauses.append(f"tags.`{PARENT_RUN_TAG}` = '{parent}'")
-    elif not filter_string:
+    elif not filter_string and not status:
         clauses.append(f"tags.`{PARENT_RUN_TAG}` IS NULL")
     if status:
         clauses.append(f"attributes.status = '{status}'")
@@ -145,10 +146,29 @@ def list_runs(
     except Exception as exc:
         raise mlflow_errors.to_error(exc, "cannot list runs") from exc
     runs = [run_dict(run) for run in page]
+    if parent and not order_by:
+        runs = _in_pipeline_order(mlflow_client, parent, runs)
     counts = child_counts(mlflow_client, [run["run_id"] for run in runs])
     for run in runs:
         run["child_count"] = counts.get(run["run_id"], 0)
     return {"runs": runs, "next_page_token": _token_text(page.token)}
+
+
+def _in_pipeline_order(mlflow_client, parent: str, runs: list[dict]) -> list[dict]:
+    """A pipeline's steps in the spec's order (``mlops.pipeline.steps``), which the
+    start times of cached steps (recorded together) do not keep; other children
+    stay in start order."""
+    import json
+
+    if not any(run["kind"] == "step" for run in runs):
+        return runs
+    try:
+        order = list(json.loads(mlflow_client.get_run(parent).data.tags.get(
+            PIPELINE_STEPS_TAG) or "{}"))
+    except Exception:  # noqa: BLE001 - a parent without a summary keeps start order
+        return runs
+    rank = {name: index for index, name in enumerate(order)}
+    return sorted(runs, key=lambda run: rank.get(run["step"] or "", len(rank)))
 
 
 #: The run attributes a listing can be ordered by (MLflow's names).

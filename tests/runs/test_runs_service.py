@@ -34,9 +34,8 @@ def test_children_in_start_order_with_cached_steps_linked_to_their_producer(pipe
     second = run_id_of(pipeline_home, pipeline_home.second.pipeline_key)
     steps = queries.list_runs(experiment_id("runs-exp"), parent=second)["runs"]
     by_step = {run["step"]: run for run in steps}
-    assert set(by_step) == {"prepare", "train_forest", "evaluate"}
-    starts = [run["start_time"] for run in steps]
-    assert starts == sorted(starts)
+    # In the pipeline's order (cached steps are recorded together: start times tie).
+    assert [run["step"] for run in steps] == ["prepare", "train_forest", "evaluate"]
     first = pipeline_home.first
     for name in ("prepare", "train_forest"):
         assert by_step[name]["cached"] is True

@@ -121,6 +121,9 @@ async def test_runs_tree_query(jp_fetch, seed_runs):
                              parent=seed_runs.session_run_id, order_by="run_name ASC")
     assert [run["run_name"] for run in ordered["runs"]] == [
         "evaluate", "load data", "predict", "train"]
+    # A status alone lists every run in it, flat: a failed cell under a running session.
+    failed = await get_json(jp_fetch, "experiments", eid, "runs", status="FAILED")
+    assert [run["run_name"] for run in failed["runs"]] == ["evaluate"]
 
 
 @pytest.mark.parametrize(("params", "mentions"), [

@@ -21,16 +21,17 @@ def test_sidebar_shows_experiments_and_their_runs(start_lab, page, seed_runs):
     expect(experiments).to_have_text(["churn-model", "baseline", "Default"], timeout=60_000)
     sidebar.locator(".jp-MLOps-experimentHeader", has_text="churn-model").click()
     runs = sidebar.locator(".jp-MLOps-run")
-    expect(runs.locator(".jp-MLOps-runName")).to_have_text(["predict", "evaluate", "train"])
-    load_more = sidebar.get_by_role("button", name="Load more")
-    load_more.click()
+    # A tree: the session at the top, its cells (in the order they ran) on expand.
+    expect(runs.locator(".jp-MLOps-runName")).to_have_text(["session 2026-11-21 09:30"])
+    runs.first.get_by_role("button", name="Show 4 child runs").click()
     expect(runs.locator(".jp-MLOps-runName")).to_have_text(
-        ["predict", "evaluate", "train", "load data", "session 2026-11-21 09:30"]
+        ["session 2026-11-21 09:30", "load data", "train", "evaluate", "predict"]
     )
-    expect(load_more).to_have_count(0)
+
+    cells = sidebar.locator(".jp-MLOps-runChildren .jp-MLOps-run")
 
     def run_named(name: str):
-        return runs.filter(has=page.locator(".jp-MLOps-runName").get_by_text(name, exact=True))
+        return cells.filter(has=page.locator(".jp-MLOps-runName").get_by_text(name, exact=True))
 
     failed = run_named("evaluate")
     expect(failed.locator(".jp-MLOps-badge")).to_have_text("Failed")

@@ -290,6 +290,7 @@ function MetricsSection(props: { run: RunDetail }): React.ReactElement {
   );
   const option = useMemo<ChartOption>(
     () => ({
+      animation: false,
       tooltip: { trigger: 'axis' },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 50, right: 20, top: 36, bottom: 40 },

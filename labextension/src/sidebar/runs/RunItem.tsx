@@ -152,7 +152,7 @@ function Children(props: {
   const { run, view } = props;
   const [children, loadMore] = useRunList(
     run.experiment_id ?? view.experimentId,
-    { parent: run.run_id, status: view.status, maxResults: 100 },
+    { parent: run.run_id, maxResults: 100 },
     true,
     view.reloadToken,
     run.status === 'RUNNING'

@@ -105,8 +105,10 @@ export function RunsSection(props: ISectionProps): React.ReactElement {
               type="search"
               className="jp-MLOps-runSearchInput"
               aria-label="Search runs (MLflow filter)"
-              placeholder="metrics.accuracy > 0.9 and params.model = 'forest'"
-              title="MLflow filter syntax; press Enter to search"
+              placeholder="Search: metrics.accuracy > 0.9"
+              title={
+                "MLflow filter syntax, e.g. metrics.accuracy > 0.9 and params.model = 'forest'; press Enter"
+              }
               value={draft}
               onChange={event => {
                 setDraft(event.target.value);
