@@ -5,7 +5,7 @@ import { Caret, ErrorMessage, Loading, statusLabel } from '../../components';
 import { formatAbsolute, formatRelative } from '../../format';
 import { mlflowUiUrl } from '../../mlflowUi';
 import { RunItem } from './RunItem';
-import { IRunsView } from './RunsSection';
+import { IRunsView } from './view';
 import { useRunList } from './useRunList';
 
 /**

@@ -9,7 +9,7 @@ import {
   formatMetric,
   formatRelative
 } from '../../format';
-import { IRunsView } from './RunsSection';
+import { IRunsView } from './view';
 import { useRunList } from './useRunList';
 
 /** How many metrics a run shows inline; the rest are in a tooltip. */

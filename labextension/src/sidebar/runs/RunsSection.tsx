@@ -18,18 +18,6 @@ import { mlopsIcon } from '../../icons';
 import { ISectionProps } from '../Panel';
 import { ExperimentItem } from './ExperimentItem';
 
-/** What every run of the tree needs from the section. */
-export interface IRunsView {
-  experimentId: string;
-  status: RunStatus | null;
-  filter: string | null;
-  orderBy: string | null;
-  reloadToken: number;
-  selected: ReadonlySet<string>;
-  toggle: (runId: string) => void;
-  openRun: (runId: string) => void;
-}
-
 const FIXED_ORDERS = [
   { label: 'Newest first', value: '' },
   { label: 'Oldest first', value: 'start_time ASC' },
