@@ -78,6 +78,13 @@ def test_runs_tree_search_and_run_view(start_lab, page, pipeline_home, this_buil
     expect(sidebar.locator(".jp-MLOps-error").first).to_contain_text("filter")
     search.fill("")
     expect(runs.locator(".jp-MLOps-runName").first).to_have_text("churn job-7")
+    # Sorted by duration (the first run executed every step; job 7 mostly cached).
+    sort = sidebar.locator(".jp-MLOps-runSort select")
+    sort.select_option(label="Duration (loaded runs)")
+    expect(runs.locator(".jp-MLOps-runName").first).to_have_text(
+        "churn " + pipeline_home.first.run_id)
+    sort.select_option(label="Newest first")
+    expect(runs.locator(".jp-MLOps-runName").first).to_have_text("churn job-7")
 
     # The producer of a cached step, from its run link: a Run view tab.
     runs.first.get_by_role("button", name="Show 3 child runs").click()

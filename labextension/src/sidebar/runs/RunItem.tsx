@@ -10,7 +10,7 @@ import {
   formatRelative
 } from '../../format';
 import { IRunsView } from './view';
-import { useRunList } from './useRunList';
+import { BY_DURATION, useRunList } from './useRunList';
 
 /** How many metrics a run shows inline; the rest are in a tooltip. */
 const SHOWN_METRICS = 3;
@@ -152,7 +152,11 @@ function Children(props: {
   const { run, view } = props;
   const [children, loadMore] = useRunList(
     run.experiment_id ?? view.experimentId,
-    { parent: run.run_id, maxResults: 100 },
+    {
+      parent: run.run_id,
+      maxResults: 100,
+      orderBy: view.orderBy === BY_DURATION ? BY_DURATION : null
+    },
     true,
     view.reloadToken,
     run.status === 'RUNNING'

@@ -17,12 +17,14 @@ import { useLoadable } from '../../hooks';
 import { mlopsIcon } from '../../icons';
 import { ISectionProps } from '../Panel';
 import { ExperimentItem } from './ExperimentItem';
+import { BY_DURATION } from './useRunList';
 
 const FIXED_ORDERS = [
   { label: 'Newest first', value: '' },
   { label: 'Oldest first', value: 'start_time ASC' },
   { label: 'Name', value: 'run_name ASC' },
   { label: 'Status', value: 'status ASC' },
+  { label: 'Duration (loaded runs)', value: BY_DURATION },
   { label: 'Ended last', value: 'end_time DESC' }
 ];
 

@@ -1,8 +1,14 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { messageOf } from '../../api/request';
 import { IRunsQuery, listRuns, Run } from '../../api/runs';
 import { usePolling } from '../../hooks';
+
+/**
+ * The one order the server cannot apply (MLflow stores no duration): the loaded
+ * runs of each level are sorted here, longest first.
+ */
+export const BY_DURATION = 'duration DESC';
 
 /** How often a list with a RUNNING run (or under one) is fetched again. */
 export const AUTO_REFRESH_MS = 3000;
@@ -54,6 +60,7 @@ export function useRunList(
         experimentId,
         {
           ...query,
+          orderBy: query.orderBy === BY_DURATION ? null : query.orderBy,
           maxResults: quietSize ?? query.maxResults,
           pageToken
         },
@@ -102,5 +109,17 @@ export function useRunList(
     [state]
   );
 
-  return [state, () => load(state.nextPageToken)];
+  const ordered = useMemo(
+    () =>
+      query.orderBy === BY_DURATION
+        ? {
+            ...state,
+            runs: [...state.runs].sort(
+              (a, b) => (b.duration_s ?? -1) - (a.duration_s ?? -1)
+            )
+          }
+        : state,
+    [state, query.orderBy]
+  );
+  return [ordered, () => load(state.nextPageToken)];
 }
