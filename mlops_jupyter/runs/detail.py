@@ -80,7 +80,7 @@ def run_detail(run_id: str, root: Path | str | None = None) -> dict[str, Any]:
     detail = queries.run_dict(run)
     detail["child_count"] = queries.child_counts(client, [run_id]).get(run_id, 0)
     detail["experiment_name"] = _experiment_name(client, run.info.experiment_id)
-    detail["tags"] = tags
+    detail["tags"] = shown_tags(tags)
     detail["parent"] = _parent(client, tags.get(queries.PARENT_RUN_TAG))
     detail["children"] = _children(run.info.experiment_id, run_id) \
         if detail["child_count"] else []
@@ -99,6 +99,18 @@ def run_detail(run_id: str, root: Path | str | None = None) -> dict[str, Any]:
     detail["model_versions"] = _model_versions(client, run_id)
     detail["related"] = _related(tags, detail)
     return detail
+
+
+#: Tag names that look like credentials; such tags (outside mlops.* and mlflow.*)
+#: are left out of the detail.
+_SECRET_TAG = re.compile(r"(token|passw(or)?d|secret|credential|api[_-]?key|auth)", re.IGNORECASE)
+
+
+def shown_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The run's tags for display: every ``mlops.*`` and ``mlflow.*`` tag, and the
+    others unless their name looks like a credential."""
+    return {key: value for key, value in tags.items()
+            if key.startswith(("mlops.", "mlflow.")) or not _SECRET_TAG.search(key)}
 
 
 def workspace_notebook(root: Path | str | None, run) -> str | None:

@@ -167,9 +167,13 @@ def test_detail_of_a_cell_run_has_source_fingerprints_and_history(registry_home,
         "mlops.cell.execution_count": "3", "mlops.data.frame": fingerprint}).info.run_id
     client.log_batch(cell, metrics=[Metric("loss", 1 / (i + 1), 1000 + i, i) for i in range(4)])
     client.log_text(cell, "frame = load()\nmodel.fit(frame)\n", "cell/source.py")
+    client.set_tag(cell, "db_password", "hunter2")
+    client.set_tag(cell, "team", "churn")
     client.set_terminated(cell, "FINISHED")
 
     detail = RunsService(tmp_path).run_detail(cell)
+    assert "db_password" not in detail.tags and detail.tags["team"] == "churn"
+    assert detail.tags["mlops.kind"] == "cell"
     assert detail.source == "frame = load()\nmodel.fit(frame)\n"
     assert detail.fingerprints == {"frame": fingerprint}
     assert [p.step for p in detail.metric_history["loss"]] == [0, 1, 2, 3]
