@@ -105,12 +105,37 @@ export function ScheduleItem(props: {
             {schedule.cron}
           </code>
           <span className="jp-MLOps-zone">{schedule.timezone}</span>
+          {schedule.target_type === 'monitor' && (
+            <span
+              className="jp-MLOps-scheduleKind"
+              title="A drift check on a schedule"
+            >
+              drift check
+            </span>
+          )}
           {schedule.missed === 'catch_up_once' && (
             <span title="Missed ticks: the latest one runs when a scheduler is back">
               catch up once
             </span>
           )}
         </div>
+        {Object.keys(schedule.parameters).length > 0 && (
+          <div
+            className="jp-MLOps-scheduleParams"
+            aria-label="Parameters"
+            title="Parameters each job runs with"
+          >
+            {Object.entries(schedule.parameters).map(([name, value]) => (
+              <span
+                className="jp-MLOps-scheduleParam"
+                key={name}
+                data-param={name}
+              >
+                {name}={JSON.stringify(value)}
+              </span>
+            ))}
+          </div>
+        )}
         <div className="jp-MLOps-scheduleActions">
           <button
             className="jp-MLOps-button jp-MLOps-runNow"
