@@ -6,6 +6,7 @@ import {
   StepParameter
 } from '../../api/pipelines';
 import { RunError } from '../../components';
+import { Breakable } from './Breakable';
 
 /**
  * Which steps a run covers: all, from one step on (`--from`), or only some (`--only`).
@@ -200,7 +201,9 @@ export function RunDialog(props: {
           <legend>Parameters</legend>
           {withParameters.map(step => (
             <div className="jp-MLOps-paramGroup" key={step.name}>
-              <div className="jp-MLOps-paramStep">{step.name}</div>
+              <div className="jp-MLOps-paramStep">
+                <Breakable text={step.name} />
+              </div>
               {step.parameters.map(parameter => {
                 const id = key(step.name, parameter.name);
                 const changed = texts[id] !== initial[id];

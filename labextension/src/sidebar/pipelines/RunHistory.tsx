@@ -17,6 +17,7 @@ import {
 import { formatDuration } from '../../format';
 import { useLoadable } from '../../hooks';
 import { ISidebarContext } from '../Panel';
+import { Breakable } from './Breakable';
 
 /**
  * How many runs one page of the history shows.
@@ -104,9 +105,18 @@ function counts(run: HistoryRun): string {
     run.failed > 0 ? `${run.failed} failed` : '',
     run.cached > 0 ? `${run.cached} cached` : ''
   ].filter(Boolean);
-  const other = run.steps_total - run.ok - run.failed - run.cached;
+  const notSelected = run.steps.filter(s => s.status === 'NOT_SELECTED').length;
+  const skipped = run.steps.filter(s => s.status === 'SKIPPED').length;
+  const other =
+    run.steps_total - run.ok - run.failed - run.cached - notSelected - skipped;
+  if (skipped > 0) {
+    parts.push(`${skipped} skipped`);
+  }
+  if (notSelected > 0) {
+    parts.push(`${notSelected} not selected`);
+  }
   if (other > 0) {
-    parts.push(`${other} other`);
+    parts.push(`${other} pending`);
   }
   return parts.length > 0 ? parts.join(' · ') : 'no steps';
 }
@@ -187,7 +197,9 @@ function HistoryStepItem(props: {
     >
       <div className="jp-MLOps-historyStepHeader">
         <StatusBadge status={step.status} />
-        <span className="jp-MLOps-historyStepName">{step.name}</span>
+        <span className="jp-MLOps-historyStepName">
+          <Breakable text={step.name} />
+        </span>
         {step.duration !== null && step.status !== 'CACHED' && (
           <span className="jp-MLOps-runDuration">
             {formatDuration(step.duration)}

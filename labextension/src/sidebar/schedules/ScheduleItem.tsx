@@ -17,6 +17,7 @@ import { Caret, StatusBadge } from '../../components';
 import { formatAbsolute } from '../../format';
 import { useAction } from '../../hooks';
 import { ISidebarContext } from '../Panel';
+import { Breakable } from '../pipelines/Breakable';
 import { JobHistory } from './JobHistory';
 
 /**
@@ -61,7 +62,9 @@ export function ScheduleItem(props: {
         onClick={props.onToggle}
       >
         <Caret open={expanded} />
-        <span className="jp-MLOps-scheduleName">{schedule.name}</span>
+        <span className="jp-MLOps-scheduleName">
+          <Breakable text={schedule.name} />
+        </span>
         {!schedule.enabled ? (
           <StatusBadge status="PAUSED" />
         ) : (
