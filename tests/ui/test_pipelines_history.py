@@ -132,6 +132,7 @@ def test_run_history_and_run_dialog(start_lab, page, home, this_extension):
         "Choose at least one step to run, or run all steps.")
     dialog.get_by_role("group", name="Only").get_by_label("prepare_training_data").check()
     rows.fill("5")
+    save_screenshot(page, "pipelines-run-dialog.png")
     dialog.get_by_role("button", name="Start run").click()
     expect(dialog).to_have_count(0)  # started: the dialog closes
 

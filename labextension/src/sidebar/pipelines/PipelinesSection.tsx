@@ -137,11 +137,13 @@ function PipelineItem(props: {
         onClick={props.onToggle}
       >
         <Caret open={expanded} />
-        <span className="jp-MLOps-pipelineName">
-          <Breakable text={pipeline.name} />
-        </span>
-        <span className="jp-MLOps-pipelinePath">
-          <Breakable text={pipeline.path} />
+        <span className="jp-MLOps-pipelineTitle">
+          <span className="jp-MLOps-pipelineName">
+            <Breakable text={pipeline.name} />
+          </span>
+          <span className="jp-MLOps-pipelinePath">
+            <Breakable text={pipeline.path} />
+          </span>
         </span>
         {pipeline.error !== null ? (
           <StatusBadge status="FAILED" label="Invalid" title={pipeline.error} />

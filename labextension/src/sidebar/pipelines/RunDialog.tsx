@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 
 import {
   PipelineDetail,
@@ -81,6 +81,13 @@ export function RunDialog(props: {
   const [only, setOnly] = useState<string[]>([]);
   const [force, setForce] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  // The server's refusal, until the next change of the form.
+  const [refusal, setRefusal] = useState<string | null>(props.error);
+  useEffect(() => setRefusal(props.error), [props.error]);
+  const touched = () => {
+    setProblem(null);
+    setRefusal(null);
+  };
 
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
@@ -119,7 +126,7 @@ export function RunDialog(props: {
   };
 
   const withParameters = detail.steps.filter(s => s.parameters.length > 0);
-  const message = problem ?? props.error;
+  const message = problem ?? refusal;
   return (
     <form
       className="jp-MLOps-runDialog"
@@ -133,7 +140,10 @@ export function RunDialog(props: {
             type="radio"
             name="mode"
             checked={mode === 'all'}
-            onChange={() => setMode('all')}
+            onChange={() => {
+              setMode('all');
+              touched();
+            }}
           />
           All steps
         </label>
@@ -142,7 +152,10 @@ export function RunDialog(props: {
             type="radio"
             name="mode"
             checked={mode === 'from'}
-            onChange={() => setMode('from')}
+            onChange={() => {
+              setMode('from');
+              touched();
+            }}
           />
           From step
           <select
@@ -163,7 +176,10 @@ export function RunDialog(props: {
             type="radio"
             name="mode"
             checked={mode === 'only'}
-            onChange={() => setMode('only')}
+            onChange={() => {
+              setMode('only');
+              touched();
+            }}
           />
           Only these steps
         </label>
@@ -174,15 +190,19 @@ export function RunDialog(props: {
                 <input
                   type="checkbox"
                   checked={only.includes(step.name)}
-                  onChange={event =>
+                  onChange={event => {
+                    const checked = event.target.checked;
+                    touched();
                     setOnly(current =>
-                      event.target.checked
+                      checked
                         ? [...current, step.name]
                         : current.filter(name => name !== step.name)
-                    )
-                  }
+                    );
+                  }}
                 />
-                {step.name}
+                <span>
+                  <Breakable text={step.name} />
+                </span>
               </label>
             ))}
           </div>
@@ -193,7 +213,7 @@ export function RunDialog(props: {
             checked={force}
             onChange={event => setForce(event.target.checked)}
           />
-          Ignore the cache (run the chosen steps again)
+          <span>Ignore the cache (run the chosen steps again)</span>
         </label>
       </fieldset>
       {withParameters.length > 0 && (
@@ -236,13 +256,13 @@ export function RunDialog(props: {
                       }
                       aria-label={id}
                       value={texts[id]}
+                      title={texts[id]}
                       spellCheck={false}
-                      onChange={event =>
-                        setTexts(current => ({
-                          ...current,
-                          [id]: event.target.value
-                        }))
-                      }
+                      onChange={event => {
+                        const text = event.target.value;
+                        touched();
+                        setTexts(current => ({ ...current, [id]: text }));
+                      }}
                     />
                   </label>
                 );
