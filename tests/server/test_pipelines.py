@@ -472,6 +472,20 @@ async def test_bad_history_requests(api, root, params, status, message):
     assert str(root) not in error["error"]
 
 
+async def test_history_reads_a_bounded_number_of_run_folders(api, root):
+    from mlops_jupyter.pipelines.history import MAX_SCANNED
+
+    for index in range(MAX_SCANNED + 3):
+        fake_run(root, f"20260101-{index:06d}-cccccc", 1_700_000_000 + index)
+
+    _, history = await api("history", params={"path": "proj/pipeline.yaml", "limit": "50"})
+
+    assert (history["total"], history["truncated"], history["has_more"]) == \
+        (MAX_SCANNED, True, True)
+    assert len(history["runs"]) == 50
+    assert history["runs"][0]["run_id"] == f"20260101-{MAX_SCANNED + 2:06d}-cccccc"
+
+
 async def test_history_of_a_never_run_pipeline_is_empty(api, root):
     _, history = await api("history", params={"path": "proj/pipeline.yaml"})
 
