@@ -394,7 +394,7 @@ async def test_bad_job_queries_are_400(api, params, message):
 
 
 # ---------------------------------------------------------- the real scheduler
-async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home):
+async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home, jp_fetch):
     """The in-server scheduler fires the tick, runs the pipeline, records the job."""
     code, _ = await api("schedules", method="POST", body=new_schedule(
         name="fast", cron=EVERY_3_SECONDS, timezone="UTC", params={"count.n": 4}))
@@ -439,6 +439,13 @@ async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home)
         assert code == 409 and "already ended" in message
     _, filtered = await api("jobs", params={"schedule": "fast", "status": "INTERRUPTED"})
     assert [j["id"] for j in filtered["jobs"]] == [manual["id"]]
+    # The pipeline's run history lists the job as a scheduled run.
+    response = await jp_fetch(NAMESPACE, "pipelines", "history",
+                              params={"path": "proj/pipeline.yaml", "limit": "50"})
+    history = json.loads(response.body)
+    scheduled = {run["run_id"]: run for run in history["runs"]}[f"job-{job['id']}"]
+    assert (scheduled["trigger"], scheduled["status"], scheduled["ok"]) == \
+        ("scheduled", "FINISHED", 1)
 
 
 @pytest.mark.parametrize("scheduler_enabled", [False])
