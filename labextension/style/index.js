@@ -2,3 +2,4 @@ import './base.css';
 import './dashboards.css';
 import './deployments.css';
 import './runs.css';
+import './pipelines.css';

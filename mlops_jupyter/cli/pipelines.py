@@ -1,4 +1,4 @@
-"""``mlops pipeline run|show|init``: notebook pipelines from the command line."""
+"""``mlops pipeline run|show|history|init``: notebook pipelines from the command line."""
 
 from __future__ import annotations
 
@@ -44,6 +44,39 @@ def cmd_pipeline_show(args) -> int:
     return 0
 
 
+def cmd_pipeline_history(args) -> int:
+    """The pipeline's past runs, newest first (manual and scheduled)."""
+    from datetime import datetime
+
+    from ..exceptions import UsageError
+    from ..pipelines.history import MAX_LIMIT, run_history
+    from ..pipelines.spec import load_spec
+
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be 1-{MAX_LIMIT}")
+    spec = load_spec(args.file)
+    history = run_history(spec.path.resolve(), spec.experiment, spec.name, limit=args.limit,
+                          relative=lambda path: str(path))
+
+    def render(data) -> str:
+        if not data["runs"]:
+            return f"pipeline {spec.name}: never run"
+        lines = [f"pipeline {spec.name}: {data['total']} run(s), newest first"]
+        for run in data["runs"]:
+            started = datetime.fromtimestamp(run["started"]).strftime("%Y-%m-%d %H:%M:%S") \
+                if run["started"] else "?"
+            took = f"{run['duration']:.1f} s" if run["duration"] is not None else "-"
+            lines.append(f"  {run['run_id']:<24} {run['status']:<9} {run['trigger']:<9} "
+                         f"{started}  {took:>9}  {run['ok']} ok, {run['failed']} failed, "
+                         f"{run['cached']} cached")
+            if run["error"]:
+                lines.append(f"      {run['error']}")
+        return "\n".join(lines)
+
+    print_result(history.model_dump(), args.json, render)
+    return 0
+
+
 def cmd_pipeline_init(args) -> int:
     """Write a starter pipeline.yaml from notebooks' parameters cells."""
     from ..pipelines.scaffold import init_pipeline
@@ -56,7 +89,7 @@ def cmd_pipeline_init(args) -> int:
 
 
 def add_commands(commands) -> None:
-    """Add ``pipeline run|show|init`` to the ``mlops`` subparsers ``commands``."""
+    """Add ``pipeline run|show|history|init`` to the ``mlops`` subparsers ``commands``."""
     pipeline_commands = add_group(commands, "pipeline", "notebook pipelines: run, show, init")
     run = pipeline_commands.add_parser("run", help="run a pipeline (cached steps are skipped)")
     run.add_argument("file", help="pipeline.yaml")
@@ -81,6 +114,13 @@ def add_commands(commands) -> None:
     show.add_argument("file", help="pipeline.yaml")
     add_json_flag(show)
     show.set_defaults(func=cmd_pipeline_show)
+    history = pipeline_commands.add_parser(
+        "history", help="past runs, newest first (manual and scheduled)")
+    history.add_argument("file", help="pipeline.yaml")
+    history.add_argument("--limit", type=int, default=10, metavar="N",
+                         help="how many runs (1-50, default 10)")
+    add_json_flag(history)
+    history.set_defaults(func=cmd_pipeline_history)
     init = pipeline_commands.add_parser("init", help="write a starter pipeline.yaml")
     init.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     init.add_argument("--out", default="pipeline.yaml", help="where to write it")

@@ -5,7 +5,7 @@ Requests (:class:`~mlops_jupyter.contracts.Body` / :class:`~mlops_jupyter.contra
 :class:`PipelineDetailQuery`, :class:`PipelineRunQuery`.
 Replies (:class:`~mlops_jupyter.contracts.Reply`, exactly the declared fields):
 :class:`PipelineList`, :class:`PipelineDetail`, :class:`PipelineRun`,
-:class:`RunStarted`, :class:`PipelineCreated`.
+:class:`RunStarted`, :class:`PipelineCreated`, :class:`PipelineHistory`.
 :class:`~mlops_jupyter.pipelines.workspace.Workspace` and
 :class:`~mlops_jupyter.pipelines.launcher.PipelineLauncher` return these replies, the
 handlers render them as they are, and the server tests check every answer against them.
@@ -65,6 +65,15 @@ class PipelineRunQuery(Query):
                              description="must be a pipeline file's path")
 
 
+class PipelineHistoryQuery(Query):
+    """``GET pipelines/history?path=&offset=&limit=``: a page of a pipeline's runs."""
+
+    path: str | None = Field(None, max_length=MAX_PATH_CHARS,
+                             description="must be a pipeline file's path (required)")
+    offset: int = Field(0, ge=0, le=100_000, description="must be a whole number 0-100000")
+    limit: int = Field(10, ge=1, le=50, description="must be a whole number 1-50")
+
+
 # ------------------------------------------------------------------------ replies
 class Contract(Reply):
     """An answer of a service: exactly these fields (none added)."""
@@ -96,11 +105,24 @@ class PipelineList(Contract):
     truncated: bool
 
 
+class StepParameter(Contract):
+    """A parameter a step takes: declared by its notebook (``type``, the default's
+    source text) and/or set in the spec (``source`` step/defaults, ``value``)."""
+
+    name: str
+    type: str | None
+    source: Literal["step", "defaults", "notebook"]
+    value: Any
+    notebook_default: str | None
+    help: str | None
+
+
 class PlanStep(Contract):
     """A step of a pipeline's DAG with its cache state (``GET pipelines/detail``)."""
 
     name: str
     notebook: str
+    parameters: list[StepParameter]
     notebook_path: str
     needs: list[str]
     outputs: dict[str, str]
@@ -186,3 +208,48 @@ class PipelineCreated(Contract):
 
     path: str
     text: str
+
+
+class HistoryStep(Contract):
+    """A step of a past run (``GET pipelines/history``); ``error`` is one line."""
+
+    name: str
+    status: str
+    started: float | None
+    duration: float | None
+    error: str | None
+    reason: str | None
+    output_notebook_path: str | None
+    cached_from_run: str | None
+    run_key: str | None
+    mlflow_run_id: str | None
+
+
+class HistoryRun(Contract):
+    """One past run of a pipeline file: trigger, timing, step counts and its steps."""
+
+    run_id: str
+    trigger: Literal["manual", "scheduled"]
+    status: str
+    started: float | None
+    ended: float | None
+    duration: float | None
+    ok: int
+    failed: int
+    cached: int
+    steps_total: int
+    error: str | None
+    mlflow_run_id: str | None
+    steps: list[HistoryStep]
+
+
+class PipelineHistory(Contract):
+    """``GET pipelines/history``: a page of runs, newest first; ``total`` counts the
+    runs found among the newest folders read (``truncated``: there were more)."""
+
+    runs: list[HistoryRun]
+    offset: int
+    limit: int
+    total: int
+    has_more: bool
+    truncated: bool

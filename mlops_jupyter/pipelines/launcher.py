@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import config, names
+from .. import config, names, paths
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import quote, scrub
 from .cache import run_folder
-from .contracts import PipelineDetail, PipelineRun, RunStarted
+from .contracts import PipelineDetail, PipelineHistory, PipelineRun, RunStarted
 from .workspace import Workspace
 
 #: The run's log, in its run folder.
@@ -165,6 +165,23 @@ class PipelineLauncher:
         except MLOpsError:
             pass  # Workspace.detail reports the path's problem itself
         return self.workspace.detail(relative, active)
+
+    def history(self, relative: Any, *, offset: int = 0, limit: int = 10) -> PipelineHistory:
+        """A page of the past runs of the pipeline file ``relative``, newest first
+        (see :func:`~mlops_jupyter.pipelines.history.run_history`).
+
+        Raises:
+            UsageError: a bad path or spec.
+            NotFoundError: no such file.
+        """
+        from .history import run_history
+
+        spec = self.workspace.load(relative)
+        root, home = self.workspace.root, config.home_dir(create=False)
+        return run_history(
+            spec.path, spec.experiment, spec.name, offset=offset, limit=limit,
+            relative=lambda path: paths.relative_if_inside(root, path) or Path(path).name,
+            scrub=lambda text: scrub(text, root, home))
 
     def active_run(self, pipeline: Path) -> str | None:
         """The id of a run of ``pipeline`` that is still going on."""

@@ -63,10 +63,34 @@ def plan(spec: PipelineSpec) -> list[dict[str, Any]]:
                         for output, path in step.outputs.items()}
         previous = last.get(name, {})
         rows.append({"name": name, "notebook": spec.relative(step.notebook),
+                     "parameters": _parameters(run, name),
                      "needs": list(step.needs), "outputs": step.outputs, "cache": cache,
                      "last_status": previous.get("status"),
                      "last_output_notebook": previous.get("output_notebook")})
     state.save()
+    return rows
+
+
+def _parameters(run: PipelineRun, name: str) -> list[dict[str, Any]]:
+    """The step's parameters as a Run dialog offers them: each one the notebook declares
+    (its type and default text) or the spec sets, with the spec's value if any."""
+    spec, step = run.spec, run.spec.steps[name]
+    try:
+        declared = run._declared(name) or {}
+    except UsageError:
+        declared = {}
+    rows = []
+    for key in [*declared, *(key for key in step.parameters if key not in declared)]:
+        info = declared.get(key) or {}
+        if key in step.parameters:
+            value, source = step.parameters[key], "step"
+        elif key in spec.default_parameters:
+            value, source = spec.default_parameters[key], "defaults"
+        else:
+            value, source = None, "notebook"
+        rows.append({"name": key, "type": info.get("type"), "source": source,
+                     "value": value, "notebook_default": info.get("default"),
+                     "help": info.get("help") or None})
     return rows
 
 

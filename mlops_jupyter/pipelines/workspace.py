@@ -94,7 +94,21 @@ class Workspace:
         :data:`MAX_DEPTH` folders deep, :data:`MAX_VISITED` entries or
         :data:`MAX_PIPELINES` pipelines (``truncated`` then says so).
         """
+        files, truncated = self.yaml_files()
         found: list[PipelineSummary] = []
+        for path in files:
+            entry = self.describe_file(path)
+            if entry is not None:
+                found.append(entry)
+                if len(found) >= MAX_PIPELINES:
+                    return PipelineList(pipelines=found, truncated=True)
+        found.sort(key=lambda entry: entry.path)
+        return PipelineList(pipelines=found, truncated=truncated)
+
+    def yaml_files(self) -> tuple[list[Path], bool]:
+        """The YAML files under the root (unresolved, in walk order) and whether the
+        walk stopped early; skips and bounds as :meth:`list_pipelines` says."""
+        found: list[Path] = []
         visited = 0
         truncated = False
         artifacts = _local_artifact_root()
@@ -107,21 +121,14 @@ class Workspace:
                 truncated = truncated or bool(dirs)
                 dirs[:] = []
             visited += len(dirs) + len(files)
-            for name in sorted(files):
-                if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                    continue
-                entry = self._describe_file(Path(folder, name))
-                if entry is not None:
-                    found.append(entry)
-                    if len(found) >= MAX_PIPELINES:
-                        return PipelineList(pipelines=found, truncated=True)
+            found.extend(Path(folder, name) for name in sorted(files)
+                         if not name.startswith(".") and name.endswith((".yaml", ".yml")))
             if visited >= MAX_VISITED:
                 truncated = True
                 break
-        found.sort(key=lambda entry: entry.path)
-        return PipelineList(pipelines=found, truncated=truncated)
+        return found, truncated
 
-    def _describe_file(self, path: Path) -> PipelineSummary | None:
+    def describe_file(self, path: Path) -> PipelineSummary | None:
         """A listing entry when ``path`` looks like a pipeline, else None."""
         import yaml
 

@@ -182,3 +182,18 @@ class CronPreview(Contract):
     next: list[str]
     local: list[str]
     human: list[str]
+
+
+class ScheduleTarget(Contract):
+    """A file a schedule can run: a pipeline file or a monitor file (``monitor.yaml``)."""
+
+    path: str
+    kind: Literal["pipeline", "monitor"]
+    name: str
+
+
+class TargetList(Contract):
+    """``GET schedules/targets``: the pipeline and monitor files under the server root."""
+
+    targets: list[ScheduleTarget]
+    truncated: bool

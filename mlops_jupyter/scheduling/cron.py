@@ -7,6 +7,7 @@ parse but can never fire (``0 0 30 2 *``, February 30) are refused.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,11 +64,54 @@ def validate(expression: str, tz: str = "UTC") -> str:
     if any(field.count(",") >= MAX_ITEMS_PER_FIELD for field in fields):
         raise UsageError(f"invalid cron expression {_short(expression)}: more than "
                          f"{MAX_ITEMS_PER_FIELD} items in a field")
-    if len(fields) not in (5, 6) or not croniter.is_valid(normalised):
+    if normalised.startswith("@"):
+        hint = _MACROS.get(normalised.lower())
+        raise UsageError(f"invalid cron expression {_short(expression)}: write the fields "
+                         + (f"instead of the shortcut ({normalised} is {hint!r})" if hint
+                            else "'minute hour day month weekday'"))
+    if len(fields) not in (5, 6):
+        raise UsageError(f"invalid cron expression {_short(expression)}: expected 5 fields "
+                         f"'minute hour day month weekday' (or a 6th for seconds), "
+                         f"got {len(fields)}")
+    problem = _range_problem(fields)
+    if problem:
+        raise UsageError(f"invalid cron expression {_short(expression)}: {problem}")
+    if not croniter.is_valid(normalised):
         raise UsageError(f"invalid cron expression {_short(expression)}: expected 5 fields "
                          "'minute hour day month weekday' (or a 6th for seconds)")
     next_times(normalised, tz, count=1)
     return normalised
+
+
+#: Each field's name and allowed range, in order (the 6th field is seconds). A weekday
+#: of 7 is Sunday, as in cron.
+FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
+          ("day of week", 0, 7), ("second", 0, 59))
+_MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+           "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+           "@hourly": "0 * * * *"}
+_ITEM = re.compile(r"(\*|(\d+)(?:-(\d+))?)(?:/(\d+))?")
+
+
+def _range_problem(fields: list[str]) -> str | None:
+    """What is out of range in the numeric items of ``fields``, as one phrase, or None.
+
+    Only plain numbers, ranges and steps are checked here (names such as ``mon`` and
+    croniter's extensions are left to croniter), so the message names the field and
+    its range instead of croniter's generic refusal.
+    """
+    for field, (name, low, high) in zip(fields, FIELDS):
+        for item in field.split(","):
+            match = _ITEM.fullmatch(item)
+            if match is None:
+                continue
+            _, first, last, step = match.groups()
+            for number in filter(None, (first, last)):
+                if not low <= int(number) <= high:
+                    return f"{name} {int(number)} is out of range {low}–{high}"
+            if step is not None and int(step) == 0:
+                return f"{name} step /0 is not allowed"
+    return None
 
 
 def next_times(expression: str, tz: str = "UTC", count: int = 5,

@@ -15,12 +15,24 @@ from .. import names, paths
 from ..exceptions import ConflictError, MLOpsError, NotFoundError, UsageError
 from ..paths import scrub
 from ..pipelines.workspace import Workspace
-from .contracts import CronPreset, CronPreview, Job, JobList, PresetList, Schedule, ScheduleList
+from .contracts import (
+    CronPreset,
+    CronPreview,
+    Job,
+    JobList,
+    PresetList,
+    Schedule,
+    ScheduleList,
+    ScheduleTarget,
+    TargetList,
+)
 from .host import SchedulerHost
 from .schedules import MISSED_POLICIES
 
 #: How many future fire times a preview lists.
 PREVIEW_COUNT = 5
+#: The most targets ``GET schedules/targets`` lists.
+MAX_TARGETS = 200
 #: The most jobs one request may list.
 MAX_JOBS = 500
 #: A schedule shown without its last job (``last_job`` left out of the reply).
@@ -124,6 +136,31 @@ class ScheduleService:
         store = self.host.store
         return self._client_schedule(store.schedule(name), datetime.now(timezone.utc),
                                      self._last_job(store, name))
+
+    def targets(self) -> TargetList:
+        """The files under the server root a schedule can run: valid pipeline files
+        and monitor files (a drift check on a schedule), sorted by path."""
+        from ..monitoring.spec import is_monitor_file
+
+        files, truncated = self.workspace.yaml_files()
+        found: list[ScheduleTarget] = []
+        for path in files:
+            if len(found) >= MAX_TARGETS:
+                truncated = True
+                break
+            pipeline = self.workspace.describe_file(path)
+            relative = paths.relative_if_inside(self.workspace.root, path)
+            if relative is None:
+                continue
+            if pipeline is not None:
+                if pipeline.error is None:
+                    found.append(ScheduleTarget(path=relative, kind="pipeline",
+                                                name=pipeline.name))
+            elif is_monitor_file(path):
+                found.append(ScheduleTarget(path=relative, kind="monitor",
+                                            name=_monitor_model(path) or path.stem))
+        found.sort(key=lambda target: target.path)
+        return TargetList(targets=found, truncated=truncated)
 
     @staticmethod
     def presets() -> PresetList:
@@ -276,6 +313,18 @@ class ScheduleService:
             if store.job(number)["status"] not in ACTIVE:  # it ended meanwhile
                 raise ConflictError(exc.message) from None
             raise self.workspace.scrub(exc) from None
+
+
+def _monitor_model(path: Path) -> str | None:
+    """The model a monitor file watches (``monitor.model``), for its label."""
+    from .. import documents
+
+    try:
+        data = documents.load_yaml(documents.read_document(path), path.name)
+    except UsageError:
+        return None
+    model = data.get("monitor", {}).get("model") if isinstance(data, dict) else None
+    return model[:128] if isinstance(model, str) else None
 
 
 def _job_id(text: str) -> int:

@@ -14,7 +14,7 @@ from ..exceptions import NotFoundError, UsageError
 from . import cron
 
 MISSED_POLICIES = ("skip", "catch_up_once")
-RESERVED_NAMES = {"presets", "preview"}  # REST paths beside /schedules/{name}
+RESERVED_NAMES = {"presets", "preview", "targets"}  # REST paths beside /schedules/{name}
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 
 

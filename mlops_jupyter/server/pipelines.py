@@ -24,6 +24,8 @@ from ..pipelines.contracts import (
     PipelineCreated,
     PipelineDetail,
     PipelineDetailQuery,
+    PipelineHistory,
+    PipelineHistoryQuery,
     PipelineInitRequest,
     PipelineList,
     PipelineRun,
@@ -83,6 +85,22 @@ class PipelineDetailHandler(PipelinesBaseHandler):
         self.render(await self.call(self.service.detail, path))
 
 
+class PipelineHistoryHandler(PipelinesBaseHandler):
+    """``GET /pipelines/history?path=REL&offset=&limit=``: past runs, newest first."""
+
+    contract = {"get": Endpoint("A page of a pipeline's past runs, newest first",
+                                query=PipelineHistoryQuery, response=PipelineHistory)}
+
+    @web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        query = self.query(PipelineHistoryQuery)
+        if query.path is None:
+            raise UsageError("path is required")
+        self.render(await self.call(self.service.history, query.path,
+                                    offset=query.offset, limit=query.limit))
+
+
 class PipelineRunsHandler(PipelinesBaseHandler):
     """``POST /pipelines/runs`` {path, force?, only?, from?, params?} → 202 {run_id}."""
 
@@ -130,6 +148,7 @@ class PipelineInitHandler(PipelinesBaseHandler):
 handlers = [
     (r"/pipelines/?", PipelineListHandler),
     (r"/pipelines/detail/?", PipelineDetailHandler),
+    (r"/pipelines/history/?", PipelineHistoryHandler),
     (r"/pipelines/runs/?", PipelineRunsHandler),
     (r"/pipelines/runs/([^/]+)/?", PipelineRunHandler),
     (r"/pipelines/init/?", PipelineInitHandler),

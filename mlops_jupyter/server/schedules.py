@@ -44,6 +44,7 @@ from ..scheduling.contracts import (
     Schedule,
     ScheduleList,
     ScheduleRequest,
+    TargetList,
 )
 from ..scheduling.schedule_service import ScheduleService
 from .base import Endpoint, MLOpsHandler
@@ -98,6 +99,18 @@ class PresetsHandler(SchedulesBaseHandler):
     @authorized("read")
     async def get(self) -> None:
         self.render(self.service.presets())
+
+
+class TargetsHandler(SchedulesBaseHandler):
+    """``GET /schedules/targets``: pipeline and monitor files a schedule can run."""
+
+    contract = {"get": Endpoint("The pipeline and monitor files a schedule can run",
+                                response=TargetList)}
+
+    @web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        self.render(await self.call(self.service.targets))
 
 
 class PreviewHandler(SchedulesBaseHandler):
@@ -197,6 +210,7 @@ handlers = [
     (r"/schedules/?", SchedulesHandler),
     (r"/schedules/presets/?", PresetsHandler),
     (r"/schedules/preview/?", PreviewHandler),
+    (r"/schedules/targets/?", TargetsHandler),
     (r"/schedules/([^/]+)/?", ScheduleHandler),
     (r"/schedules/([^/]+)/run/?", ScheduleRunHandler),
     (r"/schedules/([^/]+)/(pause|resume)/?", ScheduleActionHandler),

@@ -46,7 +46,8 @@ def one_line_error(result, *words: str, code: int | None = None) -> str:
 
 # ----------------------------------------------------------------------- help
 @pytest.mark.parametrize(("args", "words"), [
-    (["pipeline", "--help"], ["run", "show", "init"]),
+    (["pipeline", "--help"], ["run", "show", "history", "init"]),
+    (["pipeline", "history", "--help"], ["--limit", "--json"]),
     (["pipeline", "run", "--help"], ["--param", "--executor", "--dask-scheduler", "--force",
                                      "--only", "--from", "--max-parallel", "--json"]),
     (["pipeline", "show", "--help"], ["--json"]),
@@ -127,6 +128,27 @@ def test_show_text_and_json(initialised):
     assert rows["use"]["needs"] == ["make"] and rows["make"]["outputs"] == {}
     assert rows["make"]["last_status"] == "FINISHED"
     assert rows["make"]["last_output_notebook"] == "mlops-runs/first/make.ipynb"
+
+
+def test_history_text_and_json(initialised):
+    root, home, _, _ = initialised
+    text = cli("pipeline", "history", "pipeline.yaml", home=home, cwd=root)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0] == "pipeline words: 1 run(s), newest first"
+    assert lines[1].split()[:3] == ["first", "FINISHED", "manual"], lines
+
+    result = cli("pipeline", "history", "pipeline.yaml", "--json", "--limit", "5",
+                 home=home, cwd=root)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    (run,) = data["runs"]
+    assert (run["run_id"], run["status"], run["trigger"]) == ("first", "FINISHED", "manual")
+    assert run["failed"] == 0 and run["ok"] + run["cached"] == run["steps_total"]
+    assert data["limit"] == 5 and data["has_more"] is False
+
+    one_line_error(cli("pipeline", "history", "pipeline.yaml", "--limit", "0", home=home,
+                       cwd=root), "--limit must be 1-50", code=2)
 
 
 def test_show_before_any_run(tmp_path):

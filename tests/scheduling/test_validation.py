@@ -30,6 +30,32 @@ def test_invalid_cron_expressions_are_refused(expression):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(("expression", "message"), [
+    ("61 * * * *", "minute 61 is out of range 0–59"),
+    ("0,15,60 * * * *", "minute 60 is out of range 0–59"),
+    ("0-61/5 * * * *", "minute 61 is out of range 0–59"),
+    ("0 24 * * *", "hour 24 is out of range 0–23"),
+    ("0 0 0 * *", "day of month 0 is out of range 1–31"),
+    ("0 0 32 * *", "day of month 32 is out of range 1–31"),
+    ("0 0 1 13 *", "month 13 is out of range 1–12"),
+    ("0 0 * * 8", "day of week 8 is out of range 0–7"),
+    ("* * * * * 60", "second 60 is out of range 0–59"),
+    ("*/0 * * * *", "minute step /0 is not allowed"),
+    ("1 2 3 4 5 6 7", "expected 5 fields .* got 7"),
+    ("@yearly", r"instead of the shortcut \(@yearly is '0 0 1 1 \*'\)"),
+    ("@often", "write the fields 'minute hour day month weekday'"),
+])
+def test_cron_refusals_name_the_field_and_its_range(expression, message):
+    with pytest.raises(UsageError, match=message) as info:
+        cron.validate(expression)
+    assert "\n" not in str(info.value)
+
+
+def test_weekday_seven_is_sunday_and_names_pass():
+    assert cron.validate("0 6 * * 7") == "0 6 * * 7"
+    assert cron.validate("0 6 * jan mon-fri") == "0 6 * jan mon-fri"
+
+
 @pytest.mark.parametrize("expression", ["0 0 30 2 *", "0 0 31 4 *", "0 12 31 11 *"])
 def test_impossible_dates_never_fire_and_are_refused(expression):
     with pytest.raises(UsageError, match="never fires"):

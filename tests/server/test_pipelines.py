@@ -84,7 +84,8 @@ def contract_of(method: str, parts: tuple[str, ...]):
         return contracts.PipelineList
     if parts[0] == "runs":
         return contracts.RunStarted if method == "POST" else contracts.PipelineRun
-    return {"detail": contracts.PipelineDetail, "init": contracts.PipelineCreated}[parts[0]]
+    return {"detail": contracts.PipelineDetail, "init": contracts.PipelineCreated,
+            "history": contracts.PipelineHistory}[parts[0]]
 
 
 @pytest.fixture
@@ -169,6 +170,12 @@ async def test_detail_shows_the_dag_and_cache_state(api, root):
     assert (make["name"], make["needs"], make["cache"]) == ("make", [], "will run")
     assert (total["name"], total["needs"], total["cache"]) == ("total", ["make"], "will run")
     assert total["notebook_path"] == "proj/total.ipynb"
+    # What the Run dialog offers: the notebook's declared parameters, the spec's values.
+    assert make["parameters"] == [{"name": "n", "type": "int", "source": "step", "value": 3,
+                                   "notebook_default": "2", "help": None}]
+    assert total["parameters"] == [{
+        "name": "numbers_path", "type": "str", "source": "step",
+        "value": "${steps.make.outputs.numbers}", "notebook_default": '""', "help": None}]
 
 
 async def test_detail_of_an_invalid_spec_lists_its_problems(api, root):
@@ -364,6 +371,126 @@ async def test_each_pipeline_file_shows_only_its_own_runs(api, root, launcher):
     assert other["last_run"]["run_id"] == body["run_id"]
     assert other["steps"][0]["last_output_notebook_path"] == \
         f"proj/mlops-runs/{body['run_id']}/make.ipynb"
+
+
+# ---------------------------------------------------------------------- history
+def fake_run(root: Path, run_id: str, started: float, *, folder: str = "mlops-runs",
+             file: str = "proj/pipeline.yaml", status: str = "FINISHED",
+             steps: list[dict] | None = None) -> None:
+    """A run folder as the runner leaves it (status.json is the record of a run)."""
+    run_dir = root / "proj" / folder / run_id
+    run_dir.mkdir(parents=True)
+    (run_dir / "status.json").write_text(json.dumps({
+        "pipeline": "tiny", "file": str(root / file), "run_id": run_id,
+        "run_dir": str(run_dir), "status": status, "started": started,
+        "ended": started + 5, "steps": steps or []}))
+
+
+async def test_history_lists_runs_newest_first_with_failures_and_triggers(api, root,
+                                                                            launcher):
+    write_single_step(root / "flaky", "flaky", "import os\n"
+                      "if not os.path.exists('ok'):\n"
+                      "    open('ok', 'w').close()\n"
+                      "    raise RuntimeError('first time fails')")
+    _, body = await api("runs", method="POST", body={"path": "flaky/pipeline.yaml"})
+    failed = await wait_for_run(api, body["run_id"], "flaky/pipeline.yaml")
+    _, body = await api("runs", method="POST", body={"path": "flaky/pipeline.yaml"})
+    ok = await wait_for_run(api, body["run_id"], "flaky/pipeline.yaml")
+    assert (failed["status"], ok["status"]) == ("FAILED", "FINISHED")
+
+    code, history = await api("history", params={"path": "flaky/pipeline.yaml"})
+
+    assert code == 200
+    assert [run["run_id"] for run in history["runs"]] == [ok["run_id"], failed["run_id"]]
+    newest, oldest = history["runs"]
+    assert (newest["status"], newest["trigger"], newest["ok"], newest["failed"]) == \
+        ("FINISHED", "manual", 1, 0)
+    assert (oldest["status"], oldest["failed"], oldest["steps_total"]) == ("FAILED", 1, 1)
+    step = oldest["steps"][0]
+    assert step["error"].startswith("RuntimeError: first time fails")
+    assert oldest["error"].startswith("step flaky failed: RuntimeError: first time fails")
+    assert step["output_notebook_path"] == f"flaky/mlops-runs/{failed['run_id']}/flaky.ipynb"
+    assert newest["duration"] > 0
+    assert (history["total"], history["has_more"]) == (2, False)
+    assert str(root) not in json.dumps(history)
+    # The MLflow runs are written by the background flusher: they show up.
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        _, history = await api("history", params={"path": "flaky/pipeline.yaml"})
+        if all(run["mlflow_run_id"] and run["steps"][0]["mlflow_run_id"]
+               for run in history["runs"]):
+            break
+        await asyncio.sleep(0.5)
+    ids = {run["mlflow_run_id"] for run in history["runs"]} | \
+        {run["steps"][0]["mlflow_run_id"] for run in history["runs"]}
+    assert len(ids) == 4 and None not in ids
+
+
+async def test_history_pages_and_keeps_other_files_and_jobs_apart(api, root):
+    for index in range(7):
+        fake_run(root, f"20260101-00000{index}-aaaaaa", 1_700_000_000 + index * 60)
+    fake_run(root, "job-3", 1_700_000_000 + 150, folder="mlops-jobs", status="FAILED",
+             steps=[{"name": "make", "status": "FAILED", "reason": "the kernel died",
+                     "error": {"ename": "DeadKernelError", "evalue": "died"}},
+                    {"name": "total", "status": "SKIPPED"}])
+    fake_run(root, "20260101-000009-bbbbbb", 1_700_009_000, file="proj/other.yaml")
+    fake_run(root, "job-4", 1_700_009_000, folder="mlops-jobs", file="proj/make.ipynb")
+
+    _, first = await api("history", params={"path": "proj/pipeline.yaml", "limit": "3"})
+    _, second = await api("history", params={"path": "proj/pipeline.yaml", "limit": "3",
+                                             "offset": "3"})
+    _, last = await api("history", params={"path": "proj/pipeline.yaml", "limit": "3",
+                                           "offset": "6"})
+
+    listed = [run["run_id"] for page in (first, second, last) for run in page["runs"]]
+    assert listed == ["20260101-000006-aaaaaa", "20260101-000005-aaaaaa",
+                      "20260101-000004-aaaaaa", "20260101-000003-aaaaaa", "job-3",
+                      "20260101-000002-aaaaaa", "20260101-000001-aaaaaa",
+                      "20260101-000000-aaaaaa"]
+    assert (first["has_more"], last["has_more"], first["total"]) == (True, False, 8)
+    job = second["runs"][1]
+    assert (job["trigger"], job["failed"], job["steps_total"]) == ("scheduled", 1, 2)
+    assert job["steps"][0]["error"] == "DeadKernelError: died"
+    assert job["steps"][1]["status"] == "SKIPPED"
+
+
+@pytest.mark.parametrize(("params", "status", "message"), [
+    ({}, 400, "path is required"),
+    ({"path": "proj/pipeline.yaml", "limit": "0"}, 400, "limit"),
+    ({"path": "proj/pipeline.yaml", "limit": "51"}, 400, "limit"),
+    ({"path": "proj/pipeline.yaml", "limit": "ten"}, 400, "limit"),
+    ({"path": "proj/pipeline.yaml", "offset": "-1"}, 400, "offset"),
+    ({"path": "../etc/passwd"}, 400, ""),
+    ({"path": "proj/nothing.yaml"}, 404, ""),
+    ({"path": "proj/make.ipynb"}, 400, "not a pipeline file"),
+])
+async def test_bad_history_requests(api, root, params, status, message):
+    code, error = await error_of(api("history", params=params))
+
+    assert code == status
+    assert message in error["error"] and "\n" not in error["error"]
+    assert str(root) not in error["error"]
+
+
+async def test_history_reads_a_bounded_number_of_run_folders(api, root):
+    from mlops_jupyter.pipelines.history import MAX_SCANNED
+
+    for index in range(MAX_SCANNED + 3):
+        fake_run(root, f"20260101-{index:06d}-cccccc", 1_700_000_000 + index)
+
+    _, history = await api("history", params={"path": "proj/pipeline.yaml", "limit": "50"})
+
+    assert (history["total"], history["truncated"], history["has_more"]) == \
+        (MAX_SCANNED, True, True)
+    assert len(history["runs"]) == 50
+    assert history["runs"][0]["run_id"] == f"20260101-{MAX_SCANNED + 2:06d}-cccccc"
+
+
+async def test_history_of_a_never_run_pipeline_is_empty(api, root):
+    _, history = await api("history", params={"path": "proj/pipeline.yaml"})
+
+    assert history == {"runs": [], "offset": 0, "limit": 10, "total": 0,
+                       "has_more": False, "truncated": False}
 
 
 # ------------------------------------------------------------------------- init

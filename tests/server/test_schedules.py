@@ -99,8 +99,8 @@ def contract_of(method: str, parts: tuple[str, ...]):
     if len(parts) == 1:
         return contracts.ScheduleList if method == "GET" else contracts.Schedule
     if len(parts) == 2:
-        return {"presets": contracts.PresetList, "preview": contracts.CronPreview}.get(
-            parts[1], contracts.Schedule)
+        return {"presets": contracts.PresetList, "preview": contracts.CronPreview,
+                "targets": contracts.TargetList}.get(parts[1], contracts.Schedule)
     return contracts.Job if parts[2] == "run" else contracts.Schedule
 
 
@@ -195,6 +195,50 @@ async def test_a_notebook_target_with_a_parameter_mapping(api):
     assert created["timezone"] == "UTC" and created["missed"] == "skip"
 
 
+MONITOR_YAML = """\
+monitor:
+  model: iris@champion
+  current: data/current.csv
+  rules:
+    - name: data-drift
+      drift_share_above: 0.3
+"""
+
+
+async def test_targets_list_pipelines_and_monitor_files(api, root):
+    (root / "proj" / "monitor.yaml").write_text(MONITOR_YAML)
+    (root / "proj" / "broken.yaml").write_text("steps: [oops\n")
+    (root / "proj" / "other.yaml").write_text("just: data\n")
+
+    code, body = await api("schedules", "targets")
+
+    assert code == 200
+    assert body == {"targets": [
+        {"path": "proj/monitor.yaml", "kind": "monitor", "name": "iris@champion"},
+        {"path": "proj/pipeline.yaml", "kind": "pipeline", "name": "tiny"}],
+        "truncated": False}
+
+
+async def test_a_monitor_file_is_a_schedule_target(api, root):
+    (root / "proj" / "monitor.yaml").write_text(MONITOR_YAML)
+
+    code, created = await api("schedules", method="POST", body=new_schedule(
+        target="proj/monitor.yaml", name="drift-hourly", cron="0 * * * *"))
+
+    assert code == 201
+    assert (created["target_type"], created["target"]) == ("monitor", "proj/monitor.yaml")
+    assert created["parameters"] == {}
+    code, error = await error_of(api("schedules", method="POST", body=new_schedule(
+        target="proj/monitor.yaml", name="with-params", params=["a=1"])))
+    assert (code, error) == (400, "a monitor file takes no parameters; edit the file instead")
+
+
+async def test_a_schedule_cannot_be_named_targets(api, root):
+    code, error = await error_of(api("schedules", method="POST",
+                                     body=new_schedule(name="targets")))
+    assert code == 400 and "reserved" in error
+
+
 async def test_targets_outside_the_root_are_shown_without_their_path(api, tmp_path):
     outside = write_notebook(tmp_path / "elsewhere" / "secret.ipynb", "x = 1", [])
     store = JobStore()  # the store the server uses: the test's home
@@ -255,7 +299,9 @@ async def test_presets(api):
 
 @pytest.mark.parametrize(("body", "message"), [
     ({"cron": "every day"}, "invalid cron expression 'every day'"),
-    ({"cron": "61 * * * *"}, "invalid cron expression '61 * * * *'"),
+    ({"cron": "61 * * * *"},
+     "invalid cron expression '61 * * * *': minute 61 is out of range 0–59"),
+    ({"cron": "0 24 * * *"}, "hour 24 is out of range 0–23"),
     ({"cron": "0 0 30 2 *"}, "never fires (an impossible date such as February 30?)"),
     ({"cron": "0 2 * * *", "timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
     ({"cron": ""}, "cron must be a cron expression"),
@@ -348,7 +394,7 @@ async def test_bad_job_queries_are_400(api, params, message):
 
 
 # ---------------------------------------------------------- the real scheduler
-async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home):
+async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home, jp_fetch):
     """The in-server scheduler fires the tick, runs the pipeline, records the job."""
     code, _ = await api("schedules", method="POST", body=new_schedule(
         name="fast", cron=EVERY_3_SECONDS, timezone="UTC", params={"count.n": 4}))
@@ -393,6 +439,13 @@ async def test_a_seconds_cron_fires_a_real_pipeline(api, host, root, mlops_home)
         assert code == 409 and "already ended" in message
     _, filtered = await api("jobs", params={"schedule": "fast", "status": "INTERRUPTED"})
     assert [j["id"] for j in filtered["jobs"]] == [manual["id"]]
+    # The pipeline's run history lists the job as a scheduled run.
+    response = await jp_fetch(NAMESPACE, "pipelines", "history",
+                              params={"path": "proj/pipeline.yaml", "limit": "50"})
+    history = json.loads(response.body)
+    scheduled = {run["run_id"]: run for run in history["runs"]}[f"job-{job['id']}"]
+    assert (scheduled["trigger"], scheduled["status"], scheduled["ok"]) == \
+        ("scheduled", "FINISHED", 1)
 
 
 @pytest.mark.parametrize("scheduler_enabled", [False])

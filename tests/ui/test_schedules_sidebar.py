@@ -4,6 +4,8 @@ succeeds in the history."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mlops_jupyter.scheduling.store import JobStore
@@ -92,6 +94,9 @@ def test_create_a_schedule_and_see_it_fire(start_lab, page, home):
     expect(succeeded.first.locator(".jp-MLOps-badge")).to_have_text("Succeeded")
     expect(succeeded.first.locator(".jp-MLOps-jobTitle")).to_contain_text("scheduled")
     expect(succeeded.first.locator(".jp-MLOps-mlflowRun")).to_contain_text("MLflow run ")
+    # The job's MLflow run is a run chip (it opens the run view), not a copy button.
+    expect(succeeded.first.locator(".jp-MLOps-mlflowRun .jp-MLOps-runLink")).to_have_attribute(
+        "data-run-id", re.compile(r"^[0-9a-f]{32}$"))
     assert (lab.root / "study" / "out" / "numbers.txt").read_text() == "0 1 2 3"
 
     schedule.locator(".jp-MLOps-togglePause").click()

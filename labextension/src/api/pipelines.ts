@@ -90,3 +90,28 @@ export async function initPipeline(
   const request: Partial<Schemas['PipelineInitRequest']> = { notebook };
   return postJSON<Schemas['PipelineCreated']>('pipelines/init', request, init);
 }
+
+/** A page of a pipeline's past runs, newest first. */
+export type PipelineHistory = Schemas['PipelineHistory'];
+/** One past run of a pipeline, with its steps. */
+export type HistoryRun = Schemas['HistoryRun'];
+/** One step of a past run. */
+export type HistoryStep = Schemas['HistoryStep'];
+/** A parameter a step takes (declared by its notebook and/or set in the spec). */
+export type StepParameter = Schemas['StepParameter'];
+
+/**
+ * A page of the past runs of a pipeline file, newest first.
+ */
+export async function getPipelineHistory(
+  path: string,
+  offset: number,
+  limit: number,
+  init?: RequestInit
+): Promise<PipelineHistory> {
+  return requestAPI<PipelineHistory>(
+    'pipelines/history' +
+      queryString({ path, offset: String(offset), limit: String(limit) }),
+    init
+  );
+}

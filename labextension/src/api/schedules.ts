@@ -15,6 +15,8 @@ export type SchedulerState = Schemas['SchedulerState'];
 export type ScheduleList = Schemas['ScheduleList'];
 /** The next fire times of a cron expression. */
 export type CronPreview = Schemas['CronPreview'];
+/** A file a schedule can run: a pipeline file or a monitor file. */
+export type ScheduleTarget = Schemas['ScheduleTarget'];
 /** A new schedule. */
 export type ScheduleRequest = Partial<Schemas['ScheduleRequest']>;
 /** The states of a scheduled job. */
@@ -141,4 +143,13 @@ export async function getJob(id: number, init?: RequestInit): Promise<Job> {
  */
 export async function cancelJob(id: number, init?: RequestInit): Promise<Job> {
   return postJSON<Job>(`jobs/${id}/cancel`, {}, init);
+}
+
+/**
+ * The pipeline and monitor files under the server root a schedule can run.
+ */
+export async function listScheduleTargets(
+  init?: RequestInit
+): Promise<Schemas['TargetList']> {
+  return requestAPI<Schemas['TargetList']>('schedules/targets', init);
 }

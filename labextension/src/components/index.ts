@@ -7,3 +7,4 @@ export { SectionShell } from './SectionShell';
 export { StatusBadge, statusClass, statusLabel } from './StatusBadge';
 export { Chart, ChartOption } from './Chart';
 export { RunLink } from './RunLink';
+export { RelativeTime } from './RelativeTime';

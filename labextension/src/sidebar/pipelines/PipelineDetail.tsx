@@ -12,6 +12,7 @@ import {
   isRunOver,
   PipelineDetail as Detail,
   PipelineRun,
+  PipelineRunRequest,
   RunStep,
   startPipelineRun
 } from '../../api/pipelines';
@@ -19,6 +20,8 @@ import { ErrorMessage, Loading } from '../../components';
 import { useAction, useLoadable, usePolling } from '../../hooks';
 import { baseName } from '../../format';
 import { ISidebarContext } from '../Panel';
+import { RunDialog } from './RunDialog';
+import { RunHistory } from './RunHistory';
 import { RunSummary } from './RunSummary';
 import { StepItem } from './StepItem';
 import { layers } from './steps';
@@ -44,6 +47,8 @@ export function PipelineDetail(props: {
   const [run, setRun] = useState<PipelineRun | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const starter = useAction();
+  const [dialog, setDialog] = useState(false);
+  const [historyToken, setHistoryToken] = useState(0);
 
   const detail = useLoadable<Detail>(
     signal => getPipeline(path, { signal }),
@@ -73,6 +78,7 @@ export function PipelineDetail(props: {
         setRun(value);
         if (isRunOver(value.status)) {
           setPollId(null);
+          setHistoryToken(token => token + 1);
           onRunEnded(); // reloads the list and, through reloadToken, this detail
         }
       }
@@ -95,14 +101,19 @@ export function PipelineDetail(props: {
     [followed]
   );
 
-  const start = (force: boolean) =>
+  const start = (request: PipelineRunRequest, fromDialog = false) =>
     starter.run(async () => {
       setRunError(null);
       try {
-        const runId = await startPipelineRun({ path, force });
+        const runId = await startPipelineRun(request);
         setRun(null);
         setPollId(runId);
+        setDialog(false);
+        setHistoryToken(token => token + 1);
       } catch (reason) {
+        if (fromDialog) {
+          throw reason; // shown in the dialog, beside what was typed
+        }
         setDetailToken(token => token + 1);
         throw reason;
       }
@@ -131,6 +142,7 @@ export function PipelineDetail(props: {
   const shown = run ?? value.last_run;
   const running = pollId !== null || starter.busy;
   const live = running && shown !== null && !isRunOver(shown.status);
+  const shownError = (dialog ? null : starter.error) ?? runError;
   const runSteps = new Map<string, RunStep>(
     (shown?.steps ?? []).map(s => [s.name, s])
   );
@@ -142,7 +154,7 @@ export function PipelineDetail(props: {
           className="jp-MLOps-button jp-mod-accept jp-MLOps-run-button"
           disabled={running}
           title="Run the pipeline; steps whose inputs did not change are taken from the cache"
-          onClick={() => start(false)}
+          onClick={() => start({ path, force: false })}
         >
           <runIcon.react tag="span" className="jp-MLOps-buttonIcon" />
           <span>Run</span>
@@ -151,10 +163,19 @@ export function PipelineDetail(props: {
           className="jp-MLOps-button jp-MLOps-force-button"
           disabled={running}
           title="Run every step again, ignoring the cache"
-          onClick={() => start(true)}
+          onClick={() => start({ path, force: true })}
         >
           <fastForwardIcon.react tag="span" className="jp-MLOps-buttonIcon" />
           <span>Run (ignore cache)</span>
+        </button>
+        <button
+          className="jp-MLOps-button jp-MLOps-runDialogButton"
+          disabled={running}
+          aria-expanded={dialog}
+          title="Choose parameters and which steps to run (--from, --only)"
+          onClick={() => setDialog(open => !open)}
+        >
+          <span>Run with options…</span>
         </button>
         <ToolbarButtonComponent
           className="jp-MLOps-openSpec"
@@ -163,9 +184,18 @@ export function PipelineDetail(props: {
           onClick={() => context.openFile(value.path)}
         />
       </div>
-      {(starter.error ?? runError) !== null && (
+      {dialog && (
+        <RunDialog
+          detail={value}
+          busy={running}
+          error={starter.error}
+          onStart={request => start(request, true)}
+          onCancel={() => setDialog(false)}
+        />
+      )}
+      {shownError !== null && (
         <ErrorMessage
-          message={starter.error ?? runError ?? ''}
+          message={shownError}
           onRetry={() => setDetailToken(t => t + 1)}
         />
       )}
@@ -199,6 +229,11 @@ export function PipelineDetail(props: {
           </li>
         ))}
       </ol>
+      <RunHistory
+        path={path}
+        reloadToken={props.reloadToken + historyToken}
+        context={context}
+      />
     </div>
   );
 }

@@ -17,6 +17,7 @@ import {
 } from '../../components';
 import { useAction, useLoadable } from '../../hooks';
 import { ISectionProps, ISidebarContext } from '../Panel';
+import { Breakable } from './Breakable';
 import { PipelineDetail } from './PipelineDetail';
 import { siblingPipeline } from './steps';
 
@@ -136,8 +137,14 @@ function PipelineItem(props: {
         onClick={props.onToggle}
       >
         <Caret open={expanded} />
-        <span className="jp-MLOps-pipelineName">{pipeline.name}</span>
-        <span className="jp-MLOps-pipelinePath">{pipeline.path}</span>
+        <span className="jp-MLOps-pipelineTitle">
+          <span className="jp-MLOps-pipelineName">
+            <Breakable text={pipeline.name} />
+          </span>
+          <span className="jp-MLOps-pipelinePath">
+            <Breakable text={pipeline.path} />
+          </span>
+        </span>
         {pipeline.error !== null ? (
           <StatusBadge status="FAILED" label="Invalid" title={pipeline.error} />
         ) : (

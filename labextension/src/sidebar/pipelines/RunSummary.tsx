@@ -1,8 +1,9 @@
 import React from 'react';
 
 import { PipelineRun, isRunOver } from '../../api/pipelines';
-import { RunError, StatusBadge } from '../../components';
-import { formatAbsolute, formatDuration, formatRelative } from '../../format';
+import { RelativeTime, RunError, StatusBadge } from '../../components';
+import { formatDuration } from '../../format';
+import { useNow } from '../../hooks';
 import { countSteps } from './steps';
 
 /**
@@ -14,6 +15,8 @@ export function RunSummary(props: {
   experiment: string;
 }): React.ReactElement {
   const { run } = props;
+  // Re-render while the run goes on (its duration) and as "started … ago" ages.
+  const now = useNow(run && run.started !== null ? run.started * 1000 : null);
   if (run === null) {
     return (
       <div className="jp-MLOps-runSummary">
@@ -34,8 +37,7 @@ export function RunSummary(props: {
   const over = isRunOver(run.status);
   const took =
     run.started !== null
-      ? (over && run.ended !== null ? run.ended : Date.now() / 1000) -
-        run.started
+      ? (over && run.ended !== null ? run.ended : now / 1000) - run.started
       : null;
   const counts = countSteps(run);
   return (
@@ -49,13 +51,7 @@ export function RunSummary(props: {
         <span className="jp-MLOps-runSummaryId" title={`Run ${run.run_id}`}>
           {over ? 'Last run' : 'Running'}
           {run.started !== null && (
-            <time
-              className="jp-MLOps-muted"
-              title={formatAbsolute(run.started * 1000)}
-            >
-              {' · started '}
-              {formatRelative(run.started * 1000)}
-            </time>
+            <RelativeTime epochMs={run.started * 1000} prefix=" · started " />
           )}
         </span>
         {took !== null && (

@@ -9,6 +9,7 @@ import {
 import { RunError, StatusBadge } from '../../components';
 import { baseName, formatDuration } from '../../format';
 import { ISidebarContext } from '../Panel';
+import { Breakable } from './Breakable';
 import { errorLine, HAS_MLFLOW_RUN } from './steps';
 
 /**
@@ -57,7 +58,9 @@ export function StepItem(props: {
         ) : (
           <StatusBadge status="NONE" label="Not run" />
         )}
-        <span className="jp-MLOps-stepName">{step.name}</span>
+        <span className="jp-MLOps-stepName">
+          <Breakable text={step.name} />
+        </span>
         {duration !== null && (
           <span className="jp-MLOps-runDuration" title="Duration">
             {formatDuration(duration)}

@@ -1,15 +1,16 @@
-import { Clipboard } from '@jupyterlab/apputils';
 import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { cancelJob, Job, isJobActive, listJobs } from '../../api/schedules';
-import { ErrorMessage, Loading, RunError, StatusBadge } from '../../components';
 import {
-  baseName,
-  formatAbsolute,
-  formatDuration,
-  formatRelative
-} from '../../format';
+  ErrorMessage,
+  Loading,
+  RelativeTime,
+  RunError,
+  RunLink,
+  StatusBadge
+} from '../../components';
+import { baseName, formatDuration } from '../../format';
 import { useAction, useLoadable, usePolling } from '../../hooks';
 import { ISidebarContext } from '../Panel';
 import { BUSY_POLL_MS, HISTORY_LENGTH } from './timing';
@@ -93,14 +94,7 @@ function JobItem(props: {
           #{job.id}{' '}
           <span className="jp-MLOps-muted">{triggerLabel(job.trigger)}</span>
         </span>
-        {started && (
-          <time
-            className="jp-MLOps-muted"
-            title={formatAbsolute(Date.parse(started))}
-          >
-            {formatRelative(Date.parse(started))}
-          </time>
-        )}
+        {started && <RelativeTime epochMs={Date.parse(started)} />}
         {took !== null && job.status !== 'SKIPPED' && (
           <span className="jp-MLOps-runDuration" title="Duration">
             {formatDuration(took)}
@@ -134,13 +128,13 @@ function JobItem(props: {
             </button>
           ))}
           {job.mlflow_run_id && (
-            <button
-              className="jp-MLOps-link jp-MLOps-mlflowRun"
-              title={`MLflow run ${job.mlflow_run_id} (click to copy the id)`}
-              onClick={() => Clipboard.copyToSystem(job.mlflow_run_id ?? '')}
-            >
-              MLflow run {job.mlflow_run_id.slice(0, 8)}
-            </button>
+            <span className="jp-MLOps-mlflowRun">
+              <RunLink
+                runId={job.mlflow_run_id}
+                label={`MLflow run ${job.mlflow_run_id.slice(0, 8)}`}
+                openRun={context.openRun}
+              />
+            </span>
           )}
         </div>
       )}

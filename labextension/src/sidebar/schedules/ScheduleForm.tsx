@@ -1,11 +1,11 @@
 import { closeIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
-import { listPipelines } from '../../api/pipelines';
 import {
   createSchedule,
   CronPreset,
   CronPreview,
+  listScheduleTargets,
   Schedule,
   MissedPolicy,
   previewCron
@@ -21,6 +21,7 @@ import { browserTimeZone, knownTimeZones, PREVIEW_DEBOUNCE_MS } from './timing';
 interface ITargetOption {
   path: string;
   label: string;
+  kind: 'pipeline' | 'monitor' | 'notebook';
 }
 
 /**
@@ -48,13 +49,20 @@ export function ScheduleForm(props: {
 
   useEffect(() => {
     const controller = new AbortController();
-    listPipelines({ signal: controller.signal }).then(
+    listScheduleTargets({ signal: controller.signal }).then(
       value => {
-        const options = value.pipelines
-          .filter(pipeline => pipeline.error === null)
-          .map(pipeline => ({
-            path: pipeline.path,
-            label: `${pipeline.name} (${pipeline.path})`
+        // Pipelines first, then the drift checks (monitor files).
+        const options: ITargetOption[] = [...value.targets]
+          .sort((a, b) =>
+            a.kind === b.kind ? 0 : a.kind === 'pipeline' ? -1 : 1
+          )
+          .map(item => ({
+            path: item.path,
+            kind: item.kind,
+            label:
+              item.kind === 'monitor'
+                ? `Drift check ${item.name} (${item.path})`
+                : `${item.name} (${item.path})`
           }));
         setPipelines(options);
         setTarget(current => current || options[0]?.path || '');
@@ -75,7 +83,8 @@ export function ScheduleForm(props: {
   if (context.currentNotebook) {
     options.push({
       path: context.currentNotebook,
-      label: `This notebook (${context.currentNotebook})`
+      label: `This notebook (${context.currentNotebook})`,
+      kind: 'notebook'
     });
   }
   for (const option of pipelines) {
@@ -84,7 +93,11 @@ export function ScheduleForm(props: {
     }
   }
   if (target && !options.some(option => option.path === target)) {
-    options.unshift({ path: target, label: target });
+    options.unshift({
+      path: target,
+      label: target,
+      kind: /\.ipynb$/.test(target) ? 'notebook' : 'pipeline'
+    });
   }
 
   const submit = (event: React.FormEvent) => {
@@ -95,17 +108,21 @@ export function ScheduleForm(props: {
         cron,
         timezone,
         missed,
-        params: params
-          .split('\n')
-          .map(line => line.trim())
-          .filter(line => line.length > 0),
+        params: isMonitor
+          ? []
+          : params
+              .split('\n')
+              .map(line => line.trim())
+              .filter(line => line.length > 0),
         ...(name.trim() ? { name: name.trim() } : {})
       });
       props.onCreated(created);
     });
   };
 
-  const isPipeline = /\.ya?ml$/.test(target);
+  const chosen = options.find(option => option.path === target);
+  const isMonitor = chosen?.kind === 'monitor';
+  const isPipeline = !isMonitor && /\.ya?ml$/.test(target);
   return (
     <form
       className="jp-MLOps-scheduleForm"
@@ -222,20 +239,27 @@ export function ScheduleForm(props: {
           <option value="catch_up_once">Catch up once (run the latest)</option>
         </select>
       </Field>
-      <Field label="Parameters" className="jp-MLOps-paramsField">
-        <textarea
-          className="jp-mod-styled jp-MLOps-paramsInput"
-          value={params}
-          rows={2}
-          spellCheck={false}
-          placeholder={
-            isPipeline
-              ? 'step.name=value, one per line'
-              : 'name=value, one per line'
-          }
-          onChange={event => setParams(event.target.value)}
-        />
-      </Field>
+      {isMonitor ? (
+        <p className="jp-MLOps-muted jp-MLOps-monitorNote">
+          A drift check of the monitor file: its model, data and rules come from
+          the file (no parameters).
+        </p>
+      ) : (
+        <Field label="Parameters" className="jp-MLOps-paramsField">
+          <textarea
+            className="jp-mod-styled jp-MLOps-paramsInput"
+            value={params}
+            rows={2}
+            spellCheck={false}
+            placeholder={
+              isPipeline
+                ? 'step.name=value, one per line'
+                : 'name=value, one per line'
+            }
+            onChange={event => setParams(event.target.value)}
+          />
+        </Field>
+      )}
       {submission.error !== null && (
         <div className="jp-MLOps-inlineError jp-MLOps-formError">
           {submission.error}

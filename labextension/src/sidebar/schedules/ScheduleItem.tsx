@@ -17,6 +17,7 @@ import { Caret, StatusBadge } from '../../components';
 import { formatAbsolute } from '../../format';
 import { useAction } from '../../hooks';
 import { ISidebarContext } from '../Panel';
+import { Breakable } from '../pipelines/Breakable';
 import { JobHistory } from './JobHistory';
 
 /**
@@ -61,7 +62,9 @@ export function ScheduleItem(props: {
         onClick={props.onToggle}
       >
         <Caret open={expanded} />
-        <span className="jp-MLOps-scheduleName">{schedule.name}</span>
+        <span className="jp-MLOps-scheduleName">
+          <Breakable text={schedule.name} />
+        </span>
         {!schedule.enabled ? (
           <StatusBadge status="PAUSED" />
         ) : (
@@ -105,12 +108,37 @@ export function ScheduleItem(props: {
             {schedule.cron}
           </code>
           <span className="jp-MLOps-zone">{schedule.timezone}</span>
+          {schedule.target_type === 'monitor' && (
+            <span
+              className="jp-MLOps-scheduleKind"
+              title="A drift check on a schedule"
+            >
+              drift check
+            </span>
+          )}
           {schedule.missed === 'catch_up_once' && (
             <span title="Missed ticks: the latest one runs when a scheduler is back">
               catch up once
             </span>
           )}
         </div>
+        {Object.keys(schedule.parameters).length > 0 && (
+          <div
+            className="jp-MLOps-scheduleParams"
+            aria-label="Parameters"
+            title="Parameters each job runs with"
+          >
+            {Object.entries(schedule.parameters).map(([name, value]) => (
+              <span
+                className="jp-MLOps-scheduleParam"
+                key={name}
+                data-param={name}
+              >
+                {name}={JSON.stringify(value)}
+              </span>
+            ))}
+          </div>
+        )}
         <div className="jp-MLOps-scheduleActions">
           <button
             className="jp-MLOps-button jp-MLOps-runNow"
