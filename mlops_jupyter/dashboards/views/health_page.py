@@ -35,7 +35,7 @@ class HealthDashboard:
         pipeline = self.info["pipeline"]
         subtitle = (f"trained by pipeline {pipeline}" if pipeline else
                     "no training pipeline recorded for the champion") + \
-            f" · {len(self.info['checks'])} drift check(s)"
+            f" · {h.plural(len(self.info['checks']), 'drift check')}"
         self.render()
         self.period.observe(safe_callback(self.status, lambda _c: self.render()), "value")
         controls = widgets.HBox([self.period])
@@ -71,7 +71,7 @@ class HealthDashboard:
             h.card("Drift checks", str(len(checks)), f"{failed_checks} failed",
                    "bad" if failed_checks else "ok"),
             h.card("Alerts", str(sum(1 for e in events if e["kind"] == "alert")),
-                   f"{len(retrains)} retrain(s) started", "warn" if events else "ok"),
+                   f"{h.plural(len(retrains), 'retrain')} started", "warn" if events else "ok"),
             h.card("Pipeline runs", str(len(runs)), f"{failed_runs} failed"
                    if self.info["pipeline"] else "no pipeline recorded",
                    "bad" if failed_runs else ("ok" if runs else "")),
