@@ -61,7 +61,8 @@ table.mlops-table th { text-align: left; color: #6b7280; font-weight: 600; font-
   border-bottom: 1px solid #e5e7eb; padding: 7px 10px; white-space: nowrap; }
 table.mlops-table td { border-bottom: 1px solid #f1f5f9; padding: 6px 10px;
   vertical-align: middle; }
-table.mlops-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.mlops-table td.num { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
 table.mlops-table tr.drifted td:first-child { box-shadow: inset 3px 0 0 $drift; }
 .mlops-kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
   font-size: 13px; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }

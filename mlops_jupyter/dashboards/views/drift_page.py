@@ -117,18 +117,18 @@ class DriftDashboard:
             recent = sum(1 for _, _, drifted in row["history"] if drifted)
             direction = {"p_value": "p-value", "distance": "distance"}.get(row["score_kind"],
                                                                          "score")
-            role = (" " + h.badge("prediction", "neutral")) if row["role"] == "prediction" \
-                else ""
+            role = " · prediction" if row["role"] == "prediction" else ""  # counted too
             body.append((
-                f"<strong>{h.esc(row['column'])}</strong>{role}",
+                f"<strong>{h.esc(row['column'])}</strong>",
                 state,
-                h.esc(row["kind"] or "–"),
+                h.esc((row["kind"] or "–") + role),
                 h.esc(row["method"] or row["reason"] or "–"),
                 h.esc(f"{h.fmt_number(row['score'])}" + (f" ({direction})"
                                                          if row["score_kind"] else "")),
                 h.esc(h.fmt_number(row["threshold"])),
                 h.sparkline(row["history"], row["threshold"]),
-                h.esc(f"{recent} of {h.plural(len(row['history']), 'check')}")))
+                h.esc(f"{recent} of {h.plural(len(row['history']), 'check')}"
+                      if row["history"] else "–")))
             classes.append("drifted" if row["drifted"] else "")
         return (h.heading("Columns in the latest check",
                           f"{counts.text()} · drifted first · {h.fmt_time(latest['time'])}")
