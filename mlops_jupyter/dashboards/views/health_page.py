@@ -67,7 +67,9 @@ class HealthDashboard:
         self.cards.value = h.cards([
             h.card("Last drift check", h.fmt_ago(latest["time"]) if latest else "never",
                    drift_verdict(latest)[0] if latest else "no check in this period",
-                   "ok" if latest and not failed_checks else ("warn" if latest else "")),
+                   # drift's colour when the last check found drift, as on every page
+                   "" if not latest else "bad" if latest.get("dataset_drift")
+                   else ("warn" if failed_checks else "ok")),
             h.card("Drift checks", str(len(checks)), f"{failed_checks} failed",
                    "bad" if failed_checks else "ok"),
             h.card("Alerts", str(sum(1 for e in events if e["kind"] == "alert")),
