@@ -2,21 +2,26 @@
 kind, with when each was published and a link to it — instead of Voila's bare list
 of notebook files.
 
-Pure HTML building from :func:`~.publish.list_dashboards` (signed dashboards only);
-the handler that serves it is in :mod:`.voila_app`, behind the same token as every
-dashboard. The page shows model names, kinds, file names and times only: never the
+HTML built from :func:`~.publish.list_dashboards` (signed dashboards only) and
+:func:`freshness` (when each model and its drift checks last changed, read from the
+store); the handler that serves it is in :mod:`.voila_app`, behind the same token as
+every dashboard. The page shows model names, kinds, file names and times only: never the
 token, the folder's path or anything else from the server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from ..exceptions import MLOpsError, NotFoundError
 from ..wording import plural
 from . import html as h
 from .publish import TEMPLATES
+
+log = logging.getLogger("mlops_jupyter.dashboards")
 
 TITLE = "Model dashboards"
 LANDING_STYLE = """
@@ -29,8 +34,9 @@ body { margin: 0; background: #f8fafc; }
 .mlops-landing th .mlops-kind-note { display: block; font-weight: 400; font-size: 12px;
   color: #6b7280; white-space: normal; max-width: 230px; line-height: 1.35; margin-top: 2px; }
 .mlops-landing td { vertical-align: top; padding: 10px; }
-.mlops-landing td.mlops-model { font-size: 15px; font-weight: 650; color: #111827;
-  white-space: nowrap; }
+.mlops-landing td.mlops-model { white-space: nowrap; }
+.mlops-landing td.mlops-model [data-model] { font-size: 15px; font-weight: 650;
+  color: #111827; }
 .mlops-landing a.mlops-open { display: inline-block; font-weight: 600; color: #1d4ed8;
   text-decoration: none; padding: 3px 10px; border: 1px solid #bfdbfe; border-radius: 6px;
   background: #eff6ff; }
@@ -49,6 +55,47 @@ def _published(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def freshness(models: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """When each model last changed in the registry and when its latest drift check
+    ran: ``{model: {"updated": ms | None, "checked": ms | None, "missing": bool}}``.
+    A model the store cannot answer for is left out (the page shows no time for it)."""
+    from ..monitoring import records
+    from ..registry import common
+
+    found: dict[str, dict[str, Any]] = {}
+    for model in models:
+        try:
+            registered = common.get_registered_model(model)
+        except NotFoundError:
+            found[model] = {"updated": None, "checked": None, "missing": True}
+            continue
+        except MLOpsError:
+            continue
+        except Exception:  # the list is shown without its times
+            log.warning("landing page: cannot read %r", model, exc_info=True)
+            continue
+        try:
+            checks = records.search_checks(common.client(), model, max_results=1)
+        except Exception:  # noqa: BLE001
+            checks = []
+        found[model] = {"updated": registered.last_updated_timestamp,
+                        "checked": checks[0]["time"] if checks else None, "missing": False}
+    return found
+
+
+def _model_cell(model: str, fresh: dict[str, Any] | None, now_ms: int | None) -> str:
+    lines = [f'<span data-model="{h.esc(model)}">{h.esc(model)}</span>']
+    if fresh and fresh.get("missing"):
+        lines.append('<span class="mlops-when">no longer in the registry</span>')
+    elif fresh:
+        lines.append(f'<span class="mlops-when">model updated '
+                     f'{h.esc(h.fmt_ago(fresh.get("updated"), now_ms))}</span>')
+        checked = (f"last drift check {h.fmt_ago(fresh['checked'], now_ms)}"
+                   if fresh.get("checked") else "no drift check yet")
+        lines.append(f'<span class="mlops-when">{h.esc(checked)}</span>')
+    return "".join(lines)
+
+
 def landing_rows(dashboards: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, dict]]]:
     """``[(model, {kind: dashboard})]`` sorted by model name (case-insensitive)."""
     by_model: dict[str, dict[str, dict]] = {}
@@ -58,13 +105,15 @@ def landing_rows(dashboards: Sequence[dict[str, Any]]) -> list[tuple[str, dict[s
 
 
 def landing_html(dashboards: Sequence[dict[str, Any]], link: Callable[[str], str],
-                 *, now_ms: int | None = None) -> str:
+                 *, fresh: dict[str, dict[str, Any]] | None = None,
+                 now_ms: int | None = None) -> str:
     """The whole landing page.
 
     Args:
         dashboards: :func:`~.publish.list_dashboards` entries (``file, model,
             template, published``).
         link: The URL of a dashboard file (the caller knows the base URL).
+        fresh: :func:`freshness` of the models (times left out when None).
         now_ms: "Now" for the relative times (tests).
     """
     rows = landing_rows(dashboards)
@@ -77,7 +126,7 @@ def landing_html(dashboards: Sequence[dict[str, Any]], link: Callable[[str], str
         head = ["Model", *kinds]
         cells = []
         for model, found in rows:
-            line = [f'<span data-model="{h.esc(model)}">{h.esc(model)}</span>']
+            line = [_model_cell(model, (fresh or {}).get(model), now_ms)]
             for kind in kinds:
                 item = found.get(kind)
                 if item is None:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from jupyter_server.utils import url_path_join
 from tornado import web
+from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.paths import collect_static_paths
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -71,12 +72,15 @@ class LandingHandler(TornadoVoilaTreeHandler):
     async def get(self, path: str = ""):
         if path.strip("/"):
             return await super().get(path)
-        from .landing import landing_html
+        from .landing import freshness, landing_html
         from .publish import list_dashboards
 
         directory = self.settings.get("mlops_dashboards_dir") or self.contents_manager.root_dir
-        page = landing_html(list_dashboards(directory), lambda file: url_path_join(
-            self.base_url, "voila/render", quote(file)))
+        dashboards = list_dashboards(directory)
+        fresh = await IOLoop.current().run_in_executor(  # store reads off the event loop
+            None, freshness, sorted({item["model"] for item in dashboards}))
+        page = landing_html(dashboards, lambda file: url_path_join(
+            self.base_url, "voila/render", quote(file)), fresh=fresh)
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.finish(page)

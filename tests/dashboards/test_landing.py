@@ -145,6 +145,9 @@ def test_the_landing_page_lists_models_and_kinds_behind_the_token(landing_voila,
     assert "2 models · 4 dashboards" in page.body
     assert page.body.index(MODELS[1]) < page.body.index(MODELS[0])  # sorted by name
     assert "published" in page.body and "<time" in page.body
+    # when the data last changed: the model in the registry, its latest drift check
+    assert page.body.count("model updated just now") == 2
+    assert page.body.count("last drift check just now") == 2
     # never the token, the folder or the home
     assert landing_voila.token not in page.body
     assert str(two_models.home.home) not in page.body and "/tmp" not in page.body
@@ -245,3 +248,20 @@ def test_the_report_frame_is_as_tall_as_the_report_in_chromium(landing_voila, ch
     page.set_viewport_size({"width": 1280, "height": min(int(tall) + 40, 6000)})
     page.wait_for_timeout(1500)
     _screenshot(page, "dashboard-drift.png")
+
+
+def test_the_landing_page_without_dashboards_or_store():
+    from mlops_jupyter.dashboards.landing import landing_html
+
+    empty = landing_html([], lambda file: file)
+    assert "No dashboard is published here yet" in empty and "<table" not in empty
+    listed = [{"file": "a-drift.ipynb", "model": "a", "template": "drift",
+               "published": "2026-01-02T03:04:05+00:00"},
+              {"file": "gone-drift.ipynb", "model": "gone", "template": "drift",
+               "published": None}]
+    page = landing_html(listed, lambda file: f"/voila/render/{file}",
+                        fresh={"gone": {"missing": True}})
+    assert "1 dashboard" not in page and "2 models · 2 dashboards" in page
+    assert "no longer in the registry" in page
+    assert 'datetime="2026-01-02T03:04:05+00:00"' in page
+    assert page.count('class="mlops-open"') == 2
