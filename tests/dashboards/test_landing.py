@@ -224,6 +224,23 @@ def test_the_report_frame_is_as_tall_as_the_report_in_chromium(landing_voila, ch
     # ... and is not a fixed 900 px box: it follows the report's own height.
     box = frame_element.bounding_box()
     assert abs(box["height"] - 2 - viewport) <= 2 and viewport > 900, (box, viewport)
+    # A narrower window reflows the report: the frame follows (no inner scroll either).
+    page.set_viewport_size({"width": 760, "height": 1000})
+    page.wait_for_timeout(2000)
+    narrow, narrow_viewport = inner.evaluate(
+        "() => [document.documentElement.scrollHeight, window.innerHeight]")
+    assert narrow <= narrow_viewport + 1, (narrow, narrow_viewport)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.wait_for_timeout(1500)
+    # Opening a column's details in the report makes it taller: the frame grows with it.
+    report.locator("table tbody tr").first.locator("button").first.click()
+    page.wait_for_timeout(2500)
+    opened, opened_viewport = inner.evaluate(
+        "() => [document.documentElement.scrollHeight, window.innerHeight]")
+    assert opened <= opened_viewport + 1 and opened_viewport > viewport + 100, (
+        opened, opened_viewport, viewport)
+    report.locator("table tbody tr").first.locator("button").first.click()
+    page.wait_for_timeout(1500)
     # Evidently's column table lists the drifted columns first.
     verdicts = report.locator("table tbody tr td:nth-child(6)")
     expect(verdicts.first).to_have_text("Detected", timeout=30_000)
