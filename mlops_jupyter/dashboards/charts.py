@@ -8,10 +8,12 @@ draws it in the browser, so nothing is fetched from the internet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .html import COLORS
+from ..monitoring.columns import column_counts
+from ..palette import COLORS
+from ..wording import plural
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 CONFIG = {"displaylogo": False, "responsive": True,
@@ -22,6 +24,9 @@ STATUS_COLORS = {
     "RUNNING": COLORS["champion"], "QUEUED": COLORS["neutral"],
     "SKIPPED": COLORS["neutral"],
 }
+
+
+FAILED_STATUSES = ("FAILED", "TIMED_OUT")
 
 
 def _go():
@@ -60,9 +65,9 @@ def drift_share_figure(checks: Sequence[dict[str, Any]], threshold: float):
     times = [to_datetime(check["time"]) for check in checks]
     shares = [check.get("drift_share") for check in checks]
     hover = [
-        f"v{check.get('version') or '?'} · {check['drifted_columns']} of "
-        f"{check['checked_columns']} columns drifted<br>{check['current_rows']:,} rows"
-        + (f"<br>{len(check['alerts'])} alert(s)" if check.get("alerts") else "")
+        f"v{check.get('version') or '?'} · {column_counts(check).text()}<br>"
+        f"{plural(check['current_rows'], 'row')}"
+        + (f"<br>{plural(len(check['alerts']), 'alert')}" if check.get("alerts") else "")
         for check in checks]
     colors = [COLORS["bad"] if check.get("dataset_drift") else
               (COLORS["neutral"] if check.get("dataset_drift") is None else COLORS["ok"])
@@ -86,6 +91,11 @@ def drift_share_figure(checks: Sequence[dict[str, Any]], threshold: float):
                   annotation_font={"color": COLORS["bad"], "size": 11})
     _layout(fig, height=320, yaxis={"tickformat": ".0%", "range": [-0.02, 1.12],
                                     "title": None}, showlegend=bool(alerted))
+    dated = [moment for moment in times if moment is not None]
+    if dated and max(dated) - min(dated) < timedelta(hours=2):
+        # One check (or a few within minutes): a day around them, not milliseconds.
+        middle = min(dated) + (max(dated) - min(dated)) / 2
+        fig.update_xaxes(range=[middle - timedelta(hours=12), middle + timedelta(hours=12)])
     return fig
 
 
@@ -156,7 +166,7 @@ def health_timeline_figure(checks: Sequence[dict[str, Any]], runs: Sequence[dict
     lanes.append(("Drift checks", [(check["time"], "FAILED" if check["status"] == "FAILED" else
                                     ("DRIFT" if check.get("dataset_drift") else "FINISHED"),
                                     f"v{check.get('version') or '?'}") for check in checks]))
-    colors = {**STATUS_COLORS, "DRIFT": COLORS["warn"]}
+    colors = {**STATUS_COLORS, "DRIFT": COLORS["drift"]}  # drift: one colour everywhere
     seen: set[str] = set()
     for lane, points in lanes:
         for status in sorted({status for _, status, _ in points}):
@@ -166,6 +176,8 @@ def health_timeline_figure(checks: Sequence[dict[str, Any]], runs: Sequence[dict
                 mode="markers", name=status.lower().replace("_", " "),
                 legendgroup=status, showlegend=status not in seen,
                 marker={"size": 11, "color": colors.get(status, COLORS["neutral"]),
+                        # failures share drift's red: their own symbol tells them apart
+                        "symbol": "x" if status in FAILED_STATUSES else "circle",
                         "line": {"color": "#ffffff", "width": 1.5}},
                 text=[text for _, text in chosen],
                 hovertemplate=f"{lane}: {status.lower()}<br>%{{x|%Y-%m-%d %H:%M}}<br>%{{text}}"

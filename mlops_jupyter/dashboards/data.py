@@ -25,6 +25,7 @@ from typing import Any
 from .. import config, mlflow_errors
 from ..exceptions import MLOpsError, NotFoundError
 from ..monitoring import records
+from ..monitoring.columns import drifted_first
 from .job_health import pipeline_runs, scheduled_jobs
 
 MAX_CHECKS = 500
@@ -213,8 +214,10 @@ def feature_rows(checks: list[dict[str, Any]], result: dict[str, Any] | None
             column); without it the columns come from the latest check's metrics.
 
     Returns:
-        Rows sorted drifted first, then by name: ``column, kind, method, score_kind,
-        score, threshold, drifted, status, reason, history`` where ``history`` is
+        Rows in :func:`~mlops_jupyter.monitoring.columns.drifted_first` order (drifted,
+        then the other computed ones, then skipped; by name): ``column, kind, role,
+        method, score_kind, score, threshold, drifted, status, reason, history`` where
+        ``role`` is ``feature`` or ``prediction`` and ``history`` is
         ``[(time_ms, score, drifted), ...]`` oldest first.
     """
     latest = checks[-1] if checks else None
@@ -233,14 +236,14 @@ def feature_rows(checks: list[dict[str, Any]], result: dict[str, Any] | None
                    for check in checks if key in check["column_scores"]]
         rows.append({
             "column": column["column"], "kind": column.get("kind"),
+            "role": column.get("role") or "feature",
             "method": column.get("method_display") or column.get("method"),
             "score_kind": column.get("score_kind"), "score": column.get("score"),
             "threshold": column.get("threshold"), "drifted": column.get("drifted"),
             "status": column.get("status", "computed"), "reason": column.get("reason"),
             "history": history,
         })
-    return sorted(rows, key=lambda row: (not row["drifted"], row["status"] != "computed",
-                                         str(row["column"]).lower()))
+    return drifted_first(rows)
 
 
 def drift_threshold(result: dict[str, Any] | None) -> float:

@@ -1,6 +1,7 @@
 """HTML pieces of the dashboards: style, cards, badges, tables, sparklines, frames.
 
-Pure string building. Every value that comes from the store (names, messages,
+Pure string building; colours come from :mod:`mlops_jupyter.palette`, counted
+nouns from :func:`plural`. Every value that comes from the store (names, messages,
 column names) goes through :func:`esc`; the Evidently report is only ever placed in
 a sandboxed frame's ``srcdoc``.
 """
@@ -9,16 +10,19 @@ from __future__ import annotations
 
 import html
 import math
+import string
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-COLORS = {
-    "ok": "#15803d", "bad": "#dc2626", "warn": "#d97706", "neutral": "#6b7280",
-    "champion": "#2563eb", "challenger": "#ea580c", "line": "#475569", "grid": "#e5e7eb",
-}
+from .. import palette, wording
+from ..palette import COLORS
 
-STYLE = """
+#: ``plural(2, "column")`` → ``2 columns``: the one plural rule (:mod:`mlops_jupyter.wording`).
+plural = wording.plural
+noun = wording.noun
+
+STYLE = string.Template("""
 <style>
 .mlops-dash { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
   Arial, sans-serif; color: #1f2937; max-width: 1180px; margin: 0 auto; }
@@ -35,7 +39,7 @@ STYLE = """
 .mlops-card { flex: 1 1 190px; min-width: 170px; border: 1px solid #e5e7eb; border-radius: 10px;
   padding: 12px 14px; background: #fff; box-shadow: 0 1px 2px rgba(15, 23, 42, .05);
   border-top: 4px solid #cbd5e1; box-sizing: border-box; }
-.mlops-card.ok { border-top-color: #16a34a; } .mlops-card.bad { border-top-color: #dc2626; }
+.mlops-card.ok { border-top-color: $ok; } .mlops-card.bad { border-top-color: $drift; }
 .mlops-card.warn { border-top-color: #d97706; }
 .mlops-card.champion { border-top-color: #2563eb; }
 .mlops-card.challenger { border-top-color: #ea580c; }
@@ -45,8 +49,8 @@ STYLE = """
 .mlops-card .mlops-hint { font-size: 12px; color: #6b7280; margin-top: 3px; line-height: 1.4; }
 .mlops-badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px;
   font-weight: 600; line-height: 18px; white-space: nowrap; }
-.mlops-badge.ok { background: #dcfce7; color: #166534; }
-.mlops-badge.bad { background: #fee2e2; color: #991b1b; }
+.mlops-badge.ok { background: $ok_bg; color: $ok_text; }
+.mlops-badge.bad { background: $drift_bg; color: $drift_text; }
 .mlops-badge.warn { background: #fef3c7; color: #92400e; }
 .mlops-badge.neutral { background: #e5e7eb; color: #374151; }
 .mlops-badge.champion { background: #dbeafe; color: #1e40af; }
@@ -57,8 +61,9 @@ table.mlops-table th { text-align: left; color: #6b7280; font-weight: 600; font-
   border-bottom: 1px solid #e5e7eb; padding: 7px 10px; white-space: nowrap; }
 table.mlops-table td { border-bottom: 1px solid #f1f5f9; padding: 6px 10px;
   vertical-align: middle; }
-table.mlops-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.mlops-table tr.drifted td:first-child { box-shadow: inset 3px 0 0 #dc2626; }
+table.mlops-table td.num { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+table.mlops-table tr.drifted td:first-child { box-shadow: inset 3px 0 0 $drift; }
 .mlops-kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
   font-size: 13px; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .mlops-kv dt { color: #6b7280; } .mlops-kv dd { margin: 0; color: #111827; }
@@ -69,11 +74,14 @@ table.mlops-table tr.drifted td:first-child { box-shadow: inset 3px 0 0 #dc2626;
 .mlops-message p { color: #4b5563; font-size: 14px; line-height: 1.55; margin: 6px 0; }
 .mlops-empty { color: #6b7280; font-size: 13px; padding: 10px 0;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.mlops-report { width: 100%; height: 900px; border: 1px solid #e5e7eb; border-radius: 8px;
-  background: #fff; }
+/* 900 px until the report tells its height (then exactly its content: no inner scroll) */
+.mlops-report { display: block; width: 100%; height: 900px; border: 1px solid #e5e7eb;
+  border-radius: 8px; background: #fff; }
 .mlops-controls .widget-label, .mlops-controls label { color: #374151; }
 </style>
-"""
+""").substitute(drift=palette.DRIFT, drift_bg=palette.DRIFT_BACKGROUND,
+                drift_text=palette.DRIFT_TEXT, ok=palette.NO_DRIFT,
+                ok_bg=palette.NO_DRIFT_BACKGROUND, ok_text=palette.NO_DRIFT_TEXT)
 
 
 def esc(value: object) -> str:
@@ -233,9 +241,94 @@ def sparkline(points: Sequence[tuple[int, float, bool]], threshold: float | None
     return "".join(parts)
 
 
+#: Runs inside the report's frame, first thing in its document:
+#: * tells the embedding page the document's height (on load, on every resize of
+#:   its content — Evidently draws with React after load, rows expand — and when
+#:   asked), so the frame is exactly as tall as its content: no scroll inside a scroll;
+#: * puts drifted columns first in Evidently's column tables (``big_table`` widgets,
+#:   which Evidently orders by score: stable columns first for p-values), as every
+#:   other column table of the dashboards does. Evidently's own structure is read
+#:   defensively: anything unexpected leaves the report as it was.
+REPORT_FRAME_SCRIPT = """<script>(function () {
+  var last = 0;
+  function height() {
+    var body = document.body;
+    if (!body) { return 0; }
+    var style = getComputedStyle(body);
+    return Math.ceil(Math.max(body.getBoundingClientRect().bottom + window.scrollY,
+      body.offsetHeight) + (parseFloat(style.marginBottom) || 0));
+  }
+  function post(force) {
+    var value = height();
+    if (value > 0 && (force || Math.abs(value - last) > 1)) {
+      last = value;
+      parent.postMessage({mlopsReportHeight: value}, "*");
+    }
+  }
+  addEventListener("message", function (event) {
+    if (event.source === parent && event.data === "mlops-report-height") { post(true); }
+  });
+  addEventListener("load", function () { post(true); });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.ResizeObserver) { new ResizeObserver(function () { post(false); }).observe(document.body); }
+    post(true);
+  });
+  function driftedFirst(node, depth) {
+    if (!node || typeof node !== "object" || depth > 12) { return; }
+    if (Array.isArray(node)) { node.forEach(function (item) { driftedFirst(item, depth + 1); }); return; }
+    var rows = node.type === "big_table" && node.params && node.params.data;
+    if (Array.isArray(rows) && rows.some(function (row) { return row && "data_drift" in row; })) {
+      node.params.data = rows.map(function (row, index) {
+        return [row && row.data_drift === "Detected" ? 0 : 1, index, row];
+      }).sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+        .map(function (item) { return item[2]; });
+    }
+    ["widgets", "tabs", "widget"].forEach(function (key) { driftedFirst(node[key], depth + 1); });
+  }
+  var draw;
+  try {
+    Object.defineProperty(window, "drawDashboard", {configurable: true,
+      get: function () { return draw; },
+      set: function (real) {
+        draw = typeof real !== "function" ? real : function (dashboard) {
+          try { driftedFirst(dashboard, 0); } catch (error) { /* Evidently's order */ }
+          return real.apply(this, arguments);
+        };
+      }});
+  } catch (error) { /* left as Evidently draws it */ }
+})();</script>"""
+
+#: Runs in the dashboard page when a report frame has loaded (an inline handler: the
+#: widget's HTML is inserted as markup, where ``<script>`` elements never run). One
+#: listener per page sizes every report frame from the height its document posts
+#: (only messages from that frame's own window; clamped), then asks the frame for it
+#: (its first message may have come before this listener existed).
+FRAME_ONLOAD = (
+    "(function(frame){var w=window;if(!w.mlopsReportSizer){w.mlopsReportSizer=function(e){"
+    "var d=e.data;if(!d||typeof d.mlopsReportHeight!=='number'||!isFinite(d.mlopsReportHeight))"
+    "return;var frames=document.querySelectorAll('iframe.mlops-report');"
+    "for(var i=0;i<frames.length;i++){if(frames[i].contentWindow===e.source){"
+    "frames[i].style.height=Math.max(60,Math.min(200000,Math.ceil(d.mlopsReportHeight)))+'px';"
+    "frames[i].setAttribute('data-sized','true');}}};"
+    "w.addEventListener('message',w.mlopsReportSizer);}"
+    "if(frame.contentWindow){frame.contentWindow.postMessage('mlops-report-height','*');}"
+    "})(this)")
+
+
+def framed_report_document(report_html: str) -> str:
+    """The report's HTML with :data:`REPORT_FRAME_SCRIPT` as its first script."""
+    lower = report_html[:4096].lower()
+    index = lower.find("<head>")
+    if index >= 0:
+        index += len("<head>")
+        return report_html[:index] + REPORT_FRAME_SCRIPT + report_html[index:]
+    return REPORT_FRAME_SCRIPT + report_html
+
+
 def sandboxed_report(report_html: str, title: str) -> str:
     """The Evidently report in an iframe that may run its own scripts but cannot
-    reach this page, its cookies or its kernel (no ``allow-same-origin``)."""
+    reach this page, its cookies or its kernel (no ``allow-same-origin``), sized to
+    its content (:data:`REPORT_FRAME_SCRIPT`, :data:`FRAME_ONLOAD`)."""
     return (f'<iframe class="mlops-report" title="{esc(title)}" sandbox="allow-scripts" '
-            f'referrerpolicy="no-referrer" loading="lazy" srcdoc="{esc(report_html)}">'
-            "</iframe>")
+            f'referrerpolicy="no-referrer" loading="lazy" onload="{esc(FRAME_ONLOAD)}" '
+            f'srcdoc="{esc(framed_report_document(report_html))}"></iframe>')

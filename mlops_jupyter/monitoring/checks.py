@@ -18,6 +18,7 @@ from ..exceptions import UsageError
 from ..tables import SUFFIXES, read_table
 from ..tracking import capture
 from . import records
+from .columns import column_counts
 from .spec import MonitorSpec
 
 #: How long a two-dataset check waits for its record to reach the store; after that
@@ -111,11 +112,12 @@ def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, flo
 
 def _metric_values(result: dict[str, Any], performance: dict[str, float]) -> dict[str, float]:
     """The metrics a drift check records, by name."""
+    counts = column_counts(result)  # the one counting rule (.columns)
     values = {"drift_share": result.get("share_of_drifted_columns"),
               "dataset_drift": None if result.get("dataset_drift") is None
               else float(result["dataset_drift"]),
-              "drifted_columns": result.get("number_of_drifted_columns"),
-              "checked_columns": result.get("number_of_columns"),
+              "drifted_columns": counts.drifted,
+              "checked_columns": counts.checked,
               "current_rows": result.get("current_rows")}
     for column, verdict in (result.get("columns") or {}).items():
         if verdict.get("score") is not None:

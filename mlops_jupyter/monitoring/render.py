@@ -5,6 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..palette import DRIFT, NO_DRIFT
+from .columns import column_counts, drifted_first
+
 
 def drift_html(check: dict[str, Any]) -> str:
     """The verdict line, per-column verdicts (drifted first) and fired alerts."""
@@ -12,10 +15,9 @@ def drift_html(check: dict[str, Any]) -> str:
     share = result.get("share_of_drifted_columns")
     verdict = {True: "Dataset drift", False: "No dataset drift",
                None: "Drift not computable"}[result.get("dataset_drift")]
-    colour = "#c62828" if result.get("dataset_drift") else "#2e7d32"
+    colour = DRIFT if result.get("dataset_drift") else NO_DRIFT
     rows = []
-    columns = sorted((result.get("columns") or {}).values(),
-                     key=lambda c: (not c.get("drifted"), c["column"]))
+    columns = drifted_first((result.get("columns") or {}).values())
     for column in columns:
         if column.get("status") == "skipped":
             cells = (column["column"], "—", "—", "—", f"skipped: {column.get('reason')}")
@@ -23,13 +25,12 @@ def drift_html(check: dict[str, Any]) -> str:
             cells = (column["column"], column.get("method_display") or column.get("method"),
                      f"{column['score']:.4g}", f"{column['threshold']:g}",
                      "drift" if column.get("drifted") else "ok")
-        style = ' style="color:#c62828;font-weight:600"' if column.get("drifted") else ""
+        style = f' style="color:{DRIFT};font-weight:600"' if column.get("drifted") else ""
         rows.append("<tr>" + "".join(f"<td{style if i == 4 else ''}>{escape(str(c))}</td>"
                                      for i, c in enumerate(cells)) + "</tr>")
     alerts = "".join(f"<li><b>{escape(a['rule'])}</b>: {escape(a['message'])}</li>"
                      for a in check.get("alerts") or [])
-    summary = (f"{result.get('number_of_drifted_columns')} of "
-               f"{result.get('number_of_columns')} columns drifted"
+    summary = (column_counts(result).text()
                + (f" ({share:.0%}; threshold {result['drift_share']:.0%})"
                   if share is not None else ""))
     return (f"<div><p><span style='color:{colour};font-weight:600'>{verdict}</span> — "
@@ -45,13 +46,10 @@ def drift_lines(data: dict[str, Any]) -> list[str]:
     share = result.get("share_of_drifted_columns")
     verdict = {True: "DRIFT", False: "no drift", None: "not computable"}[
         result.get("dataset_drift")]
-    lines = [f"{_subject(data)}: {verdict} — "
-             f"{result.get('number_of_drifted_columns')}/{result.get('number_of_columns')} "
-             f"columns drifted" + (f" ({share:.0%}; dataset drift at "
+    lines = [f"{_subject(data)}: {verdict} — {column_counts(result).short()}"
+             + (f" ({share:.0%}; dataset drift at "
                                    f"{result['drift_share']:.0%})" if share is not None else "")]
-    columns = sorted((result.get("columns") or {}).values(),
-                     key=lambda c: (not c.get("drifted"), c["column"]))
-    for column in columns:
+    for column in drifted_first((result.get("columns") or {}).values()):
         if column.get("status") == "skipped":
             lines.append(f"  {column['column'][:30]:30}  skipped: {column.get('reason')}")
             continue

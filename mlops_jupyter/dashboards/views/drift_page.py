@@ -4,6 +4,7 @@ alerts and retrains, and the latest Evidently report."""
 from __future__ import annotations
 
 from ... import names
+from ...monitoring.columns import column_counts
 from .. import data
 from .. import html as h
 from .common import (
@@ -43,7 +44,7 @@ class DriftDashboard:
         self.chart_title = html_widget()
         self.chart = widgets.Output(layout={"width": "100%"})
         header = html_widget(header_html("drift", self.model, (
-            f"{len(self.checks)} drift check(s) stored · latest "
+            f"{h.plural(len(self.checks), 'drift check')} stored · latest "
             f"{h.fmt_ago(self.checks[-1]['time']) if self.checks else 'never'}")))
         if not self.checks:
             self.widget = widgets.VBox([header, html_widget(h.message_page(
@@ -82,29 +83,31 @@ class DriftDashboard:
         verdict, tone = drift_verdict(latest)
         drifted_runs = sum(1 for check in checks if check.get("dataset_drift"))
         alerts = sum(len(check.get("alerts") or []) for check in checks)
+        counts = column_counts(result or latest)  # the one counting rule
         self.cards.value = h.cards([
             h.card("Latest verdict", verdict,
-                   f"{latest['drifted_columns']} of {latest['checked_columns']} columns drifted "
-                   f"· v{latest.get('version') or '?'} · {h.fmt_ago(latest['time'])}", tone),
+                   f"{counts.text()} · v{latest.get('version') or '?'} · "
+                   f"{h.fmt_ago(latest['time'])}", tone),
             h.card("Drifted columns", h.fmt_percent(latest.get("drift_share")),
                    f"dataset drift at {threshold:.0%} of columns", tone),
             h.card("Rows checked", h.fmt_number(latest["current_rows"]),
                    f"latest window ({latest.get('current') or 'current data'})"),
             h.card("Checks in period", str(len(checks)),
                    f"{drifted_runs} with dataset drift", "bad" if drifted_runs else "ok"),
-            h.card("Alerts in period", str(alerts), "fired by the alert rules",
+            h.card("Alerts in period", str(alerts),
+                   f"fired by the alert rules in {h.plural(len(checks), 'check')}",
                    "warn" if alerts else "ok")])
         self.chart_title.value = h.heading("Share of drifted columns over time",
                                            "one point per check · red: dataset drift")
         set_figure(self.chart, drift_share_figure(checks, threshold))
-        self.features.value = self._features_html(checks, result, latest)
+        self.features.value = self._features_html(checks, result, latest, counts)
         self.events.value = events_html(checks)
         self.report.value = self._report_html(latest)
 
-    def _features_html(self, checks, result, latest) -> str:
+    def _features_html(self, checks, result, latest, counts) -> str:
         rows = data.feature_rows(checks, result)
         if not rows:
-            return h.heading("Features") + h.empty("The latest check recorded no columns.")
+            return h.heading("Columns") + h.empty("The latest check recorded no columns.")
         body, classes = [], []
         for row in rows:
             if row["status"] != "computed":
@@ -114,20 +117,21 @@ class DriftDashboard:
             recent = sum(1 for _, _, drifted in row["history"] if drifted)
             direction = {"p_value": "p-value", "distance": "distance"}.get(row["score_kind"],
                                                                          "score")
+            role = " · prediction" if row["role"] == "prediction" else ""  # counted too
             body.append((
                 f"<strong>{h.esc(row['column'])}</strong>",
                 state,
-                h.esc(row["kind"] or "–"),
+                h.esc((row["kind"] or "–") + role),
                 h.esc(row["method"] or row["reason"] or "–"),
                 h.esc(f"{h.fmt_number(row['score'])}" + (f" ({direction})"
                                                          if row["score_kind"] else "")),
                 h.esc(h.fmt_number(row["threshold"])),
                 h.sparkline(row["history"], row["threshold"]),
-                h.esc(f"{recent} of {len(row['history'])}")))
+                h.esc(f"{recent} of {h.plural(len(row['history']), 'check')}"
+                      if row["history"] else "–")))
             classes.append("drifted" if row["drifted"] else "")
-        drifted = sum(1 for row in rows if row["drifted"])
-        return (h.heading("Features in the latest check",
-                          f"{drifted} of {len(rows)} drifted · {h.fmt_time(latest['time'])}")
+        return (h.heading("Columns in the latest check",
+                          f"{counts.text()} · drifted first · {h.fmt_time(latest['time'])}")
                 + h.table(("Column", "Verdict", "Type", "Test", "Score", "Threshold",
                            "Score history", "Drifted in"), body, numeric=(4, 5, 7),
                           row_classes=classes, css_class="mlops-features"))

@@ -35,7 +35,7 @@ class HealthDashboard:
         pipeline = self.info["pipeline"]
         subtitle = (f"trained by pipeline {pipeline}" if pipeline else
                     "no training pipeline recorded for the champion") + \
-            f" · {len(self.info['checks'])} drift check(s)"
+            f" · {h.plural(len(self.info['checks']), 'drift check')}"
         self.render()
         self.period.observe(safe_callback(self.status, lambda _c: self.render()), "value")
         controls = widgets.HBox([self.period])
@@ -67,11 +67,13 @@ class HealthDashboard:
         self.cards.value = h.cards([
             h.card("Last drift check", h.fmt_ago(latest["time"]) if latest else "never",
                    drift_verdict(latest)[0] if latest else "no check in this period",
-                   "ok" if latest and not failed_checks else ("warn" if latest else "")),
+                   # drift's colour when the last check found drift, as on every page
+                   "" if not latest else "bad" if latest.get("dataset_drift")
+                   else ("warn" if failed_checks else "ok")),
             h.card("Drift checks", str(len(checks)), f"{failed_checks} failed",
                    "bad" if failed_checks else "ok"),
             h.card("Alerts", str(sum(1 for e in events if e["kind"] == "alert")),
-                   f"{len(retrains)} retrain(s) started", "warn" if events else "ok"),
+                   f"{h.plural(len(retrains), 'retrain')} started", "warn" if events else "ok"),
             h.card("Pipeline runs", str(len(runs)), f"{failed_runs} failed"
                    if self.info["pipeline"] else "no pipeline recorded",
                    "bad" if failed_runs else ("ok" if runs else "")),

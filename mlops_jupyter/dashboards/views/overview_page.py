@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...monitoring.columns import column_counts
 from .. import data
 from .. import html as h
 from .common import (
@@ -87,10 +88,10 @@ class OverviewDashboard:
         checks = [latest] if latest else []
         verdict, tone = drift_verdict(latest)
         self.header.value = header_html("overview", model, (
-            f"{len(model['versions'])} version(s) · latest v{model['latest_version'] or '–'} "
+            f"{h.plural(len(model['versions']), 'version')} · latest v{model['latest_version'] or '–'} "
             f"· updated {h.fmt_ago(model.get('updated'))}"))
-        drift_hint = (f"{checks[-1]['drifted_columns']} of {checks[-1]['checked_columns']} "
-                      f"columns, {h.fmt_ago(checks[-1]['time'])}") if checks else \
+        drift_hint = (f"{column_counts(checks[-1]).text()}, {h.fmt_ago(checks[-1]['time'])}"
+                      ) if checks else \
             "no drift check recorded yet"
         self.cards.value = h.cards([
             _version_card("Champion", holders.get("champion"), "champion"),

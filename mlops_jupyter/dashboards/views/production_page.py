@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from ...palette import COLORS, SHADOW
 from .. import data
 from .. import html as h
-from ..html import COLORS
 from .common import header_html, html_widget, safe_callback, set_figure
 
 WINDOWS = (("1 hour", "1h"), ("6 hours", "6h"), ("24 hours", "24h"), ("7 days", "7d"),
@@ -23,7 +23,7 @@ DEFAULT_WINDOW = "24 hours"
 ROLLING_LABELS = 100  # live accuracy: over the last N labelled rows
 MAX_POINTS = 360  # time buckets per chart: the bucket width grows with the window
 VARIANT_COLORS = {"champion": COLORS["champion"], "challenger": COLORS["challenger"],
-                  "shadow": "#7c3aed"}
+                  "shadow": SHADOW}
 SWAP_ACTIONS = ("set", "forced", "rollback")
 
 
@@ -327,10 +327,10 @@ class ProductionDashboard:
             h.card("Error rate", h.fmt_percent(errors), f"{stats.get('errors', 0)} failed",
                    "bad" if errors > 0.01 else "ok"),
             h.card("Live MAE", h.fmt_number(stats["mae"]),
-                   f"{stats.get('labelled', 0)} labelled row(s)")
+                   h.plural(stats.get("labelled", 0), "labelled row"))
             if accuracy is None and stats.get("mae") is not None else
             h.card("Live accuracy", "–" if accuracy is None else h.fmt_percent(accuracy),
-                   f"{stats.get('labelled', 0)} labelled row(s)", "" if accuracy is None
+                   h.plural(stats.get("labelled", 0), "labelled row"), "" if accuracy is None
                    else "ok")])
 
     @staticmethod
