@@ -54,7 +54,9 @@ def evidently_report(
 ) -> EvidentlyReport:
     """Run Evidently's ``DataDriftPreset`` on bounded random samples of two frames.
 
-    Only the reference's columns are compared; extra current columns are dropped.
+    Only the reference's columns are compared; extra current columns are dropped, and
+    so is a column with no value on either side (Evidently refuses an empty column;
+    :func:`~.drift.check_drift` reports it as skipped).
 
     Args:
         reference_sample_df: Reference rows (e.g. :meth:`ReferenceProfile.reference_sample`).
@@ -81,6 +83,12 @@ def evidently_report(
         raise UsageError(f"the current data lacks reference column(s): {', '.join(missing)}")
     ref = _sample(reference_sample_df, max_rows, seed)
     cur = _sample(current_df[columns], max_rows, seed + 1)
+    empty = [c for c in columns if ref[c].isna().all() or cur[c].isna().all()]
+    if len(empty) == len(columns):
+        raise UsageError("no column has values on both sides: nothing to report")
+    if empty:
+        columns = [c for c in columns if c not in empty]
+        ref, cur = ref[columns], cur[columns]
 
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset

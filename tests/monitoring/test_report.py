@@ -58,3 +58,17 @@ def test_a_production_window_without_prediction_column_still_gets_its_report():
     assert columns == set(profile.column_names) - {"prediction"}
     with pytest.raises(UsageError, match="lacks reference column"):  # a feature is not optional
         profile_report(profile, cur.drop(columns=[cur.columns[0]]), max_rows=200)
+
+
+def test_a_column_empty_in_the_current_data_is_left_out_of_the_report():
+    """drift.py skips a column with no current values; Evidently raised on it."""
+    ref = mixed_frame(800, shift=0.0, seed=1)
+    cur = mixed_frame(600, shift=0.5, seed=2)
+    cur["normal"] = float("nan")
+    profile = ReferenceProfile.from_frame(ref, sample_rows=300)
+    report = profile_report(profile, cur, max_rows=200)
+    columns = {m["config"]["column"] for m in report.data["metrics"]
+               if m["config"]["type"].endswith("ValueDrift")}
+    assert columns == set(profile.column_names) - {"normal"}
+    with pytest.raises(UsageError, match="nothing to report"):
+        evidently_report(ref, cur.assign(**{c: float("nan") for c in cur.columns}))
