@@ -112,6 +112,7 @@ def _log(client, run_id: str, result: dict[str, Any], performance: dict[str, flo
 def _metric_values(result: dict[str, Any], performance: dict[str, float]) -> dict[str, float]:
     """The metrics a drift check records, by name."""
     values = {"drift_share": result.get("share_of_drifted_columns"),
+              "drift_share_threshold": result.get("drift_share"),
               "dataset_drift": None if result.get("dataset_drift") is None
               else float(result["dataset_drift"]),
               "drifted_columns": result.get("number_of_drifted_columns"),

@@ -37,10 +37,12 @@ class DriftCheck(Reply):
 
 
 class DriftPoint(Reply):
-    """A check in a model's drift history."""
+    """A check in a model's drift history (``threshold``: the drift share from which
+    the dataset counts as drifted; None on checks recorded before it was kept)."""
 
     time: int | None = None
     drift_share: float | None = None
+    threshold: float | None = None
     dataset_drift: bool | None = None
     version: str | None = None
     run_id: str

@@ -17,7 +17,8 @@ Run tags
     ``mlops.monitor.fingerprint`` its content hash; ``mlops.monitor.drifted`` = JSON
     list of the drifted columns' names (metric names cannot hold every character).
 Metrics
-    ``drift_share`` (share of drifted columns), ``dataset_drift`` (0/1),
+    ``drift_share`` (share of drifted columns), ``drift_share_threshold`` (the share
+    from which the dataset counts as drifted), ``dataset_drift`` (0/1),
     ``drifted_columns``, ``checked_columns``, ``current_rows``, ``alerts``;
     per column ``drift_score/<column>`` and ``drifted/<column>`` (0/1);
     ``prediction_drift_score`` when a prediction column was checked.
@@ -76,6 +77,7 @@ def summarize(run) -> dict[str, Any]:
         "alias": tags.get(TAG_ALIAS) or None,
         "dataset_drift": None if verdict == "unknown" else verdict == "true",
         "drift_share": metrics.get("drift_share"),
+        "threshold": metrics.get("drift_share_threshold"),
         "drifted_columns": int(metrics.get("drifted_columns", 0)),
         "checked_columns": int(metrics.get("checked_columns", 0)),
         "current_rows": int(metrics.get("current_rows", 0)),

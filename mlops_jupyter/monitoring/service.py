@@ -57,8 +57,8 @@ class MonitoringService:
         if not checks:
             raise NotFoundError(f"model {model!r} has no drift checks yet")
         points = [DriftPoint.model_validate({
-            key: check[key] for key in ("time", "drift_share", "dataset_drift", "version",
-                                        "run_id")}) for check in reversed(checks)]
+            key: check[key] for key in ("time", "drift_share", "threshold", "dataset_drift",
+                                        "version", "run_id")}) for check in reversed(checks)]
         return DriftHistory(model=model, checks=points)
 
     def report_html(self, run_id: str) -> str:

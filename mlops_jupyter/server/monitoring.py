@@ -1,18 +1,13 @@
 """``/mlops-jupyter/monitoring``: drift checks per model, for the sidebar.
 
-==========================================  =============================================
-``GET monitoring``                          :class:`~mlops_jupyter.monitoring.contracts.
-                                            MonitoringOverview` ``{models: [{model,
-                                            latest, history, alerts, retrains, checks}]}``
-``GET monitoring/{model}/history?limit=``   the newest ``limit`` (1-500, default 50)
-                                            checks, oldest first
-``GET monitoring/checks/{run_id}/report``   the check's stored Evidently report (HTML,
-                                            served read-only under a sandboxing
-                                            ``Content-Security-Policy``)
-``POST monitoring/{model}/check``           start the model's ``monitor.yaml`` schedule
-                                            now, as a job (a process of its own); 404
-                                            when no schedule monitors the model
-==========================================  =============================================
+* ``GET monitoring``: :class:`~mlops_jupyter.monitoring.contracts.MonitoringOverview`
+  ``{models: [{model, latest, history, alerts, retrains, checks}]}``.
+* ``GET monitoring/{model}/history?limit=``: the newest ``limit`` (1-500, default 50)
+  checks, oldest first.
+* ``GET monitoring/checks/{check_id}/report``: the check's stored Evidently report
+  (HTML, served read-only under a sandboxing ``Content-Security-Policy``).
+* ``POST monitoring/{model}/check``: start the model's ``monitor.yaml`` schedule now,
+  as a job (a process of its own); 404 when no schedule monitors the model.
 
 All from :class:`mlops_jupyter.monitoring.service.MonitoringService`. Authorization:
 resource ``mlops_monitoring``; reads as ``read``, "check now" as ``execute`` (it runs
@@ -78,8 +73,8 @@ class ReportHandler(MonitoringBaseHandler):
 
     @web.authenticated
     @authorized("read")
-    async def get(self, run_id: str) -> None:
-        html = await asyncio.to_thread(self.service.report_html, run_id)
+    async def get(self, check_id: str) -> None:
+        html = await asyncio.to_thread(self.service.report_html, check_id)
         self.set_header("Content-Security-Policy", REPORT_CSP)
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "no-store")
