@@ -205,6 +205,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             records.TAG_CURRENT: label,
             records.TAG_FINGERPRINT: (capture.fingerprint(frame) or {}).get("hash") or "",
             records.TAG_DRIFTED: _names(outcome.drifted_columns),
+            records.TAG_REPORT: "true" if html else "false",
             "mlops.monitor.source": source or "api",
             "mlops.monitor.spec": spec.path.name if spec.path else ""})
         run_id = run.info.run_id

@@ -34,6 +34,7 @@ class DriftCheck(Reply):
     current_rows: int = 0
     drifted: list[str] = []
     current: str | None = None
+    report: bool = Field(False, description="the check kept Evidently's HTML report")
 
 
 class DriftPoint(Reply):

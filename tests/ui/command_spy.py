@@ -32,6 +32,12 @@ def executed(page, command: str) -> list[dict]:
                          ".map(e => e.args)", command)
 
 
+def wait_for_command(page, command: str) -> None:
+    """Wait until ``command`` was executed (fails after Playwright's timeout)."""
+    page.wait_for_function("(id) => window.__mlopsExecuted.some(e => e.id === id)", arg=command,
+                           timeout=10_000)
+
+
 def click_chart_point(page, chart, x_fraction: float, y_fraction: float,
                       insets: dict[str, float]) -> None:
     """Click the canvas of ``chart`` where a point at (fraction of the inner box) is."""

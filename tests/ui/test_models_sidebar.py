@@ -9,7 +9,13 @@ import pytest
 
 from mlops_jupyter.registry import alias_history, set_alias
 from mlops_jupyter.registry import common as registry_common
-from tests.ui.command_spy import EXPOSE_APP, click_chart_point, executed, install_command_spy
+from tests.ui.command_spy import (
+    EXPOSE_APP,
+    click_chart_point,
+    executed,
+    install_command_spy,
+    wait_for_command,
+)
 from tests.ui.helpers import open_sidebar, save_screenshot
 
 pytestmark = pytest.mark.ui
@@ -136,7 +142,7 @@ def test_promote_a_version_through_the_gate(start_lab, page, models):
     run_node = v2.locator('.jp-MLOps-lineageNode[data-kind="run"]')
     click_chart_point(page, graph, float(run_node.get_attribute("data-x")),
                       float(run_node.get_attribute("data-y")), GRAPH_INSETS)
-    page.wait_for_function("() => window.__mlopsExecuted.length > 0")
+    wait_for_command(page, OPEN_RUN)
     assert executed(page, OPEN_RUN) == [{"runId": models["v2_run"]}]
 
     # Roll back: a dialog asks for a reason; champion returns to v1, the reason is kept.

@@ -27,7 +27,7 @@ const DRIFT_COLOR = '#d32f2f';
 const CLEAN_COLOR = '#1565c0';
 const JOB_POLL_MS = 1500;
 /** Pixels around the drift chart's plot (axis names and labels live there). */
-const DRIFT_INSETS = { left: 48, right: 16, top: 16, bottom: 44 };
+const DRIFT_INSETS = { left: 64, right: 18, top: 16, bottom: 44 };
 
 /**
  * The Monitoring section: per model, the latest drift verdict, drift share over
@@ -150,6 +150,7 @@ function MonitoredModel(props: {
       </p>
       <CheckLinks
         runId={latest.run_id}
+        report={latest.report}
         context={props.context}
         dashboards={props.dashboards}
       />
@@ -233,6 +234,7 @@ function MonitoredModel(props: {
  */
 function CheckLinks(props: {
   runId: string;
+  report: boolean;
   context: ISidebarContext;
   dashboards: Dashboard[];
 }): React.ReactElement {
@@ -244,15 +246,21 @@ function CheckLinks(props: {
         label="run"
         openRun={props.context.openRun}
       />
-      <a
-        className="jp-MLOps-link jp-MLOps-reportLink"
-        href={reportUrl(props.runId)}
-        target="_blank"
-        rel="noopener noreferrer"
-        title="The Evidently report of this check (opens in a new tab)"
-      >
-        Evidently report
-      </a>
+      {props.report ? (
+        <a
+          className="jp-MLOps-link jp-MLOps-reportLink"
+          href={reportUrl(props.runId)}
+          target="_blank"
+          rel="noopener noreferrer"
+          title="The Evidently report of this check (opens in a new tab)"
+        >
+          Evidently report
+        </a>
+      ) : (
+        <span className="jp-MLOps-note jp-MLOps-noReport">
+          no Evidently report kept
+        </span>
+      )}
       {props.dashboards.map(dashboard => (
         <a
           key={dashboard.file}
@@ -430,7 +438,8 @@ function driftOption(points: MonitoredModel['history']): ChartOption {
     .find(point => point.threshold !== null)?.threshold;
   return {
     animation: false,
-    grid: { ...DRIFT_INSETS },
+    // Exactly these insets (ECharts 6 would otherwise grow them around the labels).
+    grid: { ...DRIFT_INSETS, outerBoundsMode: 'none' },
     tooltip: {
       trigger: 'item',
       confine: true,
@@ -465,7 +474,20 @@ function driftOption(points: MonitoredModel['history']): ChartOption {
       nameLocation: 'middle',
       nameGap: 26,
       nameTextStyle: { fontSize: 11, color: '#555' },
-      axisLabel: { fontSize: 10, hideOverlap: true, color: '#555' },
+      axisLabel: {
+        fontSize: 10,
+        hideOverlap: true,
+        color: '#555',
+        formatter: {
+          year: '{yyyy}',
+          month: '{MMM} {yyyy}',
+          day: '{d} {MMM}',
+          hour: '{d} {MMM} {HH}:{mm}',
+          minute: '{HH}:{mm}',
+          second: '{HH}:{mm}:{ss}',
+          millisecond: '{HH}:{mm}:{ss}'
+        }
+      },
       splitNumber: 3,
       // The plot spans exactly the first to the last check.
       min: 'dataMin',
@@ -475,7 +497,7 @@ function driftOption(points: MonitoredModel['history']): ChartOption {
       type: 'value',
       name: 'drifted columns (share)',
       nameLocation: 'middle',
-      nameGap: 34,
+      nameGap: 44,
       nameTextStyle: { fontSize: 11, color: '#555' },
       min: 0,
       max: 1,
@@ -490,7 +512,8 @@ function driftOption(points: MonitoredModel['history']): ChartOption {
       {
         type: 'line',
         name: 'drift share',
-        symbolSize: 8,
+        symbol: 'circle',
+        symbolSize: 9,
         lineStyle: { color: '#888', width: 1.5 },
         data: points.map(point => ({
           value: [point.time, point.drift_share],

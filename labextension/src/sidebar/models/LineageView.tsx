@@ -145,7 +145,7 @@ export function graphOption(graph: ILineageGraph): ChartOption {
         graph.nodes.some(node => node.kind === item.kind)
       ).map(item => item.name)
     },
-    grid: { ...GRAPH_INSETS },
+    grid: { ...GRAPH_INSETS, outerBoundsMode: 'none' },
     xAxis: { type: 'value', show: false, min: 0, max: graph.layers },
     yAxis: {
       type: 'value',
