@@ -150,6 +150,8 @@ def test_promote_a_version_through_the_gate(start_lab, page, models):
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Roll back @champion of iris?")
     expect(dialog).to_contain_text("moves from version 2 back to version 1")
+    dialog.locator(".jp-mod-accept").click()  # no reason yet: asked again
+    expect(dialog).to_contain_text("A reason is required.")
     dialog.locator("input").fill("v2 mislabels new customers")
     page.wait_for_timeout(200)
     save_screenshot(page, "models-rollback-dialog.png")

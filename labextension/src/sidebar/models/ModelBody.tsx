@@ -1,4 +1,3 @@
-import { InputDialog } from '@jupyterlab/apputils';
 import React, { useState } from 'react';
 
 import {
@@ -17,6 +16,7 @@ import { ISidebarContext } from '../Panel';
 import { AliasBadge } from './AliasBadge';
 import { LineageView } from './LineageView';
 import { PromoteForm } from './PromoteForm';
+import { askReason } from './reasonDialog';
 import { writeError } from './writeError';
 
 /**
@@ -51,18 +51,15 @@ export function ModelBody(props: {
   const rollback = async (alias: string) => {
     const target = previousHolder(history, alias);
     const current = model.aliases[alias];
-    const answer = await InputDialog.getText({
+    const reason = await askReason({
       title: `Roll back @${alias} of ${model.name}?`,
-      label:
+      message:
         `@${alias} moves from version ${current ?? '?'} back to ` +
-        `${target ? `version ${target}` : 'the version that held it before'}. ` +
-        'Why? (required, one line — kept in the alias history)',
+        `${target ? `version ${target}` : 'the version that held it before'}.`,
       placeholder: 'e.g. v3 mislabels the new customers',
-      okLabel: `Roll back @${alias}`,
-      required: true
+      okLabel: `Roll back @${alias}`
     });
-    const reason = (answer.value ?? '').replace(/\s+/g, ' ').trim();
-    if (!answer.button.accept || reason === '') {
+    if (reason === null) {
       return;
     }
     await rolling.run(async () => {
