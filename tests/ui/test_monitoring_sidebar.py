@@ -22,7 +22,7 @@ from tests.ui.helpers import open_sidebar, save_screenshot
 pytestmark = pytest.mark.ui
 
 OPEN_RUN = "mlops:open-run"
-#: The drift chart's insets (labextension/src/sidebar/MonitoringSection.tsx).
+#: The drift chart's insets (labextension/src/sidebar/monitoring/DriftChart.tsx).
 DRIFT_INSETS = {"left": 64, "right": 18, "top": 16, "bottom": 44}
 
 
