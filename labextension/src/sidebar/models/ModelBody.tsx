@@ -210,7 +210,11 @@ function VersionRow(props: {
             className="jp-MLOps-aliasBadge jp-MLOps-deployedBadge"
             data-deployed={version.deployed.length}
             title={version.deployed
-              .map(where => `${where.url ?? where.id} (${where.role})`)
+              .map(
+                where =>
+                  `Served as ${where.role} by endpoint ${where.id}` +
+                  (where.url ? ` at ${where.url}` : '')
+              )
               .join('\n')}
           >
             deployed
