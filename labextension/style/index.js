@@ -3,3 +3,4 @@ import './dashboards.css';
 import './deployments.css';
 import './runs.css';
 import './pipelines.css';
+import './models.css';

@@ -252,7 +252,8 @@ def add_commands(commands) -> None:
     back = model_commands.add_parser("rollback", help="alias back to its previous holder")
     back.add_argument("model")
     back.add_argument("--alias", default="champion")
-    back.add_argument("--reason", help="why (recorded in the alias history)")
+    back.add_argument("--reason",
+                      help="why (required, one line; recorded in the alias history)")
     add_json_flag(back)
     back.set_defaults(func=cmd_models_rollback)
     trace = model_commands.add_parser("lineage", help="run, notebook/step, data and git")

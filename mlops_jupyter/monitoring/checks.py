@@ -114,6 +114,7 @@ def _metric_values(result: dict[str, Any], performance: dict[str, float]) -> dic
     """The metrics a drift check records, by name."""
     counts = column_counts(result)  # the one counting rule (.columns)
     values = {"drift_share": result.get("share_of_drifted_columns"),
+              "drift_share_threshold": result.get("drift_share"),
               "dataset_drift": None if result.get("dataset_drift") is None
               else float(result["dataset_drift"]),
               "drifted_columns": counts.drifted,
@@ -206,6 +207,7 @@ def run_check(spec: MonitorSpec, *, current=None, reference=None, report: bool =
             records.TAG_CURRENT: label,
             records.TAG_FINGERPRINT: (capture.fingerprint(frame) or {}).get("hash") or "",
             records.TAG_DRIFTED: _names(outcome.drifted_columns),
+            records.TAG_REPORT: "true" if html else "false",
             "mlops.monitor.source": source or "api",
             "mlops.monitor.spec": spec.path.name if spec.path else ""})
         run_id = run.info.run_id

@@ -7,7 +7,16 @@ The reply of :class:`mlops_jupyter.monitoring.service.MonitoringService` is
 
 from __future__ import annotations
 
-from ..contracts import Reply
+from pydantic import Field
+
+from ..contracts import Query, Reply
+
+
+class HistoryQuery(Query):
+    """``GET monitoring/{model}/history?limit=``: the newest ``limit`` checks."""
+
+    limit: int = Field(50, ge=1, le=500,
+                       description="must be a whole number between 1 and 500")
 
 
 class DriftCheck(Reply):
@@ -25,13 +34,16 @@ class DriftCheck(Reply):
     current_rows: int = 0
     drifted: list[str] = []
     current: str | None = None
+    report: bool = Field(False, description="the check kept Evidently's HTML report")
 
 
 class DriftPoint(Reply):
-    """A check in a model's drift history."""
+    """A check in a model's drift history (``threshold``: the drift share from which
+    the dataset counts as drifted; None on checks recorded before it was kept)."""
 
     time: int | None = None
     drift_share: float | None = None
+    threshold: float | None = None
     dataset_drift: bool | None = None
     version: str | None = None
     run_id: str
@@ -87,5 +99,23 @@ class MonitoringOverview(Reply):
     models: list[MonitoredModel]
 
 
-__all__ = ["Alert", "DriftCheck", "DriftPoint", "MonitoredModel", "MonitoringOverview",
-           "Retrain"]
+class DriftHistory(Reply):
+    """``GET monitoring/{model}/history``: a model's newest checks, oldest first."""
+
+    model: str
+    checks: list[DriftPoint]
+
+
+class CheckStarted(Reply):
+    """``POST monitoring/{model}/check``: the job running the check (follow it with
+    ``GET jobs/{job_id}``; its ``mlflow_run_id`` is the check's run once it ends)."""
+
+    model: str
+    schedule: str
+    job_id: int
+    status: str
+    error: str | None = None
+
+
+__all__ = ["Alert", "CheckStarted", "DriftCheck", "DriftHistory", "DriftPoint",
+           "HistoryQuery", "MonitoredModel", "MonitoringOverview", "Retrain"]

@@ -37,8 +37,8 @@ def _model(name: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
               for check in recent for alert in check["alerts"]]
     retrains = [{**check["retrain"], "time": check["time"], "run_id": check["run_id"]}
                 for check in recent if check["retrain"]]
-    history = [{key: check[key] for key in ("time", "drift_share", "dataset_drift",
-                                            "version", "run_id")}
+    history = [{key: check[key] for key in ("time", "drift_share", "threshold",
+                                            "dataset_drift", "version", "run_id")}
                for check in reversed(recent)]
     return {"model": name, "latest": checks[0], "history": history, "alerts": alerts[:20],
             "retrains": retrains[:20], "checks": len(checks)}

@@ -15,9 +15,11 @@ Run tags
     when two datasets were compared without a model (then there are no model tags);
     ``mlops.monitor.current`` = the current data's file name (or ``DataFrame``) and
     ``mlops.monitor.fingerprint`` its content hash; ``mlops.monitor.drifted`` = JSON
-    list of the drifted columns' names (metric names cannot hold every character).
+    list of the drifted columns' names (metric names cannot hold every character);
+    ``mlops.monitor.report`` = ``true`` when the check kept Evidently's report.
 Metrics
-    ``drift_share`` (share of drifted columns), ``dataset_drift`` (0/1),
+    ``drift_share`` (share of drifted columns), ``drift_share_threshold`` (the share
+    from which the dataset counts as drifted), ``dataset_drift`` (0/1),
     ``drifted_columns``, ``checked_columns``, ``current_rows``, ``alerts``;
     per column ``drift_score/<column>`` and ``drifted/<column>`` (0/1);
     ``prediction_drift_score`` when a prediction column was checked.
@@ -45,6 +47,7 @@ TAG_CURRENT = "mlops.monitor.current"
 TAG_REFERENCE = "mlops.monitor.reference"
 TAG_FINGERPRINT = "mlops.monitor.fingerprint"
 TAG_DRIFTED = "mlops.monitor.drifted"
+TAG_REPORT = "mlops.monitor.report"
 RESULT_ARTIFACT = "drift/result.json"
 REPORT_ARTIFACT = "drift/report.html"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
@@ -76,6 +79,7 @@ def summarize(run) -> dict[str, Any]:
         "alias": tags.get(TAG_ALIAS) or None,
         "dataset_drift": None if verdict == "unknown" else verdict == "true",
         "drift_share": metrics.get("drift_share"),
+        "threshold": metrics.get("drift_share_threshold"),
         "drifted_columns": int(metrics.get("drifted_columns", 0)),
         "checked_columns": int(metrics.get("checked_columns", 0)),
         "current_rows": int(metrics.get("current_rows", 0)),
@@ -87,6 +91,7 @@ def summarize(run) -> dict[str, Any]:
         "alerts": _json(tags.get(TAG_ALERTS), []),
         "retrain": _json(tags.get(TAG_RETRAIN), None),
         "current": tags.get(TAG_CURRENT),
+        "report": tags.get(TAG_REPORT) == "true",
         "reference": tags.get(TAG_REFERENCE),
         "status": run.info.status,
     }

@@ -40,6 +40,8 @@ GENERATION_TAG = "mlops.alias_generation."
 MAX_HISTORY = 200
 LOCK_TIMEOUT_S = 30.0
 MOVES = ("set", "forced", "rollback")
+#: A rollback's reason: one line of at most this many characters.
+MAX_REASON_CHARS = 500
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -250,8 +252,13 @@ def rollback(name: str, alias: str = "champion", *, reason: str | None = None,
     Successive rollbacks walk further back (``1 → 2 → 3``, rollback → 2, rollback
     → 1) rather than toggling between two versions.
 
+    Args:
+        reason: why (required: one line, at most :data:`MAX_REASON_CHARS` characters);
+            kept in the alias history.
+
     Raises:
-        UsageError: there is no earlier holder in the history.
+        UsageError: there is no earlier holder in the history; no reason, or a reason
+            of several lines or too long.
         ConflictError: the alias moved while rolling back.
     """
     names.check_alias(alias)
@@ -262,5 +269,23 @@ def rollback(name: str, alias: str = "champion", *, reason: str | None = None,
         stack.append(current)  # moved outside mlops-jupyter: roll back to our last holder
     if len(stack) < 2:
         raise UsageError(f"alias {alias!r} of {name!r} has no previous holder to roll back to")
-    return set_alias(name, alias, stack[-2], reason=reason or "rollback", actor=actor,
+    return set_alias(name, alias, stack[-2], reason=rollback_reason(reason), actor=actor,
                      expected_generation=start, action="rollback")
+
+
+def rollback_reason(reason: str | None) -> str:
+    """``reason`` as recorded for a rollback: stripped, required, one bounded line.
+
+    Raises:
+        UsageError: empty, several lines, or longer than :data:`MAX_REASON_CHARS`.
+    """
+    text = (reason or "").strip()
+    if not text:
+        raise UsageError("a rollback needs a reason (one line): say why the version is "
+                         "taken back")
+    if "\n" in text or "\r" in text:
+        raise UsageError("the rollback reason must be one line")
+    if len(text) > MAX_REASON_CHARS:
+        raise UsageError(f"the rollback reason is too long (at most {MAX_REASON_CHARS} "
+                         "characters)")
+    return text

@@ -51,10 +51,12 @@ class PromoteRequest(GateRequest):
 
 
 class RollbackRequest(Body):
-    """``POST models/{name}/rollback``."""
+    """``POST models/{name}/rollback``: ``reason`` is required (one line, kept in the
+    alias history)."""
 
     alias: Name | None = Field(None, description="must be an alias name")
-    reason: Text | None = Field(None, description="must be a string")
+    reason: Annotated[StrictStr, Field(max_length=500)] | None = Field(
+        None, description="must be one line of text (at most 500 characters)")
 
 
 class LineageQuery(Query):

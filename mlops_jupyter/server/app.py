@@ -124,6 +124,7 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[pipelines.LAUNCHER_SETTING] = self.pipeline_launcher_class(
             workspace, host)
         self.settings[schedules.SERVICE_SETTING] = self.schedule_service_class(host, workspace)
+        self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class(host)
         self._scheduler_host = host
         # The sidebar's sections make their first requests at once, each in a worker
         # thread; several threads importing MLflow's circular modules together can see
@@ -139,7 +140,6 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[experiments.SERVICE_SETTING] = self.experiments_service_class()
         self.settings[models.SERVICE_SETTING] = self.registry_service_class(
             deployed=deployed_by_model)
-        self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class()
         self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
         self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()

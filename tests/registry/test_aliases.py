@@ -162,3 +162,19 @@ def test_concurrent_processes_exactly_one_wins(registered, registry_home, tmp_pa
     winner = ("1", "2")[results.index("won")]
     assert _holder("iris") == winner
     assert [e["to_version"] for e in alias_history("iris", "champion")] == [winner]
+
+
+def test_rollback_reason_is_required_one_line_and_kept(registered):
+    for _ in range(2):
+        registered("iris")
+    for version in (1, 2):
+        set_alias("iris", "champion", version, reason=f"v{version}")
+    for reason, fragment in [(None, "needs a reason"), ("   ", "needs a reason"),
+                             ("two\nlines", "one line"), ("x" * 501, "too long")]:
+        with pytest.raises(UsageError, match=fragment):
+            rollback("iris", reason=reason)
+    assert _holder("iris") == "2"  # nothing moved
+    rollback("iris", reason="  v2 scores NaN on Mondays  ")
+    last = alias_history("iris", "champion")[-1]
+    assert (last["action"], last["reason"], last["to_version"]) == (
+        "rollback", "v2 scores NaN on Mondays", "1")

@@ -27,6 +27,11 @@ def test_promote_through_the_gate_rollback_and_lineage(registry_home, registered
     assert verdict["promoted"] is False and verdict["verdict"]["reasons"]
     second = mlops(registry_home, "promote", "iris", "2", "--threshold", "accuracy >= 0.9")
     assert second.returncode == 0, second.stderr
+    for reason in ([], ["--reason", "  "]):  # a rollback needs a reason: nothing moves
+        refused_back = mlops(registry_home, "rollback", "iris", *reason)
+        assert refused_back.returncode == 2 and refused_back.stderr == (
+            "mlops: error: a rollback needs a reason (one line): say why the version is "
+            "taken back\n"), refused_back.stderr
     back = mlops(registry_home, "rollback", "iris", "--reason", "regression in prod")
     assert back.returncode == 0 and "v2 -> v1 (rollback)" in back.stdout
     tree = mlops(registry_home, "lineage", "iris@champion")

@@ -99,10 +99,16 @@ def _aimed(seeded: dict[str, list], case_strategy, body_fields: frozenset[str] =
 
 
 @pytest.fixture
-def seeded(monitored_iris, registered) -> dict[str, list]:
+def seeded(monitored_iris, registered, iris, tmp_path) -> dict[str, list]:
     """What fuzzed requests may aim at: two models, a champion, a drift check with an
-    alert, an experiment with runs."""
+    alert, one with an Evidently report, an experiment with runs."""
+    from mlops_jupyter.monitoring.checks import run_check
+    from mlops_jupyter.monitoring.spec import parse_monitor
+
     monitored_iris(True)  # iris v1 champion, a drift check that fired an alert
+    features, _ = iris
+    with_report = run_check(parse_monitor({"model": "iris"}, root=tmp_path), current=features,
+                            report=True)  # a check whose Evidently report can be served
     registered("iris", metrics={"accuracy": 0.97})
     registered("other", metrics={"rmse": 2.5})
     # Both aliases have had two holders, so each can be rolled back.
@@ -110,7 +116,8 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
     set_alias("iris", "challenger", 1, reason="fuzzing")
     set_alias("iris", "challenger", 2, reason="fuzzing")
     tracked = _seed_tracked_run()
-    return {"name": ["iris", "other"], "model": ["iris", "other"],
+    return {"check_id": [with_report["run_id"]],
+            "name": ["iris", "other"], "model": ["iris", "other"],
             "experiment_id": [store.get_or_create_experiment("training"), "0"],
             "ref": ["1", "2", "@champion", "@challenger"], "version": ["1", "2", 2],
             "alias": ["champion", "challenger"], "status": ["FINISHED", "RUNNING"],

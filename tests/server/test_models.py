@@ -216,6 +216,26 @@ async def test_rollback_moves_the_alias_back(jp_fetch, iris_registry):
     assert code == 400 and "no previous holder" in body["error"]
 
 
+@pytest.mark.parametrize(("body", "mentions"), [
+    ({"alias": "champion"}, "needs a reason"),
+    ({"alias": "champion", "reason": "  "}, "needs a reason"),
+    ({"alias": "champion", "reason": "a\nb"}, "one line"),
+    ({"alias": "champion", "reason": "x" * 501}, "at most 500"),
+    ({"alias": "champion", "reason": 7}, "one line of text"),
+])
+async def test_rollback_needs_one_bounded_line_of_reason(jp_fetch, iris_registry, body,
+                                                         mentions):
+    await post_json(jp_fetch, "models", "iris", "promote", body={"version": "2"})
+    before = alias_history("iris")
+
+    code, error = await get_error(jp_fetch, "models", "iris", "rollback", method="POST",
+                                  body=body)
+
+    assert code == 400 and mentions in error["error"] and "\n" not in error["error"]
+    assert _aliases("iris") == {"champion": "2"}
+    assert alias_history("iris") == before
+
+
 @pytest.mark.parametrize(("action", "body", "status", "mentions"), [
     ("promote", {"version": "2", "thresholds": ["accuracy >>= 0.9"]}, 400,
      "malformed gate expression"),

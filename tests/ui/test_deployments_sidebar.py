@@ -77,7 +77,7 @@ def test_deployments_show_versions_stats_and_stop(this_extension, start_lab, pag
         header.click()
     badges = models.locator(".jp-MLOps-deployedBadge")
     expect(badges).to_have_count(2)
-    assert "(champion)" in badges.first.get_attribute("title")
+    assert "Served as champion by endpoint" in badges.first.get_attribute("title")
     save_screenshot(page, "deployments-sidebar.png")
 
     item.locator(".jp-MLOps-stopDeployment").click()

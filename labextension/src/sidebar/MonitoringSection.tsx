@@ -1,18 +1,19 @@
 import React, { useCallback, useState } from 'react';
 
+import { Dashboard, listDashboards } from '../api/dashboards';
 import { getMonitoring, MonitoredModel, Retrain } from '../api/monitoring';
 import {
   ErrorMessage,
   Loading,
+  RunLink,
   SectionShell,
   StatusBadge
 } from '../components';
 import { formatAbsolute, formatRelative } from '../format';
 import { useLoadable } from '../hooks';
-import { ISectionProps } from './Panel';
-
-const CHART_WIDTH = 220;
-const CHART_HEIGHT = 40;
+import { CheckLinks, CheckNow } from './monitoring/CheckNow';
+import { DriftChart } from './monitoring/DriftChart';
+import { ISectionProps, ISidebarContext } from './Panel';
 
 /**
  * The Monitoring section: per model, the latest drift verdict, drift share over
@@ -25,6 +26,14 @@ export function MonitoringSection(props: ISectionProps): React.ReactElement {
     [props.refreshToken + localToken]
   );
   const reload = useCallback(() => setLocalToken(token => token + 1), []);
+  const dashboards = useLoadable<Dashboard[]>(
+    signal =>
+      listDashboards({ signal }).then(
+        list => (list.voila ? list.dashboards : []),
+        () => []
+      ),
+    [props.refreshToken + localToken]
+  );
   const alerting =
     models.state === 'ready'
       ? models.value.filter(m => m.latest.dataset_drift).length
@@ -63,7 +72,17 @@ export function MonitoringSection(props: ISectionProps): React.ReactElement {
         ) : (
           <ul className="jp-MLOps-monitorList">
             {models.value.map(model => (
-              <MonitoredModel key={model.model} model={model} />
+              <MonitoredModel
+                key={model.model}
+                model={model}
+                context={props.context}
+                dashboards={
+                  dashboards.state === 'ready'
+                    ? dashboards.value.filter(d => d.model === model.model)
+                    : []
+                }
+                onChecked={reload}
+              />
             ))}
           </ul>
         ))}
@@ -82,7 +101,12 @@ function retrainStatus(retrain: Retrain): string {
   return retrain.status === 'skipped' ? 'KILLED' : retrain.status.toUpperCase();
 }
 
-function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
+function MonitoredModel(props: {
+  model: MonitoredModel;
+  context: ISidebarContext;
+  dashboards: Dashboard[];
+  onChecked: () => void;
+}): React.ReactElement {
   const { model } = props;
   const latest = model.latest;
   return (
@@ -110,7 +134,22 @@ function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
         {latest.drifted.length > 0 &&
           ` · ${latest.drifted.slice(0, 4).join(', ')}`}
       </p>
-      <DriftChart history={model.history} />
+      <CheckLinks
+        runId={latest.run_id}
+        report={latest.report}
+        context={props.context}
+        dashboards={props.dashboards}
+      />
+      <DriftChart
+        model={model.model}
+        history={model.history}
+        openRun={props.context.openRun}
+      />
+      <CheckNow
+        model={model.model}
+        openRun={props.context.openRun}
+        onDone={props.onChecked}
+      />
       {model.alerts.length > 0 && (
         <ul className="jp-MLOps-alerts" aria-label="Alerts">
           {model.alerts.slice(0, 5).map((alert, index) => (
@@ -119,7 +158,12 @@ function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
               className="jp-MLOps-alert"
               data-rule={alert.rule}
             >
-              <StatusBadge status="FAILED" label={alert.rule} /> {alert.message}
+              <StatusBadge status="FAILED" label={alert.rule} /> {alert.message}{' '}
+              <RunLink
+                runId={alert.run_id}
+                label="check"
+                openRun={props.context.openRun}
+              />
               <span
                 className="jp-MLOps-note"
                 title={formatAbsolute(alert.time)}
@@ -150,7 +194,12 @@ function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
                 label={`retrain ${retrain.status}`}
               />{' '}
               {retrain.pipeline}
-              {retrain.pipeline_run_id && ` run ${retrain.pipeline_run_id}`}
+              {retrain.pipeline_run_id && (
+                <span className="jp-MLOps-note">
+                  {' '}
+                  pipeline run {retrain.pipeline_run_id}
+                </span>
+              )}
               {retrain.version &&
                 ` → v${retrain.version} ${retrain.promoted ? 'promoted to' : 'not promoted to'} @${
                   retrain.alias
@@ -163,63 +212,5 @@ function MonitoredModel(props: { model: MonitoredModel }): React.ReactElement {
         </ul>
       )}
     </li>
-  );
-}
-
-/**
- * Drift share per check as a small line chart; red dots where the dataset drifted.
- */
-function DriftChart(props: {
-  history: MonitoredModel['history'];
-}): React.ReactElement | null {
-  const points = props.history.filter(item => item.drift_share !== null);
-  if (points.length === 0) {
-    return null;
-  }
-  const step = points.length > 1 ? CHART_WIDTH / (points.length - 1) : 0;
-  const xy = points.map((item, index) => [
-    points.length > 1 ? index * step : CHART_WIDTH / 2,
-    CHART_HEIGHT - 2 - (item.drift_share ?? 0) * (CHART_HEIGHT - 4)
-  ]);
-  return (
-    <svg
-      className="jp-MLOps-driftChart"
-      role="img"
-      aria-label={`Drift share over the last ${points.length} checks`}
-      viewBox={`-4 0 ${CHART_WIDTH + 8} ${CHART_HEIGHT}`}
-      width={CHART_WIDTH + 8}
-      height={CHART_HEIGHT}
-    >
-      <line
-        className="jp-MLOps-driftThreshold"
-        x1={0}
-        x2={CHART_WIDTH}
-        y1={CHART_HEIGHT / 2}
-        y2={CHART_HEIGHT / 2}
-      />
-      <polyline
-        className="jp-MLOps-driftLine"
-        points={xy.map(p => p.join(',')).join(' ')}
-      />
-      {points.map((item, index) => (
-        <circle
-          key={item.run_id}
-          className={
-            item.dataset_drift
-              ? 'jp-MLOps-driftPoint jp-mod-drift'
-              : 'jp-MLOps-driftPoint'
-          }
-          cx={xy[index][0]}
-          cy={xy[index][1]}
-          r={2.5}
-        >
-          <title>
-            {`${formatAbsolute(item.time)}: ${Math.round((item.drift_share ?? 0) * 100)}% drifted (v${
-              item.version
-            })`}
-          </title>
-        </circle>
-      ))}
-    </svg>
   );
 }

@@ -8,13 +8,15 @@ import {
   ModelVersion,
   rollbackModel
 } from '../../api/models';
-import { ErrorMessage, Loading } from '../../components';
+import { ErrorMessage, Loading, RunLink } from '../../components';
+import { mlflowUiUrl } from '../../mlflowUi';
 import { formatAbsolute, formatMetric, formatRelative } from '../../format';
 import { useAction, useLoadable } from '../../hooks';
 import { ISidebarContext } from '../Panel';
 import { AliasBadge } from './AliasBadge';
 import { LineageView } from './LineageView';
 import { PromoteForm } from './PromoteForm';
+import { askReason } from './reasonDialog';
 import { writeError } from './writeError';
 
 /**
@@ -46,16 +48,28 @@ export function ModelBody(props: {
     onSettled: props.onChanged
   });
 
-  const rollback = (alias: string) =>
-    rolling.run(async () => {
-      setNotice(null);
-      const { entry } = await rollbackModel(
-        model.name,
-        alias,
-        'rolled back from the sidebar'
-      );
-      setNotice(`@${alias} rolled back to version ${entry.to_version}`);
+  const rollback = async (alias: string) => {
+    const target = previousHolder(history, alias);
+    const current = model.aliases[alias];
+    const reason = await askReason({
+      title: `Roll back @${alias} of ${model.name}?`,
+      message:
+        `@${alias} moves from version ${current ?? '?'} back to ` +
+        `${target ? `version ${target}` : 'the version that held it before'}.`,
+      placeholder: 'e.g. v3 mislabels the new customers',
+      okLabel: `Roll back @${alias}`
     });
+    if (reason === null) {
+      return;
+    }
+    await rolling.run(async () => {
+      setNotice(null);
+      const { entry } = await rollbackModel(model.name, alias, reason);
+      setNotice(
+        `@${alias} now points to version ${entry.to_version} (was version ${entry.from_version}).`
+      );
+    });
+  };
 
   const history = detail.state === 'ready' ? detail.value.history : [];
   return (
@@ -68,7 +82,9 @@ export function ModelBody(props: {
             data-version={version.version}
           >
             <VersionRow
+              model={model.name}
               version={version}
+              openRun={props.context.openRun}
               onPromote={() =>
                 setPromoting(current =>
                   current === version.version ? null : version.version
@@ -108,7 +124,7 @@ export function ModelBody(props: {
               data-alias={alias}
               title={`Move @${alias} back to the version that held it before`}
               disabled={!canRollBack(history, alias)}
-              onClick={() => rollback(alias)}
+              onClick={() => void rollback(alias)}
             >
               Roll back @{alias}
             </button>
@@ -132,6 +148,33 @@ export function ModelBody(props: {
 }
 
 /**
+ * The version a rollback of `alias` would return to, as far as the history tells
+ * (the server decides for good): the holder before the current one.
+ */
+function previousHolder(
+  history: AliasHistoryEntry[],
+  alias: string
+): string | null {
+  const stack: string[] = [];
+  for (const entry of history) {
+    if (entry.alias !== alias || !entry.to_version) {
+      continue;
+    }
+    if (entry.action === 'set' || entry.action === 'forced') {
+      if (stack[stack.length - 1] !== entry.to_version) {
+        stack.push(entry.to_version);
+      }
+    } else if (entry.action === 'rollback') {
+      stack.pop();
+      if (stack[stack.length - 1] !== entry.to_version) {
+        stack.push(entry.to_version);
+      }
+    }
+  }
+  return stack.length >= 2 ? stack[stack.length - 2] : null;
+}
+
+/**
  * Whether the history has an earlier holder of `alias` (the server decides for good).
  */
 function canRollBack(history: AliasHistoryEntry[], alias: string): boolean {
@@ -144,11 +187,17 @@ function canRollBack(history: AliasHistoryEntry[], alias: string): boolean {
 }
 
 function VersionRow(props: {
+  model: string;
   version: ModelVersion;
+  openRun: (runId: string) => void;
   onPromote: () => void;
   onLineage: () => void;
 }): React.ReactElement {
   const { version } = props;
+  const mlflowUrl = mlflowUiUrl({
+    model: props.model,
+    version: version.version
+  });
   return (
     <div className="jp-MLOps-versionRow">
       <div className="jp-MLOps-versionTitle">
@@ -161,7 +210,11 @@ function VersionRow(props: {
             className="jp-MLOps-aliasBadge jp-MLOps-deployedBadge"
             data-deployed={version.deployed.length}
             title={version.deployed
-              .map(where => `${where.url ?? where.id} (${where.role})`)
+              .map(
+                where =>
+                  `Served as ${where.role} by endpoint ${where.id}` +
+                  (where.url ? ` at ${where.url}` : '')
+              )
               .join('\n')}
           >
             deployed
@@ -189,6 +242,31 @@ function VersionRow(props: {
             Lineage
           </button>
         </span>
+      </div>
+      <div className="jp-MLOps-versionLinks">
+        {version.run_id ? (
+          <span className="jp-MLOps-versionRun">
+            <span className="jp-MLOps-note">from run</span>{' '}
+            <RunLink
+              runId={version.run_id}
+              label={version.run_name || undefined}
+              openRun={props.openRun}
+            />
+          </span>
+        ) : (
+          <span className="jp-MLOps-note">run unknown (deleted)</span>
+        )}
+        {mlflowUrl !== null && (
+          <a
+            className="jp-MLOps-link jp-MLOps-mlflowLink"
+            href={mlflowUrl}
+            target="_blank"
+            rel="noopener noreferrer"
+            title={`Version ${version.version} of ${props.model} in the MLflow UI`}
+          >
+            MLflow UI
+          </a>
+        )}
       </div>
       <KeyMetrics metrics={version.metrics} />
     </div>
@@ -222,6 +300,28 @@ function KeyMetrics(props: {
   );
 }
 
+/** What each alias decision is called in the history. */
+const ACTION_LABELS: Record<string, string> = {
+  set: 'promoted',
+  forced: 'forced',
+  rollback: 'rolled back',
+  refused: 'refused'
+};
+
+/**
+ * One decision in plain words: which version the alias left and which it took.
+ */
+function describeMove(entry: AliasHistoryEntry): string {
+  if (entry.action === 'refused') {
+    return entry.from_version
+      ? `@${entry.alias} kept version ${entry.from_version}; version ${entry.to_version} did not pass the gate`
+      : `version ${entry.to_version} did not pass the gate; @${entry.alias} still points to no version`;
+  }
+  return entry.from_version
+    ? `@${entry.alias}: version ${entry.from_version} → version ${entry.to_version}`
+    : `@${entry.alias} set to version ${entry.to_version} (first holder)`;
+}
+
 function AliasHistory(props: {
   entries: AliasHistoryEntry[];
 }): React.ReactElement {
@@ -239,16 +339,18 @@ function AliasHistory(props: {
           title={entry.gate?.reasons?.join('\n') || entry.reason}
         >
           <span className={`jp-MLOps-historyAction jp-mod-${entry.action}`}>
-            {entry.action}
+            {ACTION_LABELS[entry.action] ?? entry.action}
           </span>{' '}
-          <span className="jp-MLOps-historyWhat">
-            @{entry.alias} {entry.from_version ? `v${entry.from_version}` : '∅'}{' '}
-            → v{entry.to_version}
-          </span>
+          <span className="jp-MLOps-historyWhat">{describeMove(entry)}</span>
           <span className="jp-MLOps-historyMeta">
-            {entry.actor} · {formatRelative(Date.parse(entry.at))}
-            {entry.reason ? ` · ${entry.reason}` : ''}
+            {entry.actor ?? 'unknown user'} ·{' '}
+            <span title={entry.at}>{formatRelative(Date.parse(entry.at))}</span>
           </span>
+          {entry.reason && (
+            <span className="jp-MLOps-historyReason">
+              Reason: {entry.reason}
+            </span>
+          )}
         </li>
       ))}
     </ol>

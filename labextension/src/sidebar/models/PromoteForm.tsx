@@ -102,8 +102,8 @@ export function PromoteForm(props: {
               ? `: Promote scores both versions on ${policy.evaluation.data}` +
                 ' (the preview below compares run metrics and loads no model). '
               : '. ') +
-            'Leave a field empty to use it.'
-          : 'No gate declared for this model: empty fields use run metrics and accuracy.'}
+            'Fields left empty use the declared gate.'
+          : "This model declares no gate: with the fields left empty there are no thresholds, and the versions are compared on their runs' accuracy."}
       </p>
       <Field label="Thresholds">
         <textarea
@@ -129,7 +129,7 @@ export function PromoteForm(props: {
             value={margin}
             onChange={event => setMargin(event.target.value)}
           />
-          <span>on</span>
+          <span>in</span>
           <input
             className="jp-mod-styled jp-MLOps-metricInput"
             placeholder={policy?.metric ?? 'accuracy'}
@@ -172,11 +172,9 @@ export function PromoteForm(props: {
             {result.promoted
               ? `Promoted: @${result.entry.alias} → v${result.entry.to_version}` +
                 (result.entry.forced ? ' (forced)' : '')
-              : `Refused: @${result.entry.alias} stays on ${
-                  result.verdict.holder
-                    ? 'v' + result.verdict.holder
-                    : 'nothing'
-                }`}
+              : result.verdict.holder
+                ? `Refused: @${result.entry.alias} stays on v${result.verdict.holder}`
+                : `Refused: @${result.entry.alias} still points to no version`}
           </p>
           <Verdict verdict={result.verdict} />
         </div>
@@ -210,12 +208,13 @@ function Verdict(props: { verdict: GateVerdict }): React.ReactElement {
     <div className="jp-MLOps-verdict" data-passed={verdict.passed}>
       <StatusBadge
         status={verdict.passed ? 'FINISHED' : 'FAILED'}
-        label={verdict.passed ? 'Gate passes' : 'Gate refuses'}
+        label={verdict.passed ? 'Gate passes' : 'Gate fails'}
       />
       {verdict.checks.length === 0 ? (
         <span className="jp-MLOps-note">
           {' '}
-          no thresholds, no {verdict.compare_to ?? 'holder'} to beat
+          nothing to check: no thresholds, and @
+          {verdict.compare_to ?? 'champion'} holds no version to beat
         </span>
       ) : (
         <ul className="jp-MLOps-checks">
