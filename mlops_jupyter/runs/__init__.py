@@ -1,0 +1,1 @@
+"""Runs: search, detail, comparison and diff of tracked runs (read-only services)."""
