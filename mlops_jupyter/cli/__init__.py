@@ -21,6 +21,7 @@ from . import (
     drift,
     models,
     pipelines,
+    runs,
     schedules,
     serving,
     tracking,
@@ -30,7 +31,7 @@ from .common import Parser, print_result
 __all__ = ["build_parser", "main", "print_result"]
 
 #: The command modules, in the order ``mlops --help`` lists their commands.
-COMMAND_MODULES = (tracking, pipelines, schedules, models, drift, dashboards, serving,
+COMMAND_MODULES = (tracking, runs, pipelines, schedules, models, drift, dashboards, serving,
                    deployments, demo)
 
 

@@ -149,7 +149,10 @@ def diff_cells(a_cells: list[dict], b_cells: list[dict]) -> list[dict[str, Any]]
     import nbdime
 
     def notebook(cells):
-        return {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}
+        # nbdime reads outputs of code cells: give them none, so only sources count.
+        return {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [
+            {**cell, "outputs": [], "execution_count": None} if cell["cell_type"] == "code"
+            else cell for cell in cells]}
 
     entries = []
     for entry in nbdime.diff_notebooks(notebook(a_cells), notebook(b_cells)):
