@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs } from './commands';
+import { registerComparison } from './compare';
 import { mlopsIcon } from './icons';
 import { DashboardsSection } from './sidebar/DashboardsSection';
 import { DeploymentsSection } from './sidebar/deployments/DeploymentsSection';
@@ -79,6 +80,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.restored.then(follow).catch(() => undefined);
     }
     restorer?.add(panel, SIDEBAR_ID);
+    registerComparison(app);
 
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: 'Show MLOps Sidebar',
