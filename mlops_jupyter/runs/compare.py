@@ -16,6 +16,7 @@ from typing import Any
 from .. import mlflow_errors, names
 from ..exceptions import NotFoundError, UsageError
 from ..tracking import store
+from . import sql_bulk
 from .comparison_contracts import MAX_COMPARE_RUNS, CompareRequest, Comparison
 
 #: Run ids per ``search_runs`` call (a filter of this many ids stays well under limits).
@@ -76,25 +77,36 @@ def fetch_runs(client, run_ids: list[str]) -> list[Any]:
     Raises:
         NotFoundError: a run id the store does not know (the first one named).
     """
-    from mlflow.entities import ViewType
-
     found: dict[str, Any] = {}
+    bulk_store = sql_bulk.sql_store(client)
     try:
-        experiment_ids = _experiment_ids(client)
-        for start in range(0, len(run_ids), SEARCH_CHUNK):
-            chunk = run_ids[start:start + SEARCH_CHUNK]
-            quoted = ", ".join(f"'{run_id}'" for run_id in chunk)
-            page = client.search_runs(
-                experiment_ids=experiment_ids, filter_string=f"attributes.run_id IN ({quoted})",
-                run_view_type=ViewType.ALL, max_results=len(chunk))
-            for run in page:
-                found[run.info.run_id] = run
+        if bulk_store is not None:
+            found = sql_bulk.read_runs(bulk_store, run_ids)
+        else:
+            found = _search_runs(client, run_ids)
     except Exception as exc:
         raise mlflow_errors.to_error(exc, "cannot read the runs") from exc
     for run_id in run_ids:
         if run_id not in found:
             raise NotFoundError(f"run {short(run_id)} does not exist")
     return [found[run_id] for run_id in run_ids]
+
+
+def _search_runs(client, run_ids: list[str]) -> dict[str, Any]:
+    """The runs, through the public API: ``search_runs`` with ``run_id IN (...)``."""
+    from mlflow.entities import ViewType
+
+    found: dict[str, Any] = {}
+    experiment_ids = _experiment_ids(client)
+    for start in range(0, len(run_ids), SEARCH_CHUNK):
+        chunk = run_ids[start:start + SEARCH_CHUNK]
+        quoted = ", ".join(f"'{run_id}'" for run_id in chunk)
+        page = client.search_runs(
+            experiment_ids=experiment_ids, filter_string=f"attributes.run_id IN ({quoted})",
+            run_view_type=ViewType.ALL, max_results=len(chunk))
+        for run in page:
+            found[run.info.run_id] = run
+    return found
 
 
 def _experiment_ids(client) -> list[str]:
@@ -177,18 +189,20 @@ def _finite(value: float | None) -> float | None:
 
 def _histories(client, runs, keys: list[str]) -> list[dict[str, Any]]:
     index = {run.info.run_id: position for position, run in enumerate(runs)}
-    tracking_store = getattr(getattr(client, "_tracking_client", None), "store", None)
-    bulk = getattr(tracking_store, "get_metric_history_bulk", None)
+    bulk_store = sql_bulk.sql_store(client)
+    read: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    try:
+        if bulk_store is not None:
+            read = sql_bulk.read_histories(bulk_store, list(index), keys, MAX_HISTORY_ROWS)
+        else:
+            for key in keys:
+                holders = [run.info.run_id for run in runs if key in run.data.metrics]
+                read[key] = _threaded_points(client, holders[:MAX_THREADED_RUNS], key)
+    except Exception as exc:
+        raise mlflow_errors.to_error(exc, "cannot read metric histories") from exc
     histories = []
     for key in keys:
-        holders = [run.info.run_id for run in runs if key in run.data.metrics]
-        try:
-            if bulk is not None:
-                points = _bulk_points(bulk, holders, key)
-            else:
-                points = _threaded_points(client, holders[:MAX_THREADED_RUNS], key)
-        except Exception as exc:
-            raise mlflow_errors.to_error(exc, "cannot read metric histories") from exc
+        points = read.get(key, {})
         series = []
         for run_id, rows in points.items():
             if len(rows) > 1:
@@ -198,14 +212,6 @@ def _histories(client, runs, keys: list[str]) -> list[dict[str, Any]]:
             series.sort(key=lambda item: item["run_index"])
             histories.append({"key": key, "series": series})
     return histories
-
-
-def _bulk_points(bulk, run_ids: list[str], key: str) -> dict[str, list[tuple[int, float]]]:
-    points: dict[str, list[tuple[int, float]]] = {}
-    for start in range(0, len(run_ids), SEARCH_CHUNK):
-        for row in bulk(run_ids[start:start + SEARCH_CHUNK], key, MAX_HISTORY_ROWS):
-            points.setdefault(row.run_id, []).append((row.step, row.value))
-    return points
 
 
 def _threaded_points(client, run_ids: list[str], key: str) -> dict[str, list[tuple[int, float]]]:

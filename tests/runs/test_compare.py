@@ -154,3 +154,23 @@ def test_hundreds_of_runs_in_bulk(mlops_home):
     assert score["values"][249] == pytest.approx(0.249) and score["best"] == 249
     assert [group["n"] for group in result["groups"]] == [50] * 5
     assert result["histories"] == []
+
+
+def test_the_public_api_path_reads_the_same_runs(three_runs):
+    """Stores other than MLflow's SQL store are read through search_runs and
+    get_metric_history; both paths give the same comparison."""
+    from mlops_jupyter.runs import compare as compare_module
+    from mlops_jupyter.runs import sql_bulk
+    from mlops_jupyter.tracking import store
+
+    client = store.client()
+    bulk = sql_bulk.read_runs(sql_bulk.sql_store(client), three_runs)
+    searched = compare_module._search_runs(client, three_runs)
+    for run_id in three_runs:
+        assert bulk[run_id].data.params == searched[run_id].data.params
+        assert bulk[run_id].data.metrics == searched[run_id].data.metrics
+        assert bulk[run_id].info.run_name == searched[run_id].info.run_name
+        assert bulk[run_id].info.experiment_id == searched[run_id].info.experiment_id
+    threaded = compare_module._threaded_points(client, three_runs, "loss")
+    read = sql_bulk.read_histories(sql_bulk.sql_store(client), three_runs, ["loss"], 1000)
+    assert {run_id: rows for run_id, rows in threaded.items() if len(rows) > 1} == read["loss"]

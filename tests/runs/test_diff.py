@@ -128,3 +128,21 @@ def test_bad_and_unknown_runs(mlops_home):
         diff(a, "no/such")
     with pytest.raises(NotFoundError, match="does not exist"):
         diff(a, "f" * 32)
+
+
+def test_two_hundred_cells_few_edits():
+    def cells(sources):
+        return [{"cell_type": "code", "source": s, "metadata": {}} for s in sources]
+
+    a = [f"value_{i} = compute({i}, scale=2)\nprint(value_{i})" for i in range(200)]
+    b = list(a)
+    b[10] = b[10].replace("scale=2", "scale=3")
+    b.insert(40, "extra = check(value_39)")
+    del b[150]
+    rows = diff_cells(cells(a), cells(b))
+
+    changed = [(r["status"], r["a_index"], r["b_index"]) for r in rows
+               if r["status"] != "unchanged"]
+    assert changed == [("changed", 10, 10), ("added", None, 40), ("removed", 149, None)]
+    assert len(rows) == 201
+    assert all(r["a_source"] == r["b_source"] for r in rows if r["status"] == "unchanged")
