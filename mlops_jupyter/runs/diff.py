@@ -94,9 +94,9 @@ def _notebook(client, run, parents, folder: Path) -> tuple[str, list[dict]] | st
     if parent is not None:
         candidates.append(parent)
     for candidate in candidates:
-        for path in _artifact_files(client, candidate.info.run_id, "notebook"):
+        for path in _artifact_files(client, candidate, "notebook"):
             if path.endswith(".ipynb"):
-                text = _artifact_text(client, candidate.info.run_id, path, folder)
+                text = _artifact_text(client, candidate, path, folder)
                 if text is None:
                     continue
                 try:
@@ -104,24 +104,40 @@ def _notebook(client, run, parents, folder: Path) -> tuple[str, list[dict]] | st
                     return path.rsplit("/", 1)[-1], _stripped_cells(notebook)
                 except (ValueError, TypeError, AttributeError):
                     return f"its notebook {path.rsplit('/', 1)[-1]} is not a readable notebook"
-    source = _artifact_text(client, run.info.run_id, CELL_SOURCE, folder)
+    source = (_artifact_text(client, run, CELL_SOURCE, folder)
+              if CELL_SOURCE in _artifact_files(client, run, "cell") else None)
     if source is not None:
         return CELL_SOURCE, [{"cell_type": "code", "source": source, "metadata": {}}]
     return "no notebook snapshot, executed notebook or cell source was recorded"
 
 
-def _artifact_files(client, run_id: str, folder: str) -> list[str]:
+def _repository(client, run):
+    """The run's artifact repository, straight from its artifact URI (no extra
+    ``get_run`` per listing or download); through the client when the URI is unknown."""
+    uri = getattr(run.info, "artifact_uri", None)
+    if uri:
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        return get_artifact_repository(uri)
+    return None
+
+
+def _artifact_files(client, run, folder: str) -> list[str]:
     try:
-        return sorted(item.path for item in client.list_artifacts(run_id, folder)
-                      if not item.is_dir)
+        repository = _repository(client, run)
+        items = (repository.list_artifacts(folder) if repository is not None
+                 else client.list_artifacts(run.info.run_id, folder))
+        return sorted(item.path for item in items if not item.is_dir)
     except Exception:  # noqa: BLE001 - no artifacts (or no access) reads as none
         return []
 
 
-def _artifact_text(client, run_id: str, path: str, folder: Path) -> str | None:
+def _artifact_text(client, run, path: str, folder: Path) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        local = Path(client.download_artifacts(run_id, path, str(folder)))
+        repository = _repository(client, run)
+        local = Path(repository.download_artifacts(path, str(folder)) if repository is not None
+                     else client.download_artifacts(run.info.run_id, path, str(folder)))
         if local.stat().st_size > MAX_NOTEBOOK_BYTES:
             return None
         return local.read_text(encoding="utf-8", errors="replace")
@@ -267,7 +283,9 @@ def _packages(client, run, parents, folder: Path) -> dict[str, str]:
         chain.append(parent)
     packages: dict[str, str] = {}
     for candidate in chain:
-        text = _artifact_text(client, candidate.info.run_id, REQUIREMENTS, folder)
+        if REQUIREMENTS not in _artifact_files(client, candidate, "environment"):
+            continue
+        text = _artifact_text(client, candidate, REQUIREMENTS, folder)
         if text is not None:
             packages = _requirements(text)
             break

@@ -26,6 +26,7 @@ class RunInfo:
     experiment_id: str
     status: str
     start_time: int | None
+    artifact_uri: str | None = None
 
 
 @dataclass
@@ -68,11 +69,11 @@ def read_runs(store, run_ids: list[str]) -> dict[str, BulkRun]:
     runs: dict[str, BulkRun] = {}
     with store.ManagedSessionMaker() as session:
         for chunk in _chunks(run_ids):
-            for run_id, name, experiment_id, status, start_time in session.query(
+            for run_id, name, experiment_id, status, start_time, artifact_uri in session.query(
                     SqlRun.run_uuid, SqlRun.name, SqlRun.experiment_id, SqlRun.status,
-                    SqlRun.start_time).filter(SqlRun.run_uuid.in_(chunk)):
+                    SqlRun.start_time, SqlRun.artifact_uri).filter(SqlRun.run_uuid.in_(chunk)):
                 runs[run_id] = BulkRun(RunInfo(run_id, name, str(experiment_id), status,
-                                               start_time), RunData())
+                                               start_time, artifact_uri), RunData())
             found = [run_id for run_id in chunk if run_id in runs]
             if not found:
                 continue
