@@ -109,6 +109,7 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
     set_alias("iris", "champion", 2, reason="fuzzing")
     set_alias("iris", "challenger", 1, reason="fuzzing")
     set_alias("iris", "challenger", 2, reason="fuzzing")
+    runs = _compared_runs()
     return {"name": ["iris", "other"], "model": ["iris", "other"],
             "experiment_id": [store.get_or_create_experiment("training"), "0"],
             "ref": ["1", "2", "@champion", "@challenger"], "version": ["1", "2", 2],
@@ -121,7 +122,22 @@ def seeded(monitored_iris, registered) -> dict[str, list]:
             "path": ["pipeline.yaml"], "notebook": ["fresh/prepare.ipynb"],
             "target": ["pipeline.yaml", "prepare.ipynb"], "run_id": [SEEDED_RUN],
             "missed": ["skip", "catch_up_once"], "params": [[], {}],
-            "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"]}
+            "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"],
+            # runs compare / diff
+            "run_ids": [runs, runs[::-1]], "a": runs, "b": runs, "baseline": runs}
+
+
+def _compared_runs() -> list[str]:
+    """Two runs with a param and a metric, for ``runs/compare`` and ``runs/diff``."""
+    client = store.client()
+    experiment_id = store.get_or_create_experiment("training")
+    ids = []
+    for seed in range(2):
+        run_id = client.create_run(experiment_id, run_name=f"fuzzed-{seed}").info.run_id
+        client.log_param(run_id, "seed", str(seed))
+        client.log_metric(run_id, "accuracy", 0.9 + seed / 100)
+        ids.append(run_id)
+    return ids
 
 
 def _seed_run(root: Path) -> int:

@@ -88,6 +88,10 @@ def test_compare_three_runs(start_lab, page, mlops_home):
     expect(accuracy.locator(".jp-MLOps-compare-worse").first).to_have_text("-0.03")
     page.wait_for_timeout(300)
     keep(page, "compare.png")
+    view.locator('[aria-label="Parallel coordinates of params and metrics"]').evaluate(
+        "element => element.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    keep(page, "compare-charts.png")
     assert not page_errors, page_errors
 
 

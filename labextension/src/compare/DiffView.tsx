@@ -3,7 +3,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { CellDiff, diffRuns, RunDiff, RunSummary } from '../api/comparison';
 import { ErrorMessage, Loading, RunLink } from '../components';
 import { useLoadable } from '../hooks';
-import { num } from './CompareView';
+import { num } from './format';
 
 /** A run's short label: its name, else its short id. */
 export function shortName(run: {
