@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs } from './commands';
+import { registerComparison } from './compare';
 import { mlopsIcon } from './icons';
 import { RunViewWidget } from './runs/RunView';
 import { DashboardsSection } from './sidebar/DashboardsSection';
@@ -80,6 +81,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.restored.then(follow).catch(() => undefined);
     }
     restorer?.add(panel, SIDEBAR_ID);
+    registerComparison(app);
 
     // One Run view per run, reused while it is open.
     const runViews = new Map<string, MainAreaWidget<RunViewWidget>>();

@@ -4,3 +4,4 @@ import './deployments.css';
 import './runs.css';
 import './pipelines.css';
 import './models.css';
+import './compare.css';

@@ -14,6 +14,7 @@ from ..monitoring.service import MonitoringService
 from ..pipelines.launcher import PipelineLauncher
 from ..pipelines.workspace import Workspace
 from ..registry.service import RegistryService
+from ..runs.comparison_service import ComparisonService
 from ..runs.service import RunsService
 from ..scheduling.host import SchedulerHost
 from ..scheduling.schedule_service import ScheduleService
@@ -28,6 +29,7 @@ from . import (
     monitoring,
     openapi,
     pipelines,
+    run_comparison,
     runs,
     schedules,
 )
@@ -69,6 +71,9 @@ class MLOpsExtensionApp(ExtensionApp):
         default_value=DashboardService, klass=DashboardService, config=True,
         help="The dashboard service the /dashboards handlers use; made with the URL "
              "its dashboards' pages are served under.")
+    comparison_service_class = Type(
+        default_value=ComparisonService, klass=ComparisonService, config=True,
+        help="The service behind /mlops-jupyter/runs/compare and /runs/diff.")
     deployments_service_class = Type(
         default_value=DeploymentsService, klass=DeploymentsService, config=True,
         help="The service behind /mlops-jupyter/deployments (running model endpoints).")
@@ -144,6 +149,7 @@ class MLOpsExtensionApp(ExtensionApp):
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
         self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()
         self.settings[runs.SERVICE_SETTING] = self.runs_service_class(self.serverapp.root_dir)
+        self.settings[run_comparison.SERVICE_SETTING] = self.comparison_service_class()
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""

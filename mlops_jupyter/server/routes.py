@@ -10,14 +10,16 @@ from . import (
     models,
     monitoring,
     pipelines,
+    run_comparison,
     runs,
     schedules,
 )
 
 URL_NAMESPACE = "mlops-jupyter"
 #: Every resource module, in the order its handlers are registered.
-RESOURCES = (experiments, pipelines, schedules, models, monitoring, dashboards, deployments,
-             runs)
+#: run_comparison comes before runs: its runs/compare and runs/diff are not run ids.
+RESOURCES = (experiments, run_comparison, pipelines, schedules, models, monitoring, dashboards,
+             deployments, runs)
 
 
 def api_handlers() -> list[tuple[str, type]]:

@@ -116,6 +116,7 @@ def seeded(monitored_iris, registered, iris, tmp_path) -> dict[str, list]:
     set_alias("iris", "challenger", 1, reason="fuzzing")
     set_alias("iris", "challenger", 2, reason="fuzzing")
     tracked = _seed_tracked_run()
+    runs = _compared_runs()
     return {"check_id": [with_report["run_id"]],
             "name": ["iris", "other"], "model": ["iris", "other"],
             "experiment_id": [store.get_or_create_experiment("training"), "0"],
@@ -130,7 +131,22 @@ def seeded(monitored_iris, registered, iris, tmp_path) -> dict[str, list]:
             "notebook": ["fresh/prepare.ipynb"],
             "target": ["pipeline.yaml", "prepare.ipynb"], "run_id": [SEEDED_RUN, tracked],
             "missed": ["skip", "catch_up_once"], "params": [[], {}],
-            "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"]}
+            "cron": ["*/5 * * * *", "0 3 * * 1"], "timezone": ["UTC", "Europe/Berlin"],
+            # runs compare / diff
+            "run_ids": [runs, runs[::-1]], "a": runs, "b": runs, "baseline": runs}
+
+
+def _compared_runs() -> list[str]:
+    """Two runs with a param and a metric, for ``runs/compare`` and ``runs/diff``."""
+    client = store.client()
+    experiment_id = store.get_or_create_experiment("training")
+    ids = []
+    for seed in range(2):
+        run_id = client.create_run(experiment_id, run_name=f"fuzzed-{seed}").info.run_id
+        client.log_param(run_id, "seed", str(seed))
+        client.log_metric(run_id, "accuracy", 0.9 + seed / 100)
+        ids.append(run_id)
+    return ids
 
 
 def _seed_tracked_run() -> str:
