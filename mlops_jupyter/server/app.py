@@ -9,6 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Type, Unicode
 
+from ..activity.service import ActivityService
 from ..dashboards.service import DashboardService
 from ..monitoring.service import MonitoringService
 from ..pipelines.launcher import PipelineLauncher
@@ -20,6 +21,7 @@ from ..serving.deployments import deployed_by_model
 from ..serving.service import DeploymentsService
 from ..tracking.service import ExperimentsService
 from . import (
+    activity,
     dashboards,
     deployments,
     experiments,
@@ -71,6 +73,11 @@ class MLOpsExtensionApp(ExtensionApp):
         default_value=DeploymentsService, klass=DeploymentsService, config=True,
         help="The service behind /mlops-jupyter/deployments (running model endpoints).")
 
+    activity_service_class = Type(
+        default_value=ActivityService, klass=ActivityService, config=True,
+        help="The service behind /mlops-jupyter/status and /events; made with the "
+             "scheduler host, the server root and the proxied MLflow UI's URL.")
+
     scheduler_enabled = Bool(
         True, config=True,
         help="""Run the schedule scheduler inside this Jupyter server (on by default).
@@ -118,6 +125,8 @@ class MLOpsExtensionApp(ExtensionApp):
             workspace, host)
         self.settings[schedules.SERVICE_SETTING] = self.schedule_service_class(host, workspace)
         self._scheduler_host = host
+        self.settings[activity.SERVICE_SETTING] = self.activity_service_class(
+            host, self.serverapp.root_dir, mlflow_ui_url=self._mlflow_ui_url())
         # The sidebar's sections make their first requests at once, each in a worker
         # thread; several threads importing MLflow's circular modules together can see
         # a half-initialised module. Import it once, here, before any request.
@@ -136,6 +145,24 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[dashboards.SERVICE_SETTING] = self.dashboard_service_class(
             render_url=url_path_join(self.serverapp.base_url, dashboards.RENDER_PATH))
         self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()
+
+    def _mlflow_ui_url(self) -> str | None:
+        """Where jupyter-server-proxy serves the MLflow UI of this store
+        (``<base_url>mlflow/``), or None when the proxy is not enabled or has no
+        ``mlflow`` server process (the entry point of :mod:`mlops_jupyter.mlflow_ui`, or
+        ``c.ServerProxy.servers["mlflow"]``)."""
+        from importlib.metadata import entry_points
+
+        from ..mlflow_ui import PROXY_NAME
+
+        serverapp = self.serverapp
+        if not (serverapp.jpserver_extensions or {}).get("jupyter_server_proxy"):
+            return None
+        configured = serverapp.config.get("ServerProxy", {}).get("servers", {}) or {}
+        registered = PROXY_NAME in configured or any(
+            point.name == PROXY_NAME
+            for point in entry_points(group="jupyter_serverproxy_servers"))
+        return url_path_join(serverapp.base_url, PROXY_NAME, "/") if registered else None
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""

@@ -3,11 +3,21 @@ registers (under ``/mlops-jupyter``) and the OpenAPI document describes."""
 
 from __future__ import annotations
 
-from . import dashboards, deployments, experiments, models, monitoring, pipelines, schedules
+from . import (
+    activity,
+    dashboards,
+    deployments,
+    experiments,
+    models,
+    monitoring,
+    pipelines,
+    schedules,
+)
 
 URL_NAMESPACE = "mlops-jupyter"
 #: Every resource module, in the order its handlers are registered.
-RESOURCES = (experiments, pipelines, schedules, models, monitoring, dashboards, deployments)
+RESOURCES = (experiments, pipelines, schedules, models, monitoring, dashboards, deployments,
+             activity)
 
 
 def api_handlers() -> list[tuple[str, type]]:
