@@ -90,11 +90,15 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 < args.port < 65536:
         parser.exit(2, "error: --port must be 1-65535\n")
 
+    clean = clean_environment(dict(os.environ))
+    if clean != dict(os.environ):
+        # Start over without them: the same process (jupyter-server-proxy watches its
+        # pid), and no copy of a token left in its initial environment either.
+        os.execve(sys.executable, [sys.executable, "-m", "mlops_jupyter.mlflow_ui",
+                                   "--port", str(args.port)], clean)
+
     from . import config
 
-    clean = clean_environment(dict(os.environ))
-    os.environ.clear()
-    os.environ.update(clean)
     uri = config.tracking_uri()
     if config.is_tracking_server(uri):
         _serve_notice(args.port)
