@@ -1,3 +1,4 @@
 import './base.css';
 import './dashboards.css';
 import './deployments.css';
+import './status.css';
