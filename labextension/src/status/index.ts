@@ -54,7 +54,13 @@ export const statusPlugin: JupyterFrontEndPlugin<void> = {
         }
         const path = typeof args.path === 'string' ? args.path : '';
         const base = uiUrl.endsWith('/') ? uiUrl : `${uiUrl}/`;
-        window.open(`${base}${path.replace(/^\/+/, '')}`, '_blank', 'noopener');
+        const opened = window.open(
+          `${base}${path.replace(/^\/+/, '')}`,
+          '_blank'
+        );
+        if (opened) {
+          opened.opener = null; // the UI gets no handle on this page
+        }
       }
     });
     palette?.addItem({ command: CommandIDs.openMlflowUi, category: 'MLOps' });
@@ -111,7 +117,7 @@ export const statusPlugin: JupyterFrontEndPlugin<void> = {
     };
     void app.restored.then(() => {
       void refresh();
-      startEventPoller(app);
+      startEventPoller(app, () => uiUrl !== null);
     });
   }
 };

@@ -22,7 +22,8 @@ function clip(text: string, limit = MAX_MESSAGE): string {
 /** The actions of an event's notification (what its link opens). */
 function actionsOf(
   app: JupyterFrontEnd,
-  event: ActivityEvent
+  event: ActivityEvent,
+  uiAvailable: () => boolean
 ): Notification.IAction[] {
   const link = event.link;
   if (!link) {
@@ -41,14 +42,34 @@ function actionsOf(
           }
         ];
       }
+      if (uiAvailable()) {
+        return [
+          {
+            label: 'Open in MLflow UI',
+            callback: run(CommandIDs.openMlflowUi, {
+              path: `#/runs/${encodeURIComponent(link.target)}`
+            }),
+            displayType: 'accent'
+          }
+        ];
+      }
       return [
         {
-          label: 'Open MLflow UI',
-          callback: run(CommandIDs.openMlflowUi, {}),
+          label: 'Show sidebar',
+          callback: run(CommandIDs.openSidebar, {}),
           displayType: 'accent'
         }
       ];
     case 'model':
+      if (!uiAvailable()) {
+        return [
+          {
+            label: 'Show sidebar',
+            callback: run(CommandIDs.openSidebar, {}),
+            displayType: 'accent'
+          }
+        ];
+      }
       return [
         {
           label: link.label || 'Open model',
@@ -79,13 +100,17 @@ function actionsOf(
 }
 
 /** Show one event with JupyterLab's notification API. */
-export function notify(app: JupyterFrontEnd, event: ActivityEvent): string {
+export function notify(
+  app: JupyterFrontEnd,
+  event: ActivityEvent,
+  uiAvailable: () => boolean = () => false
+): string {
   const text = clip(
     event.message ? `${event.title}: ${event.message}` : event.title
   );
   const options = {
     autoClose: event.outcome === 'succeeded' ? AUTO_CLOSE_MS : (false as const),
-    actions: actionsOf(app, event),
+    actions: actionsOf(app, event, uiAvailable),
     data: { mlopsEvent: event.id }
   };
   switch (event.outcome) {
@@ -133,9 +158,13 @@ function notifySummary(app: JupyterFrontEnd, events: ActivityEvent[]): void {
  * outcome once. The first look only learns the server's clock: nothing that
  * happened before this page opened is shown.
  *
+ * @param uiAvailable - whether an MLflow UI can be opened (for the actions).
  * @returns A function that stops the poller.
  */
-export function startEventPoller(app: JupyterFrontEnd): () => void {
+export function startEventPoller(
+  app: JupyterFrontEnd,
+  uiAvailable: () => boolean
+): () => void {
   let since: number | null = null;
   let timer: number | undefined;
   let stopped = false;
@@ -163,7 +192,7 @@ export function startEventPoller(app: JupyterFrontEnd): () => void {
     if (fresh.length > COALESCE_ABOVE) {
       notifySummary(app, fresh);
     } else {
-      fresh.forEach(event => notify(app, event));
+      fresh.forEach(event => notify(app, event, uiAvailable));
     }
   };
   const loop = async () => {
