@@ -20,6 +20,7 @@ import { DEFAULT_SETTINGS, MLOpsPanel } from './sidebar/Panel';
 import { PipelinesSection } from './sidebar/pipelines/PipelinesSection';
 import { RunsSection } from './sidebar/runs/RunsSection';
 import { SchedulesSection } from './sidebar/schedules/SchedulesSection';
+import { statusPlugin } from './status';
 import { notebookPath, openFile } from './sidebar/workspace';
 
 const PLUGIN_ID = 'mlops-jupyter:sidebar';
@@ -142,4 +143,5 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export { statusPlugin };
+export default [plugin, statusPlugin];

@@ -5,3 +5,4 @@ import './runs.css';
 import './pipelines.css';
 import './models.css';
 import './compare.css';
+import './status.css';

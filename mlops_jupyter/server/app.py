@@ -9,6 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Type, Unicode
 
+from ..activity.service import ActivityService
 from ..dashboards.service import DashboardService
 from ..monitoring.service import MonitoringService
 from ..pipelines.launcher import PipelineLauncher
@@ -22,6 +23,7 @@ from ..serving.deployments import deployed_by_model
 from ..serving.service import DeploymentsService
 from ..tracking.service import ExperimentsService
 from . import (
+    activity,
     dashboards,
     deployments,
     experiments,
@@ -82,6 +84,10 @@ class MLOpsExtensionApp(ExtensionApp):
         default_value=RunsService, klass=RunsService, config=True,
         help="The service behind /mlops-jupyter/runs (a run's detail, artifacts and "
              "notebooks); made with the server root.")
+    activity_service_class = Type(
+        default_value=ActivityService, klass=ActivityService, config=True,
+        help="The service behind /mlops-jupyter/status and /events; made with the "
+             "scheduler host, the server root and the proxied MLflow UI's URL.")
 
     scheduler_enabled = Bool(
         True, config=True,
@@ -131,6 +137,8 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[schedules.SERVICE_SETTING] = self.schedule_service_class(host, workspace)
         self.settings[monitoring.SERVICE_SETTING] = self.monitoring_service_class(host)
         self._scheduler_host = host
+        self.settings[activity.SERVICE_SETTING] = self.activity_service_class(
+            host, self.serverapp.root_dir, mlflow_ui_url=self._mlflow_ui_url())
         # The sidebar's sections make their first requests at once, each in a worker
         # thread; several threads importing MLflow's circular modules together can see
         # a half-initialised module. Import it once, here, before any request.
@@ -150,6 +158,24 @@ class MLOpsExtensionApp(ExtensionApp):
         self.settings[deployments.SERVICE_SETTING] = self.deployments_service_class()
         self.settings[runs.SERVICE_SETTING] = self.runs_service_class(self.serverapp.root_dir)
         self.settings[run_comparison.SERVICE_SETTING] = self.comparison_service_class()
+
+    def _mlflow_ui_url(self) -> str | None:
+        """Where jupyter-server-proxy serves the MLflow UI of this store
+        (``<base_url>mlflow/``), or None when the proxy is not enabled or has no
+        ``mlflow`` server process (the entry point of :mod:`mlops_jupyter.mlflow_ui`, or
+        ``c.ServerProxy.servers["mlflow"]``)."""
+        from importlib.metadata import entry_points
+
+        from ..mlflow_ui import PROXY_NAME
+
+        serverapp = self.serverapp
+        if not (serverapp.jpserver_extensions or {}).get("jupyter_server_proxy"):
+            return None
+        configured = serverapp.config.get("ServerProxy", {}).get("servers", {}) or {}
+        registered = PROXY_NAME in configured or any(
+            point.name == PROXY_NAME
+            for point in entry_points(group="jupyter_serverproxy_servers"))
+        return url_path_join(serverapp.base_url, PROXY_NAME, "/") if registered else None
 
     def initialize_handlers(self) -> None:
         """Register each resource module's handlers under the URL namespace."""

@@ -4,6 +4,7 @@ registers (under ``/mlops-jupyter``) and the OpenAPI document describes."""
 from __future__ import annotations
 
 from . import (
+    activity,
     dashboards,
     deployments,
     experiments,
@@ -19,7 +20,7 @@ URL_NAMESPACE = "mlops-jupyter"
 #: Every resource module, in the order its handlers are registered.
 #: run_comparison comes before runs: its runs/compare and runs/diff are not run ids.
 RESOURCES = (experiments, run_comparison, pipelines, schedules, models, monitoring, dashboards,
-             deployments, runs)
+             deployments, runs, activity)
 
 
 def api_handlers() -> list[tuple[str, type]]:

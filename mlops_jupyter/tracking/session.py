@@ -22,6 +22,7 @@ from typing import Any
 from .. import config, names
 from ..exceptions import UsageError
 from . import capture, operations
+from .heartbeat import Heartbeat
 from .writer import Writer, WriterStatus
 
 SOURCE_TAG_LIMIT = 5000
@@ -77,6 +78,7 @@ class TrackingSession:
         self.session_key: str | None = None
         self.cell: CellRun | None = None
         self.tracked_cells = 0
+        self._heartbeat: Heartbeat | None = None
 
     # ------------------------------------------------------------------ writer
     @property
@@ -124,7 +126,29 @@ class TrackingSession:
         writer.submit(operations.start_run(
             self.session_key, name, name=f"session {time.strftime('%Y-%m-%d %H:%M')}",
             parent=None, tags=tags, collect=("git", "environment")))
+        self._start_heartbeat(writer)
         return name
+
+    def _start_heartbeat(self, writer: Writer) -> None:
+        """Announce this session in ``<home>/sessions`` (see :mod:`.heartbeat`);
+        refreshed from the writer's journal thread, never from the cell's."""
+        try:
+            heartbeat = Heartbeat({
+                "session_key": self.session_key, "experiment": self.experiment,
+                "notebook": self.notebook.name if self.notebook else None,
+                "journal": writer.journal.base.name, "queued": 0})
+        except Exception:  # noqa: BLE001 - a status display must never break tracking
+            return
+        self._heartbeat = heartbeat
+        writer.on_batch = lambda w: heartbeat.beat(queued=w._queue.qsize())
+        heartbeat.beat(force=True)
+
+    def _stop_heartbeat(self) -> None:
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None:
+            if self._writer is not None:
+                self._writer.on_batch = None
+            heartbeat.remove()
 
     def stop(self, reason: str = "stopped") -> int:
         """End the session run (snapshotting the notebook); returns cells tracked."""
@@ -139,6 +163,7 @@ class TrackingSession:
         count = self.tracked_cells
         self.session_key = None
         self.experiment = None
+        self._stop_heartbeat()
         return count
 
     def snapshot(self) -> Path | None:
@@ -332,6 +357,7 @@ class TrackingSession:
         """At kernel exit: end the session, then write or spool everything."""
         if self.active:
             self.stop(reason="kernel-shutdown")
+        self._stop_heartbeat()
         with self._lock:
             writer, self._writer = self._writer, None
         if writer is not None:

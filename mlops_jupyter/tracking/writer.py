@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,9 @@ class Writer:
         self._flusher_started = 0.0
         self._bindings: dict[str, str] = {}
         self._closed = False
+        #: Called on the journal thread after each batch (the session's heartbeat);
+        #: its errors are ignored, so a status display never stops the journal.
+        self.on_batch: Callable[[Writer], None] | None = None
         self._thread = threading.Thread(target=self._run, name="mlops-tracking-journal",
                                         daemon=True)
         self._thread.start()
@@ -134,8 +138,18 @@ class Writer:
             self._wake_flusher()
             for _ in batch:
                 self._queue.task_done()
+            self._notify()
             if stop:
                 return
+
+    def _notify(self) -> None:
+        hook = self.on_batch
+        if hook is None:
+            return
+        try:
+            hook(self)
+        except Exception:  # noqa: BLE001, S110 - never let a status hook stop the journal
+            pass
 
     def _wake_flusher(self) -> None:
         if not self.spawn_flusher:
