@@ -11,6 +11,28 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
+from typing import Any
+
+
+def pid_alive(pid: Any) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (another user's process
+    counts as alive)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
 
 #: Seconds a group gets between SIGTERM and SIGKILL unless the caller says otherwise.
 DEFAULT_GRACE_S = 5.0

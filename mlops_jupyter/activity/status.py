@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .. import config
+from .. import config, names
+from ..processes import pid_alive
 from ..tracking import heartbeat, spool
 from .contracts import MlflowUi, SessionStatus, TrackingStatus
 
@@ -185,7 +186,7 @@ def exited_spooled(spool_dir: Path) -> int:
         return 0
     for events in journals:
         owner = events.stem.split("-", 1)[0]
-        if owner.isascii() and owner.isdigit() and heartbeat.pid_alive(int(owner)):
+        if names.is_decimal(owner) and pid_alive(int(owner)):
             continue
         total += _journal_counts(events.with_suffix(""))
     return total

@@ -335,9 +335,9 @@ def _stop_pid(pid: int, grace: float) -> None:
     except ProcessLookupError:
         return
     deadline = time.monotonic() + grace
-    while endpoints.pid_alive(pid) and time.monotonic() < deadline:
+    while processes.pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if endpoints.pid_alive(pid):
+    if processes.pid_alive(pid):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -358,7 +358,7 @@ def stop(identifier: str, *, grace: float = STOP_GRACE_S) -> dict[str, Any]:
     """
     info = endpoints.read_endpoint(identifier)
     pid = info.get("pid")
-    if not endpoints.pid_alive(pid):
+    if not processes.pid_alive(pid):
         endpoints.remove_endpoint(identifier)
         _reap()
         return {"id": identifier, "stopped": False}

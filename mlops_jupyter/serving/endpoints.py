@@ -28,6 +28,7 @@ from typing import Any
 
 from .. import config
 from ..exceptions import NotFoundError
+from ..processes import pid_alive
 
 ENDPOINT_FILE = "endpoint.json"
 WORKER_PREFIX = "worker-"
@@ -103,22 +104,6 @@ def remove_endpoint(identifier: str) -> None:
         shutil.rmtree(_folder(identifier), ignore_errors=True)
     except NotFoundError:
         pass
-
-
-def pid_alive(pid: Any) -> bool:
-    """Whether process ``pid`` exists (and is not a zombie)."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def read_endpoint(identifier: str) -> dict[str, Any]:

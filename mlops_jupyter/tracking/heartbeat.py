@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from ..processes import pid_alive
 
 #: At most one write per this many seconds (the final state is always written).
 MIN_INTERVAL_S = 1.0
@@ -74,21 +75,6 @@ class Heartbeat:
                 self.path.unlink(missing_ok=True)
             except OSError:
                 pass
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process ``pid`` exists (signal 0; another user's process counts)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def live_sessions() -> list[dict[str, Any]]:

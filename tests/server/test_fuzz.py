@@ -118,6 +118,10 @@ def seeded(monitored_iris, registered, iris, tmp_path) -> dict[str, list]:
     tracked = _seed_tracked_run()
     runs = _compared_runs()
     return {"check_id": [with_report["run_id"]],
+            # values one operation needs together (drawn independently, they rarely meet)
+            "by_operation": {"POST /mlops-jupyter/runs/{run_id}/open-notebook": {
+                "run_id": [tracked], "path": ["notebook/run.ipynb"]}},
+            "reason": ["fuzzing", "rolled back by the fuzz run"],
             "name": ["iris", "other"], "model": ["iris", "other"],
             "experiment_id": [store.get_or_create_experiment("training"), "0"],
             "ref": ["1", "2", "@champion", "@challenger"], "version": ["1", "2", 2],

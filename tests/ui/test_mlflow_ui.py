@@ -20,6 +20,16 @@ c.ServerProxy.servers = {"mlflow": server_process()}
 """
 
 
+def _entry_point_installed() -> bool:
+    """Whether this environment registers the pyproject entry point (``make test``
+    installs the checkout); then the lab has the MLflow UI without any configuration,
+    and configuring it again would show two launcher tiles."""
+    from importlib.metadata import entry_points
+
+    return any(point.name == "mlflow" and point.value.startswith("mlops_jupyter.")
+               for point in entry_points(group="jupyter_serverproxy_servers"))
+
+
 @pytest.fixture
 def ui_processes():
     """Stop the MLflow UI the lab started (by pid), even if the lab is killed."""
@@ -43,9 +53,12 @@ def test_open_the_mlflow_ui_of_the_same_store(start_lab, page, seed_runs, tmp_pa
 
     from tests.server.test_mlflow_ui import _children
 
-    config = tmp_path / "proxy_config.py"
-    config.write_text(CONFIG)
-    lab = start_lab(extra_args=[f"--config={config}"])
+    extra_args = []
+    if not _entry_point_installed():
+        config = tmp_path / "proxy_config.py"
+        config.write_text(CONFIG)
+        extra_args.append(f"--config={config}")
+    lab = start_lab(extra_args=extra_args)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.add_init_script("""window.__opened = [];
