@@ -164,8 +164,12 @@ def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
     finally:
         serving.stop()
     print("\nNext:")
-    print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # then open http://127.0.0.1:5000")
-    print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook")
+    print(f"  mlflow ui --backend-store-uri '{uri}' --port 5000   # or the launcher's MLflow UI tile")
+    print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook;")
+    print("      Runs: open a run, tick runs to Compare or Diff them; the status bar and")
+    print("      notifications say what the store and the last pipeline/job/check did")
+    print("  mlops runs list --filter 'metrics.accuracy > 0' --order-by 'metrics.accuracy DESC'")
+    print("  mlops runs diff RUN_A RUN_B   # what changed between two runs")
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
     print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
     print(f"  mlops serve {MODEL}@champion --port 5001   # the champion over HTTP; "
