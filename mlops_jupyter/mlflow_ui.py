@@ -76,9 +76,15 @@ def clean_environment(environ: dict[str, str]) -> dict[str, str]:
 
 
 def mlflow_server_args(port: int, uri: str, artifact_root: str) -> list[str]:
-    """The ``mlflow server`` arguments for ``uri`` on 127.0.0.1:``port``."""
+    """The ``mlflow server`` arguments for ``uri`` on 127.0.0.1:``port``.
+
+    No access log: a request's URL may carry the Jupyter token (``/mlflow/?token=…``
+    is authenticated by Jupyter and proxied as it is), and the UI's log is the Jupyter
+    server's log.
+    """
     return ["server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--backend-store-uri", uri, "--default-artifact-root", artifact_root]
+            "--backend-store-uri", uri, "--default-artifact-root", artifact_root,
+            "--uvicorn-opts", "--no-access-log"]
 
 
 def main(argv: list[str] | None = None) -> None:

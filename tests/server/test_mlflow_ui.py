@@ -120,3 +120,42 @@ async def test_the_mlflow_ui_is_proxied_on_the_same_store(jp_fetch, jp_base_url,
         assert b"hub-secret" not in environ and b"JUPYTERHUB_API_TOKEN" not in environ
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     assert b"sqlite" not in cmdline  # the store is resolved inside, never on a command line
+
+
+def test_the_ui_process_logs_no_request_url(tmp_path, monkeypatch):
+    """A URL may carry the Jupyter token (``/mlflow/?token=…`` is proxied as it is) and
+    the UI's output is the Jupyter server's log: the UI keeps no access log."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from mlops_jupyter.processes import stop_process_group
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLOPS_JUPYTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    log = tmp_path / "ui.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "mlops_jupyter.mlflow_ui",
+                                    "--port", str(port)], stdout=out, stderr=out,
+                                   start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/"
+                                       f"experiments/search?max_results=1&token=SECRET-42",
+                                       timeout=5).read()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, \
+                    log.read_text()[-2000:]
+                time.sleep(0.5)
+        time.sleep(0.5)
+        assert "SECRET-42" not in log.read_text()
+    finally:
+        stop_process_group(process.pid)
