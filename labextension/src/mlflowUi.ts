@@ -12,12 +12,33 @@ export type MlflowTarget =
   | { model: string; version?: string };
 
 let base: string | null = null;
+const listeners = new Set<() => void>();
 
 /**
  * Set the MLflow UI's base URL (absolute, ending without `/`), or null when none.
+ * Components showing links re-render (`useMlflowUi`).
  */
 export function setMlflowUiBase(url: string | null): void {
-  base = url ? url.replace(/\/+$/, '') : null;
+  const next = url ? url.replace(/\/+$/, '') : null;
+  if (next !== base) {
+    base = next;
+    listeners.forEach(listener => listener());
+  }
+}
+
+/**
+ * The MLflow UI's base URL, or null while unknown or when there is none.
+ */
+export function getMlflowUiBase(): string | null {
+  return base;
+}
+
+/**
+ * Call `listener` whenever the base changes; returns the unsubscribe function.
+ */
+export function onMlflowUiBaseChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /**

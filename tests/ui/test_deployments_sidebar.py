@@ -10,29 +10,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-import mlops_jupyter
 from tests.server.standin_endpoint import start_standin, stop_standin
 from tests.ui.helpers import open_sidebar, save_screenshot
 
 pytestmark = pytest.mark.ui
 HAS_SERVE = importlib.util.find_spec("mlops_jupyter.cli.serving") is not None
 OTHER_SECTIONS = ("runs", "pipelines", "schedules", "monitoring", "dashboards")
-
-
-@pytest.fixture
-def this_extension(tmp_path, monkeypatch):
-    """JupyterLab loads the lab extension built from THIS source tree (first on
-    JUPYTER_PATH), not whichever one the environment installed."""
-    folder = tmp_path / "jupyter-path" / "labextensions"
-    folder.mkdir(parents=True)
-    built = Path(mlops_jupyter.__file__).parent / "labextension"
-    if (built / "package.json").is_file():
-        (folder / "mlops-jupyter").symlink_to(built)
-    monkeypatch.setenv("JUPYTER_PATH", str(folder.parent))
 
 
 @pytest.fixture
@@ -50,7 +36,7 @@ def _collapse_others(sidebar) -> None:
                         ".jp-MLOps-sectionHeader").click()
 
 
-def test_deployments_show_versions_stats_and_stop(this_extension, start_lab, page,
+def test_deployments_show_versions_stats_and_stop(own_build, start_lab, page,
                                                   deployed_iris):
     from playwright.sync_api import expect
 
@@ -89,7 +75,7 @@ def test_deployments_show_versions_stats_and_stop(this_extension, start_lab, pag
 
 
 @pytest.mark.skipif(not HAS_SERVE, reason="needs the mlops serve command (p13-server)")
-def test_start_form_shows_the_token_once_and_live_stats(this_extension, start_lab, page,
+def test_start_form_shows_the_token_once_and_live_stats(own_build, start_lab, page,
                                                         registered, iris):
     from playwright.sync_api import expect
 

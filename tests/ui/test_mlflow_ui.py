@@ -10,7 +10,6 @@ import urllib.request
 import pytest
 
 from tests.ui.helpers import SCREENSHOT_DIR
-from tests.ui.own_build import own_build  # noqa: F401 - the fixture, used by name
 
 pytestmark = pytest.mark.ui
 

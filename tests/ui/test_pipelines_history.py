@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import mlops_jupyter
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_project
 from tests.ui.helpers import SCREENSHOT_DIR, open_sidebar, save_screenshot
@@ -50,17 +49,6 @@ NOTEBOOKS = {
 
 
 @pytest.fixture
-def this_extension(tmp_path, monkeypatch):
-    """JupyterLab loads the lab extension built from THIS source tree."""
-    folder = tmp_path / "jupyter-path" / "labextensions"
-    folder.mkdir(parents=True)
-    built = Path(mlops_jupyter.__file__).parent / "labextension"
-    if (built / "package.json").is_file():
-        (folder / "mlops-jupyter").symlink_to(built)
-    monkeypatch.setenv("JUPYTER_PATH", str(folder.parent))
-
-
-@pytest.fixture
 def home(mlops_home):
     yield mlops_home
     if (mlops_home / "spool").is_dir():
@@ -77,7 +65,7 @@ def not_cut(locator) -> bool:
     return locator.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
 
 
-def test_run_history_and_run_dialog(start_lab, page, home, this_extension):
+def test_run_history_and_run_dialog(start_lab, page, home, own_build):
     from playwright.sync_api import expect
 
     page_errors: list[str] = []

@@ -5,6 +5,7 @@ a run link."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -17,25 +18,12 @@ pytestmark = pytest.mark.ui
 DOCS_IMAGES = REPO_ROOT / "docs" / "images"
 
 
-@pytest.fixture
-def this_build(tmp_path, monkeypatch):
-    """Serve the lab extension built in this checkout (first on JUPYTER_PATH), not
-    whichever copy the environment has installed."""
-    built = REPO_ROOT / "mlops_jupyter" / "labextension"
-    if not (built / "package.json").is_file():
-        pytest.fail("build the lab extension first (jlpm build)")
-    path = tmp_path / "jupyter-path"
-    (path / "labextensions").mkdir(parents=True)
-    (path / "labextensions" / "mlops-jupyter").symlink_to(built)
-    monkeypatch.setenv("JUPYTER_PATH", str(path))
-
-
 def keep(name: str) -> None:
     DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SCREENSHOT_DIR / name, DOCS_IMAGES / name)
 
 
-def test_runs_tree_search_and_run_view(start_lab, page, pipeline_home, this_build):  # noqa: F811
+def test_runs_tree_search_and_run_view(start_lab, page, pipeline_home, own_build):  # noqa: F811
     from playwright.sync_api import expect
 
     page_errors: list[str] = []
@@ -48,6 +36,9 @@ def test_runs_tree_search_and_run_view(start_lab, page, pipeline_home, this_buil
                                                             pipeline_home.first.run_id])
     scheduled = runs.first
     expect(scheduled.locator(".jp-mod-scheduled")).to_have_text("scheduled")
+    # the MLflow UI (jupyter-server-proxy, this package's entry point) links every run
+    expect(scheduled.locator(".jp-MLOps-runMlflow").first).to_have_attribute(
+        "href", re.compile(r"/mlflow/#/experiments/\d+/runs/[0-9a-f]{32}$"))
     scheduled.get_by_role("button", name="Show 3 child runs").click()
     steps = scheduled.locator(".jp-MLOps-runChildren .jp-MLOps-run")
     expect(steps.locator(".jp-MLOps-runName")).to_have_count(3)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import mlops_jupyter
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_notebook
 from tests.ui.helpers import SCREENSHOT_DIR, open_sidebar, save_screenshot
@@ -33,17 +32,6 @@ monitor:
 
 
 @pytest.fixture
-def this_extension(tmp_path, monkeypatch):
-    """JupyterLab loads the lab extension built from THIS source tree."""
-    folder = tmp_path / "jupyter-path" / "labextensions"
-    folder.mkdir(parents=True)
-    built = Path(mlops_jupyter.__file__).parent / "labextension"
-    if (built / "package.json").is_file():
-        (folder / "mlops-jupyter").symlink_to(built)
-    monkeypatch.setenv("JUPYTER_PATH", str(folder.parent))
-
-
-@pytest.fixture
 def home(mlops_home):
     yield mlops_home
     if (mlops_home / "spool").is_dir():
@@ -54,7 +42,7 @@ def collapse(sidebar, section: str) -> None:
     sidebar.locator(f'.jp-MLOps-section[data-section="{section}"] .jp-MLOps-sectionHeader').click()
 
 
-def test_monitor_target_parameters_and_cron_ranges(start_lab, page, home, this_extension):
+def test_monitor_target_parameters_and_cron_ranges(start_lab, page, home, own_build):
     from playwright.sync_api import expect
 
     page_errors: list[str] = []

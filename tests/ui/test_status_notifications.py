@@ -12,7 +12,6 @@ from mlops_jupyter.tracking.session import TrackingSession
 from tests.magics.helpers import stop_flushers
 from tests.pipelines.helpers import write_project
 from tests.ui.helpers import save_screenshot
-from tests.ui.own_build import own_build  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.ui
 

@@ -7,7 +7,7 @@ import {
   ParamColumn
 } from '../api/comparison';
 import { ErrorMessage, Loading, RunLink } from '../components';
-import { useLoadable } from '../hooks';
+import { useLoadable, useMlflowUi } from '../hooks';
 import { mlflowUiUrl } from '../mlflowUi';
 import { ParallelChart, Scatter, StepCharts } from './charts';
 import { num, runLabel, signed, verdict } from './format';
@@ -75,6 +75,7 @@ function ComparisonBody(props: {
   groupKeys: string[];
   onGrouping: (mode: GroupMode, keys: string[]) => void;
 }): React.ReactElement {
+  useMlflowUi();
   const { comparison } = props;
   const root = useRef<HTMLDivElement>(null);
   const [columns, setColumns] = useState(RUN_COLUMNS);

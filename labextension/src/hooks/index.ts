@@ -4,3 +4,4 @@ export { useLoadable } from './useLoadable';
 export type { ILoadOptions, Loadable } from './useLoadable';
 export { usePolling } from './usePolling';
 export { useNow } from './useNow';
+export { useMlflowUi } from './useMlflowUi';

@@ -18,7 +18,7 @@ import {
   StatusBadge
 } from '../components';
 import { formatAbsolute, formatDuration, formatMetric } from '../format';
-import { useLoadable, usePolling } from '../hooks';
+import { useLoadable, useMlflowUi, usePolling } from '../hooks';
 import { mlflowUiUrl } from '../mlflowUi';
 
 /** What the Run view asks of the application. */
@@ -107,6 +107,7 @@ function RunBody(props: {
   actions: IRunViewActions;
 }): React.ReactElement {
   const { run, actions } = props;
+  useMlflowUi();
   const uiUrl = mlflowUiUrl({
     experimentId: run.experiment_id ?? '0',
     runId: run.run_id

@@ -11,7 +11,7 @@ import {
 import { ErrorMessage, Loading, RunLink } from '../../components';
 import { mlflowUiUrl } from '../../mlflowUi';
 import { formatAbsolute, formatMetric, formatRelative } from '../../format';
-import { useAction, useLoadable } from '../../hooks';
+import { useAction, useLoadable, useMlflowUi } from '../../hooks';
 import { ISidebarContext } from '../Panel';
 import { AliasBadge } from './AliasBadge';
 import { LineageView } from './LineageView';
@@ -194,6 +194,7 @@ function VersionRow(props: {
   onLineage: () => void;
 }): React.ReactElement {
   const { version } = props;
+  useMlflowUi();
   const mlflowUrl = mlflowUiUrl({
     model: props.model,
     version: version.version

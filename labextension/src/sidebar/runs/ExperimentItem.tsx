@@ -3,6 +3,7 @@ import React, { useEffect, useState } from 'react';
 import { Experiment } from '../../api/runs';
 import { Caret, ErrorMessage, Loading, statusLabel } from '../../components';
 import { formatAbsolute, formatRelative } from '../../format';
+import { useMlflowUi } from '../../hooks';
 import { mlflowUiUrl } from '../../mlflowUi';
 import { RunItem } from './RunItem';
 import { IRunsView } from './view';
@@ -52,6 +53,7 @@ export function ExperimentItem(props: {
       onKeys([...keys]);
     }
   }, [runs.runs, onKeys]);
+  useMlflowUi();
   const uiUrl = mlflowUiUrl({ experimentId: experiment.experiment_id });
 
   return (

@@ -9,6 +9,8 @@ import {
   formatMetric,
   formatRelative
 } from '../../format';
+import { useMlflowUi } from '../../hooks';
+import { mlflowUiUrl } from '../../mlflowUi';
 import { IRunsView } from './view';
 import { BY_DURATION, useRunList } from './useRunList';
 
@@ -33,6 +35,10 @@ export function RunItem(props: {
   const shown = metrics.slice(0, SHOWN_METRICS);
   const hidden = metrics.slice(SHOWN_METRICS);
   const selected = view.selected.has(run.run_id);
+  useMlflowUi();
+  const uiUrl = run.experiment_id
+    ? mlflowUiUrl({ experimentId: run.experiment_id, runId: run.run_id })
+    : null;
 
   return (
     <li
@@ -109,6 +115,17 @@ export function RunItem(props: {
           <time title={formatAbsolute(run.start_time)}>
             {formatRelative(run.start_time)}
           </time>
+        )}
+        {uiUrl && (
+          <a
+            className="jp-MLOps-link jp-MLOps-runMlflow"
+            href={uiUrl}
+            target="_blank"
+            rel="noopener noreferrer"
+            title="Open this run in the MLflow UI"
+          >
+            MLflow UI
+          </a>
         )}
       </div>
       {shown.length > 0 && (
