@@ -94,7 +94,9 @@ def render_comparison(result: dict[str, Any]) -> str:
             for key in metric_keys:
                 stats = group["metrics"].get(key)
                 cells.append("-" if stats is None else
-                             f"{stats['mean']:.4g} ± {stats['std']:.2g} ({stats['n']})")
+                             f"{stats['mean']:.4g}"
+                             + ("" if stats["std"] is None else f" ± {stats['std']:.2g}")
+                             + f" ({stats['n']})")
             rows.append(cells)
         lines += ["", f"groups by {', '.join(keys) or '(nothing differs)'}:", _table(rows)]
     return "\n".join(lines)

@@ -270,5 +270,6 @@ def _groups(runs, params, metrics, keys: list[str]) -> list[dict[str, Any]]:
 def _aggregate(values: list[float]) -> dict[str, Any]:
     n = len(values)
     mean = math.fsum(values) / n
-    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    # the sample standard deviation; one run has none (not 0: nothing varied yet)
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
     return {"mean": mean, "std": std, "n": n}

@@ -88,10 +88,10 @@ class History(Reply):
 
 
 class Aggregate(Reply):
-    """Mean, standard deviation (sample; 0 for one value) and count."""
+    """Mean, sample standard deviation (None for a single value) and count."""
 
     mean: float
-    std: float
+    std: float | None
     n: int
 
 

@@ -91,7 +91,8 @@ def test_long_histories_are_downsampled(mlops_home):
 
 def test_group_except_seed_gives_mean_std_and_n(mlops_home):
     runs = []
-    for model, scores in (("forest", [0.90, 0.92, 0.94]), ("boost", [0.80, 0.84])):
+    for model, scores in (("forest", [0.90, 0.92, 0.94]), ("boost", [0.80, 0.84]),
+                          ("tree", [0.70])):
         for seed, score in enumerate(scores):
             runs.append(make_run(params={"model": model, "seed": str(seed)},
                                  metrics={"accuracy": score}))
@@ -103,12 +104,14 @@ def test_group_except_seed_gives_mean_std_and_n(mlops_home):
     assert forest["n"] == 3 and forest["run_indices"] == [0, 1, 2]
     assert forest["metrics"]["accuracy"]["mean"] == pytest.approx(0.92)
     assert forest["metrics"]["accuracy"]["std"] == pytest.approx(0.02)
+    assert groups["tree"]["n"] == 1
+    assert groups["tree"]["metrics"]["accuracy"]["std"] is None  # one run: no spread
     assert forest["metrics"]["accuracy"]["n"] == 3
     assert boost["n"] == 2 and boost["metrics"]["accuracy"]["mean"] == pytest.approx(0.82)
 
     by_seed = compare(runs, group_by=["seed"])
     assert {group["values"]["seed"]: group["n"] for group in by_seed["groups"]} == {
-        "0": 2, "1": 2, "2": 1}
+        "0": 3, "1": 2, "2": 1}
     assert compare(runs)["groups"] == []
 
 

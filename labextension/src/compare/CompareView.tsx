@@ -408,7 +408,9 @@ function Groups(props: {
                     return (
                       <td key={metric.key}>
                         {stats
-                          ? `${num(stats.mean)} ± ${num(stats.std, 2)} (${stats.n})`
+                          ? stats.std === null
+                            ? `${num(stats.mean)} (${stats.n})`
+                            : `${num(stats.mean)} ± ${num(stats.std, 2)} (${stats.n})`
                           : '–'}
                       </td>
                     );
