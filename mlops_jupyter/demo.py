@@ -168,7 +168,8 @@ def run_demo(notebooks: Path, out: Path | None, serve: bool = True) -> int:
     print(f"  jupyter lab {notebooks}   # MLOps sidebar on the left, %mlops in any notebook;")
     print("      Runs: open a run, tick runs to Compare or Diff them; the status bar and")
     print("      notifications say what the store and the last pipeline/job/check did")
-    print("  mlops runs list --filter 'metrics.accuracy > 0' --order-by 'metrics.accuracy DESC'")
+    print("  mlops runs list --experiment breast-cancer-pipeline "
+          "--filter 'metrics.accuracy > 0' --order-by 'metrics.accuracy DESC'")
     print("  mlops runs diff RUN_A RUN_B   # what changed between two runs")
     print(f"  mlops pipeline show {notebooks / PIPELINE}")
     print(f"  mlops models lineage {MODEL}@champion; mlops drift history {MODEL}")
